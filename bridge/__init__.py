@@ -1,0 +1,1 @@
+"""The OpenAI-compatible bridge: a validator and delegate endpoint (issue 9)."""

@@ -1,0 +1,1 @@
+"""btcli: the command-line interface (built on click, output with rich)."""

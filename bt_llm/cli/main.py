@@ -1,0 +1,175 @@
+"""The ``btcli`` entry point: a click group whose commands load lazily from their own modules.
+
+Each command lives in a module of ``bt_llm.cli`` and is listed in ``COMMANDS`` with the issue that
+brings it; a command whose module does not exist yet says so instead of failing with a traceback.
+Errors of the ``BtLlmError`` hierarchy are printed as one red line with exit code 1.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import dataclass
+
+import click
+
+from bt_llm.errors import BtLlmError
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """Where a btcli command lives and what it does."""
+
+    target: str  # "module:attribute" of a click.Command
+    help: str
+    issue: int
+
+
+# The seed's table (bittensor 5.x btcli), plus our own additions at the end.
+COMMANDS: dict[str, CommandSpec] = {
+    "help": CommandSpec("bt_llm.cli.main:help_command", "Displays the help.", 3),
+    "list": CommandSpec("bt_llm.cli.wallet_commands:list_command", "List wallets.", 3),
+    "stake": CommandSpec("bt_llm.cli.stake_commands:stake_command", "Stake to your hotkey accounts.", 8),
+    "update": CommandSpec("bt_llm.cli.main:update_command", "Updates your bittensor installation.", 3),
+    "inspect": CommandSpec("bt_llm.cli.wallet_commands:inspect_command", "Inspect a wallet cold, hot pair", 3),
+    "weights": CommandSpec("bt_llm.cli.chain_commands:weights_command", "Show the weights from chain.", 8),
+    "unstake": CommandSpec("bt_llm.cli.stake_commands:unstake_command", "Unstake from hotkey accounts.", 8),
+    "overview": CommandSpec("bt_llm.cli.chain_commands:overview_command", "Show registered account overview.", 8),
+    "register": CommandSpec("bt_llm.cli.register_commands:register_command", "Register a wallet to a network.", 6),
+    "transfer": CommandSpec("bt_llm.cli.stake_commands:transfer_command", "Transfer Tao between accounts.", 8),
+    "nominate": CommandSpec("bt_llm.cli.stake_commands:nominate_command", "Become a delegate on the network", 8),
+    "new_hotkey": CommandSpec(
+        "bt_llm.cli.wallet_commands:new_hotkey_command",
+        "Creates a new hotkey for running a miner under the specified path.",
+        3,
+    ),
+    "metagraph": CommandSpec("bt_llm.cli.chain_commands:metagraph_command", "Show the network graph.", 8),
+    "new_coldkey": CommandSpec(
+        "bt_llm.cli.wallet_commands:new_coldkey_command",
+        "Creates a new coldkey for containing balance under the specified path.",
+        3,
+    ),
+    "my_delegates": CommandSpec(
+        "bt_llm.cli.stake_commands:my_delegates_command",
+        "Show all delegates where I am delegating a positive amount of stake.",
+        8,
+    ),
+    "list_subnets": CommandSpec("bt_llm.cli.chain_commands:list_subnets_command", "List all subnets on the network.", 8),
+    "regen_hotkey": CommandSpec(
+        "bt_llm.cli.wallet_commands:regen_hotkey_command", "Regenerates a hotkey from a passed mnemonic.", 3
+    ),
+    "regen_coldkey": CommandSpec(
+        "bt_llm.cli.wallet_commands:regen_coldkey_command", "Regenerates a coldkey from a passed value.", 3
+    ),
+    "delegate": CommandSpec("bt_llm.cli.stake_commands:delegate_command", "Delegate Stake to an account.", 8),
+    "undelegate": CommandSpec("bt_llm.cli.stake_commands:undelegate_command", "Undelegate Stake from an account.", 8),
+    "list_delegates": CommandSpec(
+        "bt_llm.cli.stake_commands:list_delegates_command", "List all delegates on the network.", 8
+    ),
+    "regen_coldkeypub": CommandSpec(
+        "bt_llm.cli.wallet_commands:regen_coldkeypub_command",
+        "Regenerates a public coldkey from the public part of the coldkey.",
+        3,
+    ),
+    "recycle_register": CommandSpec(
+        "bt_llm.cli.register_commands:recycle_register_command", "Register a wallet to a network.", 6
+    ),
+    "senate": CommandSpec("bt_llm.cli.senate_commands:senate_command", "View senate and it's members", 8),
+    "proposals": CommandSpec(
+        "bt_llm.cli.senate_commands:proposals_command", "View active triumvirate proposals and their status", 8
+    ),
+    "proposal_votes": CommandSpec(
+        "bt_llm.cli.senate_commands:proposal_votes_command", "View an active proposal's votes by address.", 8
+    ),
+    "senate_register": CommandSpec(
+        "bt_llm.cli.senate_commands:senate_register_command",
+        "Register as a senate member to participate in proposals",
+        8,
+    ),
+    "senate_leave": CommandSpec(
+        "bt_llm.cli.senate_commands:senate_leave_command", "Discard senate membership in the governance protocol", 8
+    ),
+    "senate_vote": CommandSpec("bt_llm.cli.senate_commands:senate_vote_command", "Vote on an active proposal by hash.", 8),
+    # bt-llm's own
+    "localnet": CommandSpec("bt_llm.cli.localnet_commands:localnet_group", "Run the embedded localnet node.", 8),
+    "bridge": CommandSpec("bt_llm.cli.bridge_commands:bridge_group", "Run the OpenAI-compatible bridge.", 9),
+}
+
+
+def _not_built(name: str, spec: CommandSpec) -> click.Command:
+    @click.command(name=name, help=f"{spec.help} (not built yet: arrives with issue {spec.issue})",
+                   context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+    def placeholder() -> None:
+        raise click.ClickException(f"'btcli {name}' is not built yet: it arrives with issue {spec.issue}.")
+
+    return placeholder
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        module_name, attribute = spec.target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            return _not_built(cmd_name, spec)
+        command = getattr(module, attribute, None)
+        if command is None:
+            return _not_built(cmd_name, spec)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, spec.help) for name, spec in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="bt-llm", prog_name="btcli")
+def cli() -> None:
+    """btcli: wallets, the chain, registration, staking and the bridge of bt-llm."""
+
+
+@click.command(name="help")
+@click.pass_context
+def help_command(ctx: click.Context) -> None:
+    """Displays the help."""
+    click.echo(cli.get_help(ctx.parent or ctx))
+
+
+@click.command(name="update")
+def update_command() -> None:
+    """Updates your bittensor installation."""
+    click.echo("bt-llm is updated with pip: pip install --upgrade bt-llm")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run btcli; errors of our hierarchy become one line and exit code 1."""
+    try:
+        cli.main(args=argv, prog_name="btcli", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except BtLlmError as exc:
+        click.secho(f"Error: {exc}", fg="red", err=True)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

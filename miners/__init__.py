@@ -1,0 +1,1 @@
+"""Runnable miner templates (issue 7)."""
