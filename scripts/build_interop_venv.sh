@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Builds the venvs that hold the reference packages our interop tests run against. Their pins clash
+# with ours, so each lives apart from .venv; tests call them through subprocesses and skip with a
+# reason where a venv is absent. Idempotent: a venv whose stamp matches this script is kept.
+#
+#   .interop-venv      bittensor 9.12.2 (the last release with Axon/Dendrite) + bittensor-wallet 4.1.1
+#   .interop-venv-bt6  bittensor 6.12.4 (the last SDK on substrate-interface) for the chain node
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-python3}
+stamp=$(sha1sum "$0" | cut -c1-12)
+
+build() {  # build DIR PIP-ARGS...
+  local dir=$1; shift
+  if [ -f "$dir/.stamp-$stamp" ]; then echo "$dir: up to date"; return 0; fi
+  rm -rf "$dir"
+  $PY -m venv "$dir"
+  "$dir/bin/pip" install --quiet --upgrade pip
+  "$@"
+  touch "$dir/.stamp-$stamp"
+  echo "$dir: built"
+}
+
+bt9() {
+  local pip=.interop-venv/bin/pip
+  $pip install --quiet "bittensor==9.12.2" "bittensor-wallet==4.1.1"
+  # bittensor 9.12.2's resolver pulls async-substrate-interface 2.x, which refuses scalecodec.
+  $pip install --quiet "async-substrate-interface==1.5.15" "scalecodec==1.2.12"
+  .interop-venv/bin/python -c "import bittensor, bittensor_wallet; print('bittensor', bittensor.__version__)"
+}
+
+bt6() {
+  local pip=.interop-venv-bt6/bin/pip
+  $pip install --quiet "torch==2.13.0"
+  $pip install --quiet "bittensor==6.12.4" "torch==2.13.0" "setuptools>=77.0.3,<81"
+  .interop-venv-bt6/bin/python -c "import bittensor; print('bittensor', bittensor.__version__)"
+}
+
+build .interop-venv bt9
+build .interop-venv-bt6 bt6
