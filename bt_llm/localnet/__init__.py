@@ -1,0 +1,1 @@
+"""The embedded localnet: a deterministic chain engine reproducing the subtensor pallet."""
