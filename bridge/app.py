@@ -1,0 +1,137 @@
+"""The bridge's HTTP application: routers, OpenAI-shaped error handlers, size limit, health, metrics."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bridge.auth import Authenticator, RateLimiter
+from bridge.backend import Backend
+from bridge.errors import BridgeError, RateLimited
+from bridge.metrics import CONTENT_TYPE, BridgeMetrics
+from bridge.openai.router import build_router
+
+log = logging.getLogger("bridge.http")
+
+
+@dataclass(frozen=True, kw_only=True)
+class HttpSettings:
+    api_keys: frozenset[str] = frozenset()
+    rate_limit_per_minute: float = 600.0
+    max_body_bytes: int = 1_000_000
+
+
+def error_response(status: int, message: str, error_type: str, *, param: str | None = None,
+                   code: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    body = {"error": {"message": message, "type": error_type, "param": param, "code": code}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+class BodySizeLimit:
+    """Refuses request bodies over ``limit`` bytes with 413, by header and while streaming in."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._reject(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            await self._reject(scope, receive, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response(413, f"Request body larger than {self.limit} bytes.", "invalid_request_error")
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
+    errors = exc.errors()
+    if not errors:
+        return "Invalid request.", None
+    first = errors[0]
+    loc = [str(part) for part in first.get("loc", ()) if part != "body"]
+    param = ".".join(loc) or None
+    return (f"{param}: {first.get('msg')}" if param else str(first.get("msg"))), param
+
+
+def create_app(backend: Backend, settings: HttpSettings | None = None, metrics: BridgeMetrics | None = None) -> FastAPI:
+    """The OpenAI-compatible app over ``backend``."""
+    settings = settings or HttpSettings()
+    metrics = metrics or BridgeMetrics()
+    app = FastAPI(title="bt-llm bridge", docs_url=None, redoc_url=None, openapi_url="/openapi.json")
+    app.state.metrics = metrics
+    authenticator = Authenticator(settings.api_keys)
+    limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.include_router(build_router(backend, authenticator, limiter))
+
+    @app.exception_handler(BridgeError)
+    async def bridge_error(_: Request, exc: BridgeError) -> JSONResponse:
+        headers = {"Retry-After": str(max(1, round(exc.retry_after)))} if isinstance(exc, RateLimited) else None
+        return error_response(exc.status_code, exc.message, exc.error_type, param=exc.param, code=exc.code,
+                              headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        message, param = _validation_message(exc)
+        return error_response(400, message, "invalid_request_error", param=param)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        error_type = "not_found" if exc.status_code == 404 else "invalid_request_error"
+        return error_response(exc.status_code, str(exc.detail), error_type)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error in the bridge")
+        return error_response(500, "The bridge failed to process the request.", "server_error")
+
+    @app.middleware("http")
+    async def observe(request: Request, call_next):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        metrics.requests.labels(route=path, status=str(response.status_code)).inc()
+        metrics.latency.labels(route=path).observe(time.perf_counter() - started)
+        return response
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/metrics")
+    async def prometheus() -> Response:
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    return app

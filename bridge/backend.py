@@ -1,0 +1,82 @@
+"""What the HTTP API needs from the network: the seam between serving logic and the validator.
+
+``serving.py`` speaks only to a :class:`Backend`; :mod:`bridge.validator` implements it with the
+metagraph, a dendrite and a scorer. Unit tests of the HTTP layer can plug in their own backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class PromptSpec:
+    """A prompt as the miners receive it (``TextPrompting``'s inputs)."""
+
+    roles: tuple[str, ...]
+    messages: tuple[str, ...]
+    max_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class MinerAnswer:
+    """One miner's answer (or failure) to a prompt."""
+
+    uid: int
+    hotkey: str
+    completion: str
+    latency_s: float
+    status_code: int = 200
+    status_message: str = ""
+    score: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code == 200
+
+
+@dataclass(frozen=True)
+class StreamStart:
+    """The miner whose stream the bridge follows."""
+
+    uid: int
+    hotkey: str
+
+
+@dataclass(frozen=True)
+class StreamText:
+    text: str
+
+
+@dataclass
+class ModelInfo:
+    id: str
+    created: int
+    owned_by: str = "bittensor"
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class Backend(Protocol):
+    """The network as the HTTP API sees it."""
+
+    def models(self) -> list[ModelInfo]: ...
+
+    def resolve_model(self, model: str | None) -> str:
+        """The canonical model name, or raise ``ModelNotFound`` listing the known ones."""
+        ...
+
+    async def complete(self, model: str, prompt: PromptSpec, n: int) -> list[MinerAnswer]:
+        """The best ``n`` answers, best first (raises a ``BridgeError`` when none)."""
+        ...
+
+    def stream(self, model: str, prompt: PromptSpec) -> AsyncIterator[StreamStart | StreamText]:
+        """A ``StreamStart`` then text chunks of one miner's answer."""
+        ...
+
+    async def embed(self, model: str, texts: list[str]) -> list[list[float]]: ...

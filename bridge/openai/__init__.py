@@ -1,0 +1,1 @@
+"""The OpenAI-compatible HTTP API: protocol (pydantic models), serving (logic), router (FastAPI)."""

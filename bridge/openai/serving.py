@@ -1,0 +1,294 @@
+"""The OpenAI API's logic, free of any web framework: requests in, response models or SSE lines out."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import struct
+import time
+from collections.abc import AsyncIterator
+
+from bridge.backend import Backend, MinerAnswer, PromptSpec, StreamStart, StreamText
+from bridge.errors import InvalidRequest
+from bridge.openai.protocol import (
+    AssistantMessage,
+    ChatChoice,
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionRequest,
+    ChunkChoice,
+    ChunkDelta,
+    Completion,
+    CompletionChoice,
+    CompletionRequest,
+    EmbeddingItem,
+    EmbeddingList,
+    EmbeddingRequest,
+    EmbeddingUsage,
+    MinerInfo,
+    Model,
+    ModelList,
+    Usage,
+    new_id,
+)
+
+_TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+
+
+def count_tokens(text: str) -> int:
+    """An estimate of the token count (words and punctuation marks).
+
+    The miners' tokenizers differ and ``TextPrompting`` carries no counts, so usage figures are this
+    estimate, computed the same way for prompts and completions.
+    """
+    return len(_TOKEN.findall(text))
+
+
+def apply_stop(text: str, stop: tuple[str, ...]) -> tuple[str, bool]:
+    """Cut ``text`` at the earliest stop sequence; the flag says whether one was found."""
+    cut = min((i for i in (text.find(s) for s in stop if s) if i >= 0), default=-1)
+    return (text[:cut], True) if cut >= 0 else (text, False)
+
+
+def chat_prompt(request: ChatCompletionRequest) -> PromptSpec:
+    roles = tuple("system" if m.role == "developer" else m.role for m in request.messages)
+    return PromptSpec(
+        roles=roles,
+        messages=tuple(m.text() for m in request.messages),
+        max_tokens=request.token_limit(),
+        temperature=request.temperature,
+        top_p=request.top_p,
+        stop=tuple(request.stop_list()),
+        seed=request.seed,
+    )
+
+
+def completion_prompt(request: CompletionRequest, prompt: str) -> PromptSpec:
+    return PromptSpec(
+        roles=("user",),
+        messages=(prompt,),
+        max_tokens=request.token_limit(),
+        temperature=request.temperature,
+        top_p=request.top_p,
+        stop=tuple(request.stop_list()),
+        seed=request.seed,
+    )
+
+
+def _miner(answer: MinerAnswer) -> MinerInfo:
+    return MinerInfo(
+        uid=answer.uid, hotkey=answer.hotkey, score=round(answer.score, 6), latency_ms=round(answer.latency_s * 1e3, 2)
+    )
+
+
+def _finish(text: str, stop: tuple[str, ...], max_tokens: int | None) -> tuple[str, str]:
+    text, stopped = apply_stop(text, stop)
+    if not stopped and max_tokens is not None and count_tokens(text) >= max_tokens:
+        return text, "length"
+    return text, "stop"
+
+
+def list_models(backend: Backend) -> ModelList:
+    return ModelList(data=[Model(id=m.id, created=m.created, owned_by=m.owned_by) for m in backend.models()])
+
+
+async def create_chat_completion(request: ChatCompletionRequest, backend: Backend) -> ChatCompletion:
+    model = backend.resolve_model(request.model)
+    prompt = chat_prompt(request)
+    answers = await backend.complete(model, prompt, request.n)
+    choices = []
+    completion_tokens = 0
+    for index, answer in enumerate(answers[: request.n]):
+        text, reason = _finish(answer.completion, prompt.stop, prompt.max_tokens)
+        completion_tokens += count_tokens(text)
+        choices.append(
+            ChatChoice(index=index, message=AssistantMessage(content=text), finish_reason=reason, miner=_miner(answer))
+        )
+    prompt_tokens = sum(count_tokens(m) for m in prompt.messages)
+    return ChatCompletion(
+        model=model,
+        choices=choices,
+        usage=Usage(
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            total_tokens=prompt_tokens + completion_tokens,
+        ),
+    )
+
+
+async def create_completion(request: CompletionRequest, backend: Backend) -> Completion:
+    model = backend.resolve_model(request.model)
+    choices: list[CompletionChoice] = []
+    prompt_tokens = completion_tokens = 0
+    for prompt_text in request.prompts():
+        prompt = completion_prompt(request, prompt_text)
+        prompt_tokens += count_tokens(prompt_text)
+        for answer in (await backend.complete(model, prompt, request.n))[: request.n]:
+            text, reason = _finish(answer.completion, prompt.stop, prompt.max_tokens)
+            completion_tokens += count_tokens(text)
+            if request.echo:
+                text = prompt_text + text
+            choices.append(CompletionChoice(index=len(choices), text=text, finish_reason=reason, miner=_miner(answer)))
+    return Completion(
+        model=model,
+        choices=choices,
+        usage=Usage(
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            total_tokens=prompt_tokens + completion_tokens,
+        ),
+    )
+
+
+def sse(payload: str) -> str:
+    return f"data: {payload}\n\n"
+
+
+class _StopFilter:
+    """Cuts a stream at the first stop sequence, holding back text that may begin one."""
+
+    def __init__(self, stop: tuple[str, ...]) -> None:
+        self.stop = tuple(s for s in stop if s)
+        self.buffer = ""
+        self.stopped = False
+
+    def feed(self, text: str) -> str:
+        if self.stopped:
+            return ""
+        self.buffer += text
+        cut, found = apply_stop(self.buffer, self.stop)
+        if found:
+            self.stopped = True
+            self.buffer = ""
+            return cut
+        hold = max((len(s) - 1 for s in self.stop), default=0)
+        keep = 0
+        for size in range(min(hold, len(self.buffer)), 0, -1):
+            if any(s.startswith(self.buffer[-size:]) for s in self.stop):
+                keep = size
+                break
+        out, self.buffer = (self.buffer[:-keep], self.buffer[-keep:]) if keep else (self.buffer, "")
+        return out
+
+    def flush(self) -> str:
+        out, self.buffer = self.buffer, ""
+        return "" if self.stopped else out
+
+
+async def stream_chat_completion(
+    request: ChatCompletionRequest, backend: Backend, *, model: str | None = None
+) -> AsyncIterator[str]:
+    """Server-sent events for a streamed chat completion, ending with ``data: [DONE]``."""
+    if request.n != 1:
+        raise InvalidRequest("streaming supports n=1 only", param="n")
+    model = model or backend.resolve_model(request.model)
+    prompt = chat_prompt(request)
+    chunk_id, created = new_id("chatcmpl"), int(time.time())
+    include_usage = bool(request.stream_options and request.stream_options.include_usage)
+    stop = _StopFilter(prompt.stop)
+    produced: list[str] = []
+    started = time.perf_counter()
+
+    def chunk(delta: ChunkDelta, finish: str | None = None, miner: MinerInfo | None = None) -> str:
+        body = ChatCompletionChunk(
+            id=chunk_id,
+            created=created,
+            model=model,
+            choices=[ChunkChoice(index=0, delta=delta, finish_reason=finish, miner=miner)],
+        )
+        return sse(body.model_dump_json(exclude_none=False))
+
+    async for event in backend.stream(model, prompt):
+        if isinstance(event, StreamStart):
+            miner = MinerInfo(uid=event.uid, hotkey=event.hotkey, score=0.0,
+                              latency_ms=round((time.perf_counter() - started) * 1e3, 2))
+            yield chunk(ChunkDelta(role="assistant", content=""), miner=miner)
+        elif isinstance(event, StreamText):
+            text = stop.feed(event.text)
+            if text:
+                produced.append(text)
+                yield chunk(ChunkDelta(content=text))
+            if stop.stopped:
+                break
+    tail = stop.flush()
+    if tail:
+        produced.append(tail)
+        yield chunk(ChunkDelta(content=tail))
+    yield chunk(ChunkDelta(), finish="stop")
+    if include_usage:
+        prompt_tokens = sum(count_tokens(m) for m in prompt.messages)
+        completion_tokens = count_tokens("".join(produced))
+        usage = Usage(
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            total_tokens=prompt_tokens + completion_tokens,
+        )
+        body = ChatCompletionChunk(id=chunk_id, created=created, model=model, choices=[], usage=usage)
+        yield sse(body.model_dump_json())
+    yield sse("[DONE]")
+
+
+async def stream_completion(request: CompletionRequest, backend: Backend) -> AsyncIterator[str]:
+    """Server-sent events for a streamed text completion."""
+    prompts = request.prompts()
+    if request.n != 1 or len(prompts) != 1:
+        raise InvalidRequest("streaming supports n=1 and a single prompt only", param="n")
+    model = backend.resolve_model(request.model)
+    prompt = completion_prompt(request, prompts[0])
+    cmpl_id, created = new_id("cmpl"), int(time.time())
+    stop = _StopFilter(prompt.stop)
+    produced: list[str] = []
+
+    def chunk(text: str, finish: str | None = None) -> str:
+        body = Completion(
+            id=cmpl_id, created=created, model=model,
+            choices=[CompletionChoice(index=0, text=text, finish_reason=finish)],
+        )
+        return sse(body.model_dump_json())
+
+    async for event in backend.stream(model, prompt):
+        if isinstance(event, StreamText):
+            text = stop.feed(event.text)
+            if text:
+                produced.append(text)
+                yield chunk(text)
+            if stop.stopped:
+                break
+    tail = stop.flush()
+    if tail:
+        yield chunk(tail)
+    yield chunk("", finish="stop")
+    if request.stream_options and request.stream_options.include_usage:
+        prompt_tokens = count_tokens(prompts[0])
+        completion_tokens = count_tokens("".join(produced))
+        usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+                      total_tokens=prompt_tokens + completion_tokens)
+        yield sse(Completion(id=cmpl_id, created=created, model=model, choices=[], usage=usage).model_dump_json())
+    yield sse("[DONE]")
+
+
+async def create_embeddings(request: EmbeddingRequest, backend: Backend) -> EmbeddingList:
+    model = backend.resolve_model(request.model)
+    try:
+        texts = request.texts()
+    except ValueError as exc:
+        raise InvalidRequest(str(exc), param="input") from exc
+    if not texts:
+        raise InvalidRequest("input must not be empty", param="input")
+    vectors = await backend.embed(model, texts)
+    items = []
+    for index, vector in enumerate(vectors):
+        if request.dimensions is not None:
+            vector = vector[: request.dimensions]
+        value: list[float] | str = vector
+        if request.encoding_format == "base64":
+            value = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+        items.append(EmbeddingItem(index=index, embedding=value))
+    tokens = sum(count_tokens(t) for t in texts)
+    return EmbeddingList(data=items, model=model, usage=EmbeddingUsage(prompt_tokens=tokens, total_tokens=tokens))
+
+
+def error_event(message: str, error_type: str) -> str:
+    """An error delivered inside an already-started stream."""
+    return sse(json.dumps({"error": {"message": message, "type": error_type, "param": None, "code": None}}))
