@@ -1,0 +1,97 @@
+"""Our synapses: text prompting (plain and streaming), the reward sent back to a miner, embeddings.
+
+Example:
+    >>> s = TextPrompting(roles=["user"], messages=["hi"])
+    >>> s.completion, s.deserialize()
+    ('', '')
+    >>> s.chat()
+    [{'role': 'user', 'content': 'hi'}]
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from bt_llm.protocol.synapse import StreamingSynapse, Synapse
+
+__all__ = ["Embedding", "StreamingTextPrompting", "TextPrompting", "TextPromptingBackward"]
+
+_PROMPT_HASH_FIELDS = ("roles", "messages", "max_tokens", "temperature", "top_p", "stop", "seed")
+
+
+class _Prompt(Synapse):
+    """The chat inputs and sampling parameters shared by the prompting synapses."""
+
+    roles: list[str] = Field(default_factory=list, description="one role per message: system, user, assistant")
+    messages: list[str] = Field(default_factory=list, description="the message texts, oldest first")
+    max_tokens: int | None = Field(default=None, ge=1)
+    temperature: float | None = Field(default=None, ge=0)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    stop: list[str] | None = None
+    seed: int | None = None
+
+    @model_validator(mode="after")
+    def _roles_match_messages(self) -> _Prompt:
+        if len(self.roles) != len(self.messages):
+            raise ValueError("roles and messages must have the same length")
+        return self
+
+    def chat(self) -> list[dict[str, str]]:
+        """The conversation as ``[{"role": ..., "content": ...}]``."""
+        return [{"role": role, "content": text} for role, text in zip(self.roles, self.messages, strict=True)]
+
+
+class TextPrompting(_Prompt):
+    """Ask a miner to complete a conversation; it fills ``completion``."""
+
+    required_hash_fields = _PROMPT_HASH_FIELDS
+
+    completion: str = ""
+
+    def deserialize(self) -> str:
+        """The completion text."""
+        return self.completion
+
+
+class StreamingTextPrompting(_Prompt, StreamingSynapse):
+    """The streaming twin of :class:`TextPrompting`: text chunks arrive as they are generated."""
+
+    required_hash_fields = _PROMPT_HASH_FIELDS
+
+    completion: str = ""
+
+    def on_chunk(self, chunk: str) -> None:
+        """Append a received chunk to ``completion``."""
+        self.completion += chunk
+
+    def deserialize(self) -> str:
+        """The completion text."""
+        return self.completion
+
+
+class TextPromptingBackward(_Prompt):
+    """A validator's feedback to a miner: the conversation, the miner's answer and its rewards."""
+
+    required_hash_fields = (*_PROMPT_HASH_FIELDS, "completion", "rewards")
+
+    completion: str = Field(default="", description="the response being rewarded")
+    rewards: list[float] = Field(default_factory=list)
+    accepted: bool = Field(default=False, description="set by the miner when it took the feedback")
+
+    @property
+    def response(self) -> str:
+        """The seed's name for the rewarded response."""
+        return self.completion
+
+
+class Embedding(Synapse):
+    """Ask a miner to embed texts; it fills ``embeddings`` (one vector per text)."""
+
+    required_hash_fields = ("texts",)
+
+    texts: list[str] = Field(default_factory=list)
+    embeddings: list[list[float]] = Field(default_factory=list)
+
+    def deserialize(self) -> list[list[float]]:
+        """The embedding vectors."""
+        return self.embeddings
