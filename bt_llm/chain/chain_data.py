@@ -1,0 +1,390 @@
+"""Typed chain data: neurons, axons, delegates, subnets, hyperparameters, stake, and their decoders.
+
+The SCALE layouts are those of the September/October 2023 subtensor runtime (the bittensor 6.x SDK's
+type registry): see ``specs/ref-bittensor6-chain-usage.md`` section 4. Amounts stay integer rao
+(``*_rao`` fields); normalised u16 scores become floats in [0, 1] as the SDK shows them.
+
+Example:
+    >>> AxonInfo.from_chain(ip=2130706433, port=8091, ip_type=4).ip
+    '127.0.0.1'
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+from bt_llm.chain.scale import ScaleReader
+
+U16_MAX = 65535
+RAO_PER_TAO = 1_000_000_000
+
+
+def int_to_ip(value: int, ip_type: int = 0) -> str:
+    """The chain's u128 ip as text: IPv4 when ``ip_type`` is 4 (or 0 and it fits 32 bits)."""
+    if ip_type == 6 or (ip_type != 4 and value >= 1 << 32):
+        return str(ipaddress.IPv6Address(value))
+    return str(ipaddress.IPv4Address(value & 0xFFFFFFFF))
+
+
+def ip_to_int(ip: str) -> tuple[int, int]:
+    """Text ip to ``(u128 value, ip_type)``.
+
+    Example:
+        >>> ip_to_int("127.0.0.1")
+        (2130706433, 4)
+    """
+    address = ipaddress.ip_address(ip)
+    return int(address), address.version
+
+
+@dataclass(frozen=True)
+class AxonInfo:
+    """Where a neuron serves (the chain's ``AxonInfo`` plus the neuron's keys)."""
+
+    ip: str = "0.0.0.0"
+    port: int = 0
+    ip_type: int = 4
+    version: int = 0
+    protocol: int = 4
+    placeholder1: int = 0
+    placeholder2: int = 0
+    block: int = 0
+    hotkey: str = ""
+    coldkey: str = ""
+
+    @classmethod
+    def from_chain(cls, *, ip: int, port: int, ip_type: int, version: int = 0, protocol: int = 4,
+                   placeholder1: int = 0, placeholder2: int = 0, block: int = 0, hotkey: str = "",
+                   coldkey: str = "") -> AxonInfo:
+        return cls(ip=int_to_ip(ip, ip_type), port=port, ip_type=ip_type or 4, version=version,
+                   protocol=protocol, placeholder1=placeholder1, placeholder2=placeholder2, block=block,
+                   hotkey=hotkey, coldkey=coldkey)
+
+    @property
+    def is_serving(self) -> bool:
+        """True once the neuron has published an address."""
+        return self.ip not in ("0.0.0.0", "::") and self.port != 0
+
+    def ip_str(self) -> str:
+        """``/ipv4/1.2.3.4:8091`` as the SDK prints it."""
+        return f"/ipv{self.ip_type}/{self.ip}:{self.port}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class PrometheusInfo:
+    """A neuron's prometheus endpoint."""
+
+    ip: str = "0.0.0.0"
+    port: int = 0
+    ip_type: int = 4
+    version: int = 0
+    block: int = 0
+
+
+@dataclass(frozen=True)
+class NeuronInfoLite:
+    """One neuron of a subnet without its weights and bonds."""
+
+    hotkey: str
+    coldkey: str
+    uid: int
+    netuid: int
+    active: bool
+    axon_info: AxonInfo
+    prometheus_info: PrometheusInfo
+    stake_dict: dict[str, int]  # coldkey -> rao staked on this hotkey
+    rank: float
+    emission: float  # τ per epoch
+    incentive: float
+    consensus: float
+    trust: float
+    validator_trust: float
+    dividends: float
+    last_update: int
+    validator_permit: bool
+    pruning_score: int
+    is_null: bool = False
+
+    @property
+    def total_stake_rao(self) -> int:
+        return sum(self.stake_dict.values())
+
+    @property
+    def stake(self) -> float:
+        """Total stake in τ."""
+        return self.total_stake_rao / RAO_PER_TAO
+
+
+@dataclass(frozen=True)
+class NeuronInfo(NeuronInfoLite):
+    """One neuron with its weights and bonds as ``(uid, u16)`` pairs."""
+
+    weights: list[tuple[int, int]] = field(default_factory=list)
+    bonds: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DelegateInfo:
+    """A hotkey open to delegated stake."""
+
+    hotkey_ss58: str
+    take: float  # fraction of validator emission kept by the owner
+    nominators: list[tuple[str, int]]  # (coldkey, rao)
+    owner_ss58: str
+    registrations: list[int]  # netuids
+    validator_permits: list[int]  # netuids
+    return_per_1000_rao: int
+    total_daily_return_rao: int
+
+    @property
+    def total_stake_rao(self) -> int:
+        return sum(rao for _, rao in self.nominators)
+
+
+@dataclass(frozen=True)
+class SubnetInfo:
+    """A subnet's summary (``SubnetInfo`` with the October 2023 ``owner``)."""
+
+    netuid: int
+    rho: int
+    kappa: int
+    difficulty: int
+    immunity_period: int
+    max_allowed_validators: int
+    min_allowed_weights: int
+    max_weight_limit: int
+    scaling_law_power: int
+    subnetwork_n: int
+    max_n: int
+    blocks_since_epoch: int
+    tempo: int
+    modality: int
+    connection_requirements: dict[str, float]
+    emission_value: int  # rao per block
+    burn_rao: int
+    owner_ss58: str | None
+
+
+@dataclass(frozen=True)
+class SubnetHyperparameters:
+    """The 22 hyperparameters of ``SubnetInfoRuntimeApi_get_subnet_hyperparams``."""
+
+    rho: int
+    kappa: int
+    immunity_period: int
+    min_allowed_weights: int
+    max_weights_limit: int
+    tempo: int
+    min_difficulty: int
+    max_difficulty: int
+    weights_version: int
+    weights_rate_limit: int
+    adjustment_interval: int
+    activity_cutoff: int
+    registration_allowed: bool
+    target_regs_per_interval: int
+    min_burn: int
+    max_burn: int
+    bonds_moving_avg: int
+    max_regs_per_block: int
+    serving_rate_limit: int
+    max_validators: int
+    adjustment_alpha: int
+    difficulty: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class StakeInfo:
+    """Stake of one coldkey on one hotkey."""
+
+    hotkey_ss58: str
+    coldkey_ss58: str
+    stake_rao: int
+
+
+@dataclass(frozen=True)
+class ProposalVoteData:
+    """A triumvirate proposal's votes (``Triumvirate.Voting``)."""
+
+    index: int
+    threshold: int
+    ayes: list[str]
+    nays: list[str]
+    end: int
+
+
+# --- decoders -------------------------------------------------------------------------------------
+
+
+def _read_axon(r: ScaleReader, hotkey: str, coldkey: str) -> AxonInfo:
+    block, version, ip = r.u64(), r.u32(), r.u128()
+    port, ip_type, protocol, p1, p2 = r.u16(), r.u8(), r.u8(), r.u8(), r.u8()
+    return AxonInfo.from_chain(ip=ip, port=port, ip_type=ip_type, version=version, protocol=protocol,
+                               placeholder1=p1, placeholder2=p2, block=block, hotkey=hotkey, coldkey=coldkey)
+
+
+def _read_prometheus(r: ScaleReader) -> PrometheusInfo:
+    block, version, ip, port, ip_type = r.u64(), r.u32(), r.u128(), r.u16(), r.u8()
+    return PrometheusInfo(ip=int_to_ip(ip, ip_type), port=port, ip_type=ip_type or 4, version=version,
+                          block=block)
+
+
+def _read_pairs(r: ScaleReader) -> list[tuple[int, int]]:
+    return [(r.compact(), r.compact()) for _ in range(r.compact())]
+
+
+def _read_neuron(r: ScaleReader, full: bool) -> NeuronInfoLite:
+    hotkey, coldkey = r.account_id(), r.account_id()
+    uid, netuid, active = r.compact(), r.compact(), r.boolean()
+    axon = _read_axon(r, hotkey, coldkey)
+    prometheus = _read_prometheus(r)
+    stake = {}
+    for _ in range(r.compact()):
+        who = r.account_id()
+        stake[who] = stake.get(who, 0) + r.compact()
+    rank, emission, incentive = r.compact(), r.compact(), r.compact()
+    consensus, trust, vtrust, dividends = r.compact(), r.compact(), r.compact(), r.compact()
+    last_update, permit = r.compact(), r.boolean()
+    common = dict(
+        hotkey=hotkey, coldkey=coldkey, uid=uid, netuid=netuid, active=active, axon_info=axon,
+        prometheus_info=prometheus, stake_dict=stake, rank=rank / U16_MAX, emission=emission / RAO_PER_TAO,
+        incentive=incentive / U16_MAX, consensus=consensus / U16_MAX, trust=trust / U16_MAX,
+        validator_trust=vtrust / U16_MAX, dividends=dividends / U16_MAX, last_update=last_update,
+        validator_permit=permit,
+    )
+    if full:
+        weights, bonds = _read_pairs(r), _read_pairs(r)
+        return NeuronInfo(**common, pruning_score=r.compact(), weights=weights, bonds=bonds)
+    return NeuronInfoLite(**common, pruning_score=r.compact())
+
+
+def _decode_list(data: bytes, read) -> list:
+    r = ScaleReader(data)
+    items = [read(r) for _ in range(r.compact())]
+    r.finish()
+    return items
+
+
+def _decode_one(data: bytes, read):
+    if not data:
+        return None
+    r = ScaleReader(data)
+    item = read(r)
+    r.finish()
+    return item
+
+
+def decode_neurons_lite(data: bytes) -> list[NeuronInfoLite]:
+    """``Vec<NeuronInfoLite>``."""
+    return _decode_list(data, lambda r: _read_neuron(r, False))
+
+
+def decode_neurons(data: bytes) -> list[NeuronInfo]:
+    """``Vec<NeuronInfo>``."""
+    return _decode_list(data, lambda r: _read_neuron(r, True))
+
+
+def decode_neuron_lite(data: bytes) -> NeuronInfoLite | None:
+    """A bare ``NeuronInfoLite``; empty bytes mean no neuron."""
+    return _decode_one(data, lambda r: _read_neuron(r, False))
+
+
+def decode_neuron(data: bytes) -> NeuronInfo | None:
+    """A bare ``NeuronInfo``; empty bytes mean no neuron."""
+    return _decode_one(data, lambda r: _read_neuron(r, True))
+
+
+def _read_delegate(r: ScaleReader) -> DelegateInfo:
+    hotkey, take = r.account_id(), r.compact()
+    nominators = [(r.account_id(), r.compact()) for _ in range(r.compact())]
+    owner = r.account_id()
+    registrations = [r.compact() for _ in range(r.compact())]
+    permits = [r.compact() for _ in range(r.compact())]
+    return DelegateInfo(hotkey_ss58=hotkey, take=take / U16_MAX, nominators=nominators, owner_ss58=owner,
+                        registrations=registrations, validator_permits=permits,
+                        return_per_1000_rao=r.compact(), total_daily_return_rao=r.compact())
+
+
+def decode_delegates(data: bytes) -> list[DelegateInfo]:
+    """``Vec<DelegateInfo>``."""
+    return _decode_list(data, _read_delegate)
+
+
+def decode_delegate(data: bytes) -> DelegateInfo | None:
+    """A bare ``DelegateInfo``; empty bytes mean none."""
+    return _decode_one(data, _read_delegate)
+
+
+def decode_delegated(data: bytes) -> list[tuple[DelegateInfo, int]]:
+    """``Vec<(DelegateInfo, Compact<u64>)>``: delegates a coldkey stakes to, with its stake in rao."""
+    return _decode_list(data, lambda r: (_read_delegate(r), r.compact()))
+
+
+def _read_subnet(r: ScaleReader, with_owner: bool = True) -> SubnetInfo:
+    netuid, rho, kappa, difficulty = r.compact(), r.compact(), r.compact(), r.compact()
+    immunity, max_validators, min_weights, max_weights = r.compact(), r.compact(), r.compact(), r.compact()
+    scaling, n, max_n, since = r.compact(), r.compact(), r.compact(), r.compact()
+    tempo, modality = r.compact(), r.compact()
+    connect = {}
+    for _ in range(r.compact()):
+        other, requirement = r.u16(), r.u16()
+        connect[str(other)] = requirement / U16_MAX
+    emission, burn = r.compact(), r.compact()
+    owner = r.account_id() if with_owner else None
+    return SubnetInfo(netuid=netuid, rho=rho, kappa=kappa, difficulty=difficulty, immunity_period=immunity,
+                      max_allowed_validators=max_validators, min_allowed_weights=min_weights,
+                      max_weight_limit=max_weights, scaling_law_power=scaling,
+                      subnetwork_n=n, max_n=max_n, blocks_since_epoch=since, tempo=tempo, modality=modality,
+                      connection_requirements=connect, emission_value=emission, burn_rao=burn,
+                      owner_ss58=owner)
+
+
+def decode_subnets_info(data: bytes) -> list[SubnetInfo]:
+    """``Vec<Option<SubnetInfo>>``; absent entries are skipped."""
+    def read(r: ScaleReader) -> SubnetInfo | None:
+        return _read_subnet(r) if r.option_flag() else None
+
+    return [info for info in _decode_list(data, read) if info is not None]
+
+
+def decode_subnet_info(data: bytes) -> SubnetInfo | None:
+    """A bare ``SubnetInfo``; empty bytes mean no subnet."""
+    return _decode_one(data, _read_subnet)
+
+
+def decode_subnet_hyperparameters(data: bytes) -> SubnetHyperparameters | None:
+    """A bare ``SubnetHyperparameters`` (22 fields)."""
+    def read(r: ScaleReader) -> SubnetHyperparameters:
+        c = r.compact
+        return SubnetHyperparameters(
+            rho=c(), kappa=c(), immunity_period=c(), min_allowed_weights=c(), max_weights_limit=c(), tempo=c(),
+            min_difficulty=c(), max_difficulty=c(), weights_version=c(), weights_rate_limit=c(),
+            adjustment_interval=c(), activity_cutoff=c(), registration_allowed=r.boolean(),
+            target_regs_per_interval=c(), min_burn=c(), max_burn=c(), bonds_moving_avg=c(),
+            max_regs_per_block=c(), serving_rate_limit=c(), max_validators=c(), adjustment_alpha=c(),
+            difficulty=c(),
+        )
+
+    return _decode_one(data, read)
+
+
+def _read_stake_info(r: ScaleReader) -> StakeInfo:
+    return StakeInfo(hotkey_ss58=r.account_id(), coldkey_ss58=r.account_id(), stake_rao=r.compact())
+
+
+def decode_stake_info(data: bytes) -> list[StakeInfo]:
+    """``Vec<StakeInfo>``."""
+    return _decode_list(data, _read_stake_info)
+
+
+def decode_stake_info_for_coldkeys(data: bytes) -> dict[str, list[StakeInfo]]:
+    """``Vec<(AccountId, Vec<StakeInfo>)>``."""
+    pairs = _decode_list(data, lambda r: (r.account_id(), [_read_stake_info(r) for _ in range(r.compact())]))
+    return dict(pairs)
