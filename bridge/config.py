@@ -1,0 +1,110 @@
+"""The bridge's configuration: a frozen object built from defaults, a config file, then flags.
+
+A config file is YAML or TOML with the same keys as :class:`BridgeConfig` (nested tables such as
+``[wallet]`` are flattened with dots: ``wallet.name``). Flags win over the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+from bt_llm.errors import ConfigError
+
+
+@dataclass(frozen=True, kw_only=True)
+class BridgeConfig:
+    netuid: int = 1
+    wallet_name: str = "default"
+    wallet_hotkey: str = "default"
+    wallet_path: str = "~/.bittensor/wallets/"
+    network: str = "local"
+    chain_endpoint: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    axon_port: int = 8091
+    axon_ip: str = "127.0.0.1"
+    api_keys_file: str | None = None
+    rate_limit_per_minute: float = 600.0
+    max_body_bytes: int = 1_000_000
+    k: int = 8
+    timeout: float = 12.0
+    stream_stall: float = 2.0
+    weights_interval: int = 100
+    score_alpha: float = 0.1
+    scorer: str = "embedding"  # or "lexical"
+    metagraph_refresh: float = 12.0
+    set_weights: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # file/flag keys with dots map to these attribute names
+    ALIASES = {"wallet.name": "wallet_name", "wallet.hotkey": "wallet_hotkey", "wallet.path": "wallet_path",
+               "subtensor.network": "network", "subtensor.chain_endpoint": "chain_endpoint",
+               "axon.port": "axon_port", "axon.ip": "axon_ip"}
+
+    def __post_init__(self) -> None:
+        if self.k < 1:
+            raise ConfigError("k must be at least 1")
+        if self.timeout <= 0:
+            raise ConfigError("timeout must be positive")
+        if self.scorer not in ("embedding", "lexical"):
+            raise ConfigError(f"unknown scorer {self.scorer!r}: use 'embedding' or 'lexical'")
+        if not 0 < self.score_alpha <= 1:
+            raise ConfigError("score_alpha must be in (0, 1]")
+
+    @classmethod
+    def from_sources(cls, file: str | Path | None = None, **overrides: Any) -> BridgeConfig:
+        """Defaults, then the file, then the non-None ``overrides``."""
+        values: dict[str, Any] = {}
+        if file is not None:
+            values.update(_flatten(_read(Path(file))))
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        names = {f.name for f in fields(cls)}
+        known: dict[str, Any] = {}
+        for key, value in values.items():
+            name = cls.ALIASES.get(key, key.replace(".", "_"))
+            if name not in names:
+                raise ConfigError(f"unknown bridge setting {key!r}")
+            known[name] = value
+        try:
+            return cls(**known)
+        except TypeError as exc:
+            raise ConfigError(f"bad bridge settings: {exc}") from exc
+
+    def replace(self, **changes: Any) -> BridgeConfig:
+        return dataclasses.replace(self, **changes)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the bridge config {path}: {exc.strerror}") from exc
+    try:
+        data = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"the bridge config {path} is not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"the bridge config {path} must be a mapping")
+    return data
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and name != "extra":
+            out.update(_flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out

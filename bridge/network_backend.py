@@ -1,0 +1,257 @@
+"""The bridge's :class:`~bridge.backend.Backend` on the real network: fan-out through a dendrite.
+
+One prompt goes to the top-k serving miners (ranked by :class:`~bridge.directory.MinerDirectory`) at
+once, under one deadline; the answers are scored, the scores feed the per-uid moving average that
+becomes the bridge's weights, and the best ``n`` are returned. A model name picks the subnet
+(``bittensor/subnet-1``) or one miner (``bittensor/subnet-1/uid-5``); with one miner the scoring runs
+in the background, off the answer's path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from bridge.backend import MinerAnswer, ModelInfo, PromptSpec, StreamStart, StreamText
+from bridge.directory import Miner, MinerDirectory
+from bridge.errors import MinersTimedOut, ModelNotFound, NoMinerAvailable
+from bridge.metrics import BridgeMetrics
+from bridge.scoring import Scorer
+from bridge.weights import ScoreBook
+from bt_llm.protocol.synapses import Embedding, StreamingTextPrompting, TextPrompting
+
+log = logging.getLogger("bridge.network")
+
+_MODEL = re.compile(r"^bittensor/subnet-(\d+)(?:/uid-(\d+))?$")
+
+
+class NetworkBackend:
+    def __init__(
+        self,
+        *,
+        netuid: int,
+        directory: MinerDirectory,
+        dendrite: Any,
+        scorer: Scorer,
+        scores: ScoreBook,
+        metrics: BridgeMetrics,
+        k: int = 8,
+        timeout: float = 12.0,
+        stream_stall: float = 2.0,
+    ) -> None:
+        self.netuid = netuid
+        self.directory = directory
+        self.dendrite = dendrite
+        self.scorer = scorer
+        self.scores = scores
+        self.metrics = metrics
+        self.k = k
+        self.timeout = timeout
+        self.stream_stall = stream_stall
+        self._background: set[asyncio.Task[None]] = set()
+        self._created = int(time.time())
+
+    # ---- models ------------------------------------------------------------------------------
+    @property
+    def subnet_model(self) -> str:
+        return f"bittensor/subnet-{self.netuid}"
+
+    def models(self) -> list[ModelInfo]:
+        models = [ModelInfo(id=self.subnet_model, created=self._created)]
+        models += [ModelInfo(id=f"{self.subnet_model}/uid-{m.uid}", created=self._created, owned_by=m.hotkey)
+                   for m in sorted(self.directory.snapshot.miners, key=lambda m: m.uid)]
+        return models
+
+    def resolve_model(self, model: str | None) -> str:
+        known = [m.id for m in self.models()]
+        if model in known:
+            return model
+        shown = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
+        if not model:
+            raise ModelNotFound(f"No model given. Known models: {shown}.", param="model", code="model_not_found")
+        raise ModelNotFound(f"The model '{model}' does not exist. Known models: {shown}.", param="model",
+                            code="model_not_found")
+
+    def _targets(self, model: str) -> list[Miner]:
+        match = _MODEL.match(model)
+        if match and match.group(2) is not None:
+            miner = self.directory.snapshot.by_uid(int(match.group(2)))
+            targets = [miner] if miner else []
+        else:
+            targets = self.directory.ranked(self.k)
+        if not targets:
+            raise NoMinerAvailable(f"No miner serves an axon on subnet {self.netuid}.")
+        return targets
+
+    # ---- completions ---------------------------------------------------------------------------
+    @staticmethod
+    def _synapse(prompt: PromptSpec, cls: type[TextPrompting] | type[StreamingTextPrompting], timeout: float) -> Any:
+        return cls(
+            roles=list(prompt.roles), messages=list(prompt.messages), max_tokens=prompt.max_tokens,
+            temperature=prompt.temperature, top_p=prompt.top_p, stop=list(prompt.stop) or None, seed=prompt.seed,
+            timeout=timeout,
+        )
+
+    def _answer(self, miner: Miner, response: Any, fallback_latency: float) -> MinerAnswer:
+        terminal = response.dendrite
+        status = int(terminal.status_code or 500) if terminal else 500
+        latency = float(terminal.process_time) if terminal and terminal.process_time else fallback_latency
+        completion = response.completion if isinstance(getattr(response, "completion", None), str) else ""
+        if status == 200 and not isinstance(getattr(response, "completion", None), str):
+            status = 422
+        self.metrics.record_miner(miner.uid, status, latency)
+        return MinerAnswer(uid=miner.uid, hotkey=miner.hotkey, completion=completion, latency_s=latency,
+                           status_code=status, status_message=(terminal.status_message or "") if terminal else "")
+
+    async def query(self, targets: Sequence[Miner], prompt: PromptSpec) -> list[MinerAnswer]:
+        """Ask every target at once under one deadline; one answer (or failure) per target."""
+        synapse = self._synapse(prompt, TextPrompting, self.timeout)
+        started = time.perf_counter()
+        responses = await self.dendrite.forward([m.axon for m in targets], synapse, timeout=self.timeout,
+                                                deserialize=False)
+        elapsed = time.perf_counter() - started
+        return [self._answer(m, r, elapsed) for m, r in zip(targets, responses, strict=True)]
+
+    def _score(self, prompt: PromptSpec, answers: list[MinerAnswer]) -> list[MinerAnswer]:
+        scores = self.scorer.score(prompt, answers)
+        for answer, score in zip(answers, scores, strict=True):
+            self.scores.update(answer.uid, score)
+        return [MinerAnswer(**{**a.__dict__, "score": s}) for a, s in zip(answers, scores, strict=True)]
+
+    def _in_background(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def complete(self, model: str, prompt: PromptSpec, n: int) -> list[MinerAnswer]:
+        targets = self._targets(model)
+        answers = await self.query(targets, prompt)
+        good = [a for a in answers if a.ok and a.completion.strip()]
+        if len(targets) == 1:
+            # One named miner: nothing to choose, so score off the answer's path.
+            self._in_background(asyncio.to_thread(self._score, prompt, answers))
+        else:
+            scored = await asyncio.to_thread(self._score, prompt, answers)
+            good = sorted((a for a in scored if a.ok and a.completion.strip()), key=lambda a: -a.score)
+        if not good:
+            raise self._failure(answers)
+        return good[:n]
+
+    def _failure(self, answers: Sequence[MinerAnswer]) -> NoMinerAvailable | MinersTimedOut:
+        reasons = "; ".join(f"uid {a.uid}: {a.status_code} {a.status_message or 'empty answer'}" for a in answers)
+        if answers and all(a.status_code == 408 for a in answers):
+            return MinersTimedOut(f"No miner answered within {self.timeout:g} s ({reasons}).")
+        return NoMinerAvailable(f"No miner gave an answer ({reasons}).")
+
+    # ---- streaming -----------------------------------------------------------------------------
+    async def stream(self, model: str, prompt: PromptSpec) -> AsyncIterator[StreamStart | StreamText]:
+        """Follow the first miner that produces a token; start the next one whenever all stall.
+
+        A miner gets ``stream_stall`` seconds to produce its first chunk before the next-ranked one
+        is started too; whichever speaks first is followed and the others are cancelled.
+        """
+        targets = self._targets(model)
+        queue: asyncio.Queue[tuple[int, object]] = asyncio.Queue()
+        tasks: dict[int, asyncio.Task[None]] = {}
+        deadline = time.monotonic() + self.timeout
+        failures: list[MinerAnswer] = []
+
+        async def pump(index: int, miner: Miner) -> None:
+            synapse = self._synapse(prompt, StreamingTextPrompting, self.timeout)
+            started = time.perf_counter()
+            try:
+                async for item in self.dendrite.call_stream(miner.axon, synapse, timeout=self.timeout):
+                    await queue.put((index, item))
+            except Exception as exc:  # a failing miner is one failure among several, never the bridge's
+                await queue.put((index, exc))
+            finally:
+                await queue.put((index, _Done(time.perf_counter() - started)))
+
+        def launch(index: int) -> None:
+            tasks[index] = asyncio.ensure_future(pump(index, targets[index]))
+
+        launch(0)
+        chosen: int | None = None
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                wait = remaining if chosen is not None else min(remaining, self.stream_stall)
+                try:
+                    index, item = await asyncio.wait_for(queue.get(), timeout=wait)
+                except TimeoutError:
+                    if chosen is None and len(tasks) < len(targets):
+                        launch(len(tasks))
+                        continue
+                    if chosen is not None:
+                        break
+                    continue
+                if chosen is not None and index != chosen:
+                    continue
+                if isinstance(item, str):
+                    if chosen is None:
+                        if not item:
+                            continue
+                        chosen = index
+                        for other, task in tasks.items():
+                            if other != index:
+                                task.cancel()
+                        yield StreamStart(uid=targets[index].uid, hotkey=targets[index].hotkey)
+                    yield StreamText(item)
+                elif isinstance(item, _Done):
+                    if chosen == index:
+                        self.metrics.record_miner(targets[index].uid, 200, item.latency)
+                        return
+                    failures.append(MinerAnswer(uid=targets[index].uid, hotkey=targets[index].hotkey,
+                                                completion="", latency_s=item.latency, status_code=503,
+                                                status_message="stream ended before its first token"))
+                    self.metrics.record_miner(targets[index].uid, 503, item.latency)
+                    if len(tasks) < len(targets):
+                        launch(len(tasks))
+                    elif all(t.done() for t in tasks.values()) and queue.empty():
+                        break
+                elif isinstance(item, Exception):
+                    log.info("stream from uid %s failed: %s", targets[index].uid, item)
+                else:  # the completed synapse at the end of the stream
+                    terminal = getattr(item, "dendrite", None)
+                    code = int(getattr(terminal, "status_code", 200) or 200)
+                    if chosen is None and code != 200:
+                        failures.append(MinerAnswer(uid=targets[index].uid, hotkey=targets[index].hotkey,
+                                                    completion="", latency_s=0.0, status_code=code,
+                                                    status_message=getattr(terminal, "status_message", "") or ""))
+            if chosen is None:
+                if failures:
+                    raise self._failure(failures)
+                raise MinersTimedOut(f"No miner started streaming within {self.timeout:g} s.")
+        finally:
+            for task in tasks.values():
+                task.cancel()
+            for task in tasks.values():
+                with contextlib.suppress(BaseException):
+                    await task
+
+    # ---- embeddings ----------------------------------------------------------------------------
+    async def embed(self, model: str, texts: list[str]) -> list[list[float]]:
+        targets = self._targets(model)
+        synapse = Embedding(texts=texts, timeout=self.timeout)
+        responses = await self.dendrite.forward([m.axon for m in targets], synapse, timeout=self.timeout,
+                                                deserialize=False)
+        reasons = []
+        for miner, response in zip(targets, responses, strict=True):
+            vectors = getattr(response, "embeddings", None)
+            code = int(response.dendrite.status_code or 500) if response.dendrite else 500
+            if code == 200 and isinstance(vectors, list) and len(vectors) == len(texts) and all(vectors):
+                return [list(map(float, v)) for v in vectors]
+            reasons.append(f"uid {miner.uid}: {code}")
+        raise NoMinerAvailable(f"No miner returned embeddings ({'; '.join(reasons)}).")
+
+
+class _Done:
+    def __init__(self, latency: float) -> None:
+        self.latency = latency
