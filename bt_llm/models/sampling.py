@@ -1,0 +1,158 @@
+"""Sampling parameters and chat messages: pure data shared by every text backend.
+
+Nothing here imports torch or transformers, so miners, the bridge and tests can build requests
+without loading a model.
+
+Example:
+    >>> p = SamplingParams(max_tokens=8, temperature=0.0, stop=["\\n"])
+    >>> p.greedy, p.stop
+    (True, ('\\n',))
+    >>> to_chat(["system", "user"], ["Be brief.", "Hi"])[1]
+    {'role': 'user', 'content': 'Hi'}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from bt_llm.errors import ConfigError
+
+Message = Mapping[str, str]
+"""A chat message: ``{"role": "user", "content": "..."}``."""
+
+ROLES = ("system", "user", "assistant")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SamplingParams:
+    """How to sample a completion.
+
+    Args:
+        max_tokens: upper bound on new tokens.
+        temperature: 0 means greedy decoding; above 0 samples.
+        top_p: nucleus sampling mass in (0, 1].
+        stop: strings that end the completion; the stop string itself is not returned.
+        seed: makes sampling reproducible when set.
+    """
+
+    max_tokens: int = 256
+    temperature: float = 0.7
+    top_p: float = 1.0
+    stop: tuple[str, ...] = field(default=())
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        stop = self.stop
+        if isinstance(stop, str):
+            stop = (stop,)
+        object.__setattr__(self, "stop", tuple(s for s in (stop or ()) if s))
+        if self.max_tokens < 1:
+            raise ConfigError(f"max_tokens must be at least 1, got {self.max_tokens}")
+        if self.temperature < 0:
+            raise ConfigError(f"temperature must be >= 0, got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ConfigError(f"top_p must be in (0, 1], got {self.top_p}")
+
+    @property
+    def greedy(self) -> bool:
+        """True when decoding is deterministic argmax (temperature 0)."""
+        return self.temperature == 0
+
+    def with_overrides(self, **overrides: Any) -> SamplingParams:
+        """A copy with the non-None ``overrides`` applied."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    @classmethod
+    def from_synapse(cls, synapse: Any, *, default: SamplingParams | None = None) -> SamplingParams:
+        """Read ``max_tokens``, ``temperature``, ``top_p``, ``stop``, ``seed`` from any object that has them."""
+        base = default or cls()
+        values = {name: getattr(synapse, name, None) for name in ("max_tokens", "temperature", "top_p", "seed")}
+        stop = getattr(synapse, "stop", None)
+        if stop is not None:
+            values["stop"] = (stop,) if isinstance(stop, str) else tuple(stop)
+        return base.with_overrides(**values)
+
+
+def to_chat(roles: Sequence[str], contents: Sequence[str]) -> list[dict[str, str]]:
+    """Zip the synapse's parallel ``roles``/``messages`` lists into chat messages.
+
+    Raises:
+        ConfigError: the lists differ in length.
+    """
+    if len(roles) != len(contents):
+        raise ConfigError(f"{len(roles)} roles for {len(contents)} messages")
+    return [{"role": str(r), "content": str(c)} for r, c in zip(roles, contents, strict=True)]
+
+
+def normalize_messages(messages: str | Iterable[Message | tuple[str, str]]) -> list[dict[str, str]]:
+    """Accept a bare prompt, ``(role, content)`` pairs or message dicts; return message dicts."""
+    if isinstance(messages, str):
+        return [{"role": "user", "content": messages}]
+    out: list[dict[str, str]] = []
+    for item in messages:
+        if isinstance(item, tuple):
+            role, content = item
+        else:
+            role, content = item["role"], item["content"]
+        out.append({"role": str(role), "content": str(content)})
+    if not out:
+        raise ConfigError("no messages to complete")
+    return out
+
+
+def plain_prompt(messages: Sequence[Message]) -> str:
+    """The prompt for a model without a chat template: one ``role: content`` line each, then ``assistant:``."""
+    lines = [f"{m['role']}: {m['content']}" for m in messages]
+    return "\n".join([*lines, "assistant:"])
+
+
+def find_stop(text: str, stop: Sequence[str]) -> int:
+    """Index of the earliest stop string in ``text``, or -1."""
+    hits = [i for i in (text.find(s) for s in stop) if i >= 0]
+    return min(hits) if hits else -1
+
+
+class StopFilter:
+    """Streams text while holding back anything that could be the start of a stop string.
+
+    Example:
+        >>> f = StopFilter(["END"])
+        >>> f.push("hello E"), f.push("N"), f.push("D more"), f.done
+        ('hello ', '', '', True)
+    """
+
+    def __init__(self, stop: Sequence[str]) -> None:
+        self.stop = tuple(stop)
+        self._held = ""
+        self.done = False
+        self.text = ""
+
+    def push(self, chunk: str) -> str:
+        """Add ``chunk``; return the text that is now safe to emit."""
+        if self.done:
+            return ""
+        buf = self._held + chunk
+        cut = find_stop(buf, self.stop)
+        if cut >= 0:
+            self.done = True
+            self._held = ""
+            return self._emit(buf[:cut])
+        keep = 0
+        for s in self.stop:
+            for n in range(min(len(s) - 1, len(buf)), 0, -1):
+                if buf.endswith(s[:n]):
+                    keep = max(keep, n)
+                    break
+        self._held = buf[len(buf) - keep :] if keep else ""
+        return self._emit(buf[: len(buf) - keep])
+
+    def flush(self) -> str:
+        """The held-back tail once generation has ended without a stop string."""
+        held, self._held = self._held, ""
+        return "" if self.done else self._emit(held)
+
+    def _emit(self, text: str) -> str:
+        self.text += text
+        return text

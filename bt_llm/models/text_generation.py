@@ -1,0 +1,314 @@
+"""Text generation with any causal LM that transformers loads from a local folder.
+
+``TextGenerator`` wraps a model and its tokenizer: chat template when the tokenizer has one (else a
+plain ``role: content`` prompt), sampling parameters, stop strings, a seed, blocking ``generate`` and
+streaming ``stream`` (through ``TextIteratorStreamer``), async twins that run in a worker thread, and
+a lock so concurrent requests never share one generation. Importing this module imports torch and
+transformers; ``bt_llm.models`` itself does not.
+
+Example:
+    >>> from bt_llm.models.tiny import create_tiny_model
+    >>> gen = TextGenerator.from_path(create_tiny_model())
+    >>> text = gen.generate("hello", max_tokens=4, temperature=0)
+    >>> isinstance(text, str)
+    True
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import (
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    GenerationConfig,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+    StoppingCriteria,
+    StoppingCriteriaList,
+    TextIteratorStreamer,
+)
+
+from bt_llm.errors import ConfigError
+from bt_llm.models.sampling import (
+    Message,
+    SamplingParams,
+    StopFilter,
+    find_stop,
+    normalize_messages,
+    plain_prompt,
+)
+
+Messages = str | Iterable[Message | tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A finished completion with its token counts; ``finish_reason`` is ``"stop"`` or ``"length"``."""
+
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str
+
+
+def pick_device(device: str = "auto") -> str:
+    """``"auto"`` → ``"cuda"`` when a GPU is visible, else ``"cpu"``; anything else is returned as is."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def pick_dtype(device: str, dtype: str | torch.dtype = "auto") -> torch.dtype:
+    """float32 on CPU; bfloat16 (or float16 without bf16 support) on CUDA; or the named dtype."""
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    if dtype != "auto":
+        value = getattr(torch, dtype, None)
+        if not isinstance(value, torch.dtype):
+            raise ConfigError(f"unknown dtype {dtype!r}")
+        return value
+    if device.startswith("cuda"):
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.float32
+
+
+class _StopCriteria(StoppingCriteria):
+    """Ends generation on a stop string in the new text, or when the caller cancels."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, prompt_len: int, stop: tuple[str, ...],
+                 cancel: threading.Event) -> None:
+        self.tokenizer = tokenizer
+        self.prompt_len = prompt_len
+        self.stop = stop
+        self.cancel = cancel
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs: Any) -> torch.BoolTensor:
+        done = self.cancel.is_set()
+        if not done and self.stop:
+            text = self.tokenizer.decode(input_ids[0, self.prompt_len :], skip_special_tokens=True)
+            done = find_stop(text, self.stop) >= 0
+        return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)
+
+
+class TextGenerator:
+    """A causal LM ready to answer chat messages; one generation at a time.
+
+    Args:
+        model: a loaded transformers causal LM (already on its device).
+        tokenizer: its tokenizer.
+        defaults: sampling used where a request leaves a parameter unset.
+        name: a label for logs and the synapse's model field.
+    """
+
+    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, *,
+                 defaults: SamplingParams | None = None, name: str = "model") -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.defaults = defaults or SamplingParams()
+        self.name = name
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str], *, device: str = "auto", dtype: str | torch.dtype = "auto",
+                  defaults: SamplingParams | None = None, name: str | None = None) -> TextGenerator:
+        """Load a model folder (``config.json`` + weights + tokenizer) onto ``device``.
+
+        Raises:
+            ConfigError: the folder does not exist or transformers cannot load it.
+        """
+        folder = Path(path).expanduser()
+        if not (folder / "config.json").is_file():
+            raise ConfigError(f"no transformers model at {folder} (config.json missing)")
+        dev = pick_device(device)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(str(folder))
+            model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=pick_dtype(dev, dtype))
+        except (OSError, ValueError, KeyError) as exc:
+            raise ConfigError(f"transformers could not load {folder}: {exc}") from exc
+        return cls(model.to(dev), tokenizer, defaults=defaults, name=name or folder.name)
+
+    @property
+    def device(self) -> torch.device:
+        """Where the model's weights live."""
+        return self.model.device
+
+    @property
+    def has_chat_template(self) -> bool:
+        """True when the tokenizer formats chats itself."""
+        return bool(getattr(self.tokenizer, "chat_template", None))
+
+    def render(self, messages: Messages) -> str:
+        """The exact prompt text the model sees for ``messages``."""
+        chat = normalize_messages(messages)
+        if self.has_chat_template:
+            return self.tokenizer.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
+        return plain_prompt(chat)
+
+    def count_tokens(self, text: str) -> int:
+        """Number of tokens ``text`` encodes to (no special tokens)."""
+        return len(self.tokenizer.encode(text, add_special_tokens=False))
+
+    def params(self, params: SamplingParams | None = None, **overrides: Any) -> SamplingParams:
+        """Merge ``params`` (or the defaults) with non-None keyword overrides."""
+        return (params or self.defaults).with_overrides(**overrides)
+
+    # -- blocking -------------------------------------------------------------------------------
+
+    def complete(self, messages: Messages, params: SamplingParams | None = None, **overrides: Any) -> Completion:
+        """Generate a whole completion and report token counts."""
+        p = self.params(params, **overrides)
+        inputs = self._encode(messages)
+        prompt_len = inputs["input_ids"].shape[1]
+        with self._lock:
+            output = self._generate(inputs, p, threading.Event(), streamer=None)
+        new_tokens = output[0, prompt_len:]
+        text = self.tokenizer.decode(new_tokens, skip_special_tokens=True)
+        cut = find_stop(text, p.stop)
+        if cut >= 0:
+            return Completion(text[:cut], prompt_len, len(new_tokens), "stop")
+        n = len(new_tokens)
+        ended = n < p.max_tokens or (n > 0 and self._is_eos(int(new_tokens[-1])))
+        return Completion(text, prompt_len, n, "stop" if ended else "length")
+
+    def generate(self, messages: Messages, params: SamplingParams | None = None, **overrides: Any) -> str:
+        """The completion text for ``messages``."""
+        return self.complete(messages, params, **overrides).text
+
+    def stream(self, messages: Messages, params: SamplingParams | None = None, *,
+               on_finish: Callable[[Completion], None] | None = None, **overrides: Any) -> Iterator[str]:
+        """Yield the completion in pieces as the model produces them.
+
+        ``on_finish`` receives the whole :class:`Completion` once the stream ends. Closing the iterator
+        early cancels the generation at its next token.
+        """
+        p = self.params(params, **overrides)
+        inputs = self._encode(messages)
+        prompt_len = inputs["input_ids"].shape[1]
+        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        cancel = threading.Event()
+        result: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                result["output"] = self._generate(inputs, p, cancel, streamer=streamer)
+            except BaseException as exc:  # re-raised in the consumer's thread
+                result["error"] = exc
+                streamer.end()
+            finally:
+                self._lock.release()
+
+        self._lock.acquire()
+        worker = threading.Thread(target=run, name=f"generate-{self.name}", daemon=True)
+        worker.start()
+        stop = StopFilter(p.stop)
+        try:
+            for chunk in streamer:
+                piece = stop.push(chunk)
+                if piece:
+                    yield piece
+                if stop.done:
+                    cancel.set()
+                    break
+            tail = stop.flush()
+            if tail:
+                yield tail
+        finally:
+            cancel.set()
+            worker.join()
+        if "error" in result:
+            raise result["error"]
+        if on_finish is not None:
+            n = int(result["output"].shape[1] - prompt_len)
+            reason = "stop" if stop.done or n < p.max_tokens else "length"
+            on_finish(Completion(stop.text, prompt_len, n, reason))
+
+    # -- async twins ----------------------------------------------------------------------------
+
+    async def acomplete(self, messages: Messages, params: SamplingParams | None = None, **overrides: Any) -> Completion:
+        """:meth:`complete` in a worker thread."""
+        return await asyncio.to_thread(self.complete, messages, params, **overrides)
+
+    async def agenerate(self, messages: Messages, params: SamplingParams | None = None, **overrides: Any) -> str:
+        """:meth:`generate` in a worker thread."""
+        return (await self.acomplete(messages, params, **overrides)).text
+
+    async def astream(self, messages: Messages, params: SamplingParams | None = None, *,
+                      on_finish: Callable[[Completion], None] | None = None, **overrides: Any) -> AsyncIterator[str]:
+        """:meth:`stream` driven from a worker thread; chunks arrive on the event loop."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        closed = threading.Event()
+
+        def pump() -> None:
+            try:
+                it = self.stream(messages, params, on_finish=on_finish, **overrides)
+                try:
+                    for chunk in it:
+                        if closed.is_set():
+                            break
+                        loop.call_soon_threadsafe(queue.put_nowait, ("chunk", chunk))
+                finally:
+                    it.close()
+                loop.call_soon_threadsafe(queue.put_nowait, ("end", None))
+            except BaseException as exc:
+                loop.call_soon_threadsafe(queue.put_nowait, ("error", exc))
+
+        task = loop.run_in_executor(None, pump)
+        try:
+            while True:
+                kind, value = await queue.get()
+                if kind == "chunk":
+                    yield value
+                elif kind == "error":
+                    raise value
+                else:
+                    break
+        finally:
+            closed.set()
+            await task
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _encode(self, messages: Messages) -> dict[str, torch.Tensor]:
+        text = self.render(messages)
+        add_special = not self.has_chat_template
+        enc = self.tokenizer(text, return_tensors="pt", add_special_tokens=add_special)
+        return {k: v.to(self.device) for k, v in enc.items() if k in ("input_ids", "attention_mask")}
+
+    def _is_eos(self, token: int) -> bool:
+        eos = self.model.generation_config.eos_token_id
+        if eos is None:
+            eos = self.tokenizer.eos_token_id
+        return token in eos if isinstance(eos, list) else token == eos
+
+    def _generation_config(self, p: SamplingParams) -> GenerationConfig:
+        base = self.model.generation_config
+        eos = base.eos_token_id if base.eos_token_id is not None else self.tokenizer.eos_token_id
+        pad = self.tokenizer.pad_token_id
+        if pad is None:
+            pad = eos[0] if isinstance(eos, list) else eos
+        kwargs: dict[str, Any] = {"max_new_tokens": p.max_tokens, "eos_token_id": eos, "pad_token_id": pad,
+                                  "bos_token_id": base.bos_token_id}
+        if p.greedy:
+            kwargs["do_sample"] = False
+        else:
+            kwargs.update(do_sample=True, temperature=p.temperature, top_p=p.top_p, top_k=0)
+        return GenerationConfig(**kwargs)
+
+    def _generate(self, inputs: dict[str, torch.Tensor], p: SamplingParams, cancel: threading.Event,
+                  streamer: TextIteratorStreamer | None) -> torch.Tensor:
+        """Run ``model.generate``; the caller holds the lock."""
+        if p.seed is not None:
+            torch.manual_seed(p.seed)
+        criteria = StoppingCriteriaList([_StopCriteria(self.tokenizer, inputs["input_ids"].shape[1], p.stop, cancel)])
+        with torch.inference_mode():
+            return self.model.generate(**inputs, generation_config=self._generation_config(p),
+                                       stopping_criteria=criteria, streamer=streamer)

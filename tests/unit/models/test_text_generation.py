@@ -1,0 +1,124 @@
+"""TextGenerator on a tiny random Llama: generate, stream, stop strings, seeds, concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from bt_llm.errors import ConfigError
+from bt_llm.models.sampling import SamplingParams
+
+
+def test_chat_template_is_used(tiny_generator) -> None:
+    prompt = tiny_generator.render([{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}])
+    assert prompt == "<|im_start|>system\nbe brief<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"
+
+
+def test_plain_prompt_without_template(tmp_path: Path) -> None:
+    from bt_llm.models.text_generation import TextGenerator
+    from bt_llm.models.tiny import create_tiny_model
+
+    gen = TextGenerator.from_path(create_tiny_model(tmp_path, chat_template=False), device="cpu")
+    assert not gen.has_chat_template
+    assert gen.render([("user", "hi")]) == "user: hi\nassistant:"
+    assert isinstance(gen.generate("hi", max_tokens=3, temperature=0), str)
+
+
+def test_generate_respects_max_tokens_and_is_deterministic(tiny_generator) -> None:
+    a = tiny_generator.complete("what is the capital of texas ?", max_tokens=6, temperature=0)
+    b = tiny_generator.complete("what is the capital of texas ?", max_tokens=6, temperature=0)
+    assert a == b
+    assert 0 < a.completion_tokens <= 6 and a.prompt_tokens > 5
+    assert a.finish_reason in ("stop", "length")
+    assert a.text.strip()
+
+
+def test_seed_reproduces_sampling(tiny_generator) -> None:
+    p = SamplingParams(max_tokens=12, temperature=1.0, seed=11)
+    first = tiny_generator.generate("hello", p)
+    assert tiny_generator.generate("hello", p) == first
+    others = {tiny_generator.generate("hello", p.with_overrides(seed=s)) for s in range(5)}
+    assert len(others) > 1  # different seeds sample different text
+
+
+def test_stream_equals_generate(tiny_generator) -> None:
+    p = SamplingParams(max_tokens=12, temperature=1.0, seed=5)
+    finished = []
+    chunks = list(tiny_generator.stream("hello world", p, on_finish=finished.append))
+    assert len(chunks) > 1
+    assert "".join(chunks) == tiny_generator.generate("hello world", p)
+    assert finished[0].text == "".join(chunks) and finished[0].completion_tokens == 12
+
+
+def _word_after_first(gen, p: SamplingParams) -> str:
+    words = gen.generate("hello", p).split()
+    assert len(words) > 3
+    return words[2]
+
+
+def test_stop_string_cuts_generate_and_stream(tiny_generator) -> None:
+    p = SamplingParams(max_tokens=20, temperature=1.0, seed=3)
+    full = tiny_generator.generate("hello", p)
+    stop_word = _word_after_first(tiny_generator, p)
+    q = p.with_overrides(stop=(stop_word,))
+    done = tiny_generator.complete("hello", q)
+    expected = full[: full.find(stop_word)]
+    assert done.text == expected and done.finish_reason == "stop"
+    assert done.completion_tokens < 20  # generation really stopped early
+    assert "".join(tiny_generator.stream("hello", q)) == expected
+
+
+def test_closing_a_stream_early_frees_the_model(tiny_generator) -> None:
+    it = tiny_generator.stream("hello", max_tokens=200, temperature=1.0, seed=1)
+    next(it)
+    it.close()
+    assert tiny_generator.generate("hello", max_tokens=2, temperature=0)  # would deadlock if the lock leaked
+
+
+def test_concurrent_requests_each_get_their_own_answer(tiny_generator) -> None:
+    prompts = [(f"question {i}", SamplingParams(max_tokens=10, temperature=1.0, seed=100 + i)) for i in range(6)]
+    expected = [tiny_generator.generate(m, p) for m, p in prompts]
+
+    def run(i: int) -> str:
+        m, p = prompts[i]
+        if i % 2:
+            return "".join(tiny_generator.stream(m, p))
+        return tiny_generator.generate(m, p)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        got = list(pool.map(run, range(6)))
+    assert got == expected
+
+
+async def test_async_twins(tiny_generator) -> None:
+    p = SamplingParams(max_tokens=8, temperature=1.0, seed=9)
+    expected = tiny_generator.generate("hi", p)
+    text, chunks = await asyncio.gather(tiny_generator.agenerate("hi", p), _collect(tiny_generator.astream("hi", p)))
+    assert text == expected and "".join(chunks) == expected
+
+
+async def _collect(agen) -> list[str]:
+    return [c async for c in agen]
+
+
+def test_errors_in_generation_reach_the_consumer(tiny_generator, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args, **kwargs):
+        raise RuntimeError("device lost")
+
+    monkeypatch.setattr(tiny_generator.model, "generate", boom)
+    with pytest.raises(RuntimeError, match="device lost"):
+        list(tiny_generator.stream("hi", max_tokens=3))
+    monkeypatch.undo()
+    assert not tiny_generator._lock.locked()
+    assert threading.active_count() < 50
+
+
+def test_missing_model_folder(tmp_path: Path) -> None:
+    from bt_llm.models.text_generation import TextGenerator
+
+    with pytest.raises(ConfigError, match=r"config\.json"):
+        TextGenerator.from_path(tmp_path / "nope")
