@@ -1,0 +1,364 @@
+"""A small, fast SCALE codec driven by scalecodec-style type strings.
+
+The engine stores every value as SCALE bytes exactly as the pallet does. Type strings follow the
+scalecodec / polkadot.js conventions (``"u16"``, ``"Vec<(u16, u16)>"``, ``"Compact<u64>"``,
+``"Option<AccountId>"``, ``"[u16; 2]"``, ``"(AccountId, u64, u64)"``) and named types resolve through
+:data:`bt_llm.localnet.schema.TYPES` (``{"type": "struct"|"enum", "type_mapping": [[name, type], ...]}``
+or a plain alias string). Python values:
+
+- unsigned ints -> ``int``; ``bool`` -> ``bool``; ``Null`` / ``()`` -> ``None``
+- ``AccountId``, ``H256``/``Hash``, ``[u8; N]``, ``Vec<u8>``/``Bytes`` -> ``bytes`` (an ss58 ``str`` is
+  accepted on encode for ``AccountId``)
+- ``Vec<T>`` / ``[T; N]`` -> ``list``; tuples -> ``tuple``; structs -> ``dict``
+- ``Option<T>`` -> ``None`` or the value
+- enums -> ``(variant_name, value)`` (``value`` is ``None`` for unit variants); a bare ``str`` is accepted
+  on encode for unit variants.
+
+Cross-checked against scalecodec in ``tests/unit/localnet/test_codec.py``.
+
+Example:
+    >>> encode("Vec<(u16, u16)>", [(1, 65535)]).hex()
+    '040100ffff'
+    >>> decode("Compact<u64>", bytes.fromhex("fd03"))
+    255
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from bt_llm.errors import ChainError
+
+_UINTS = {"u8": 1, "u16": 2, "u32": 4, "u64": 8, "u128": 16, "u256": 32}
+_STRUCT_FMT = {"u8": "<B", "u16": "<H", "u32": "<I", "u64": "<Q"}
+_BYTES_ALIASES = {"Vec<u8>", "Bytes"}
+_FIXED_BYTES = {"AccountId": 32, "AccountId32": 32, "H256": 32, "Hash": 32, "T::Hash": 32}
+
+
+class CodecError(ChainError):
+    """A value could not be SCALE-encoded or decoded with the given type."""
+
+
+class _Reader:
+    __slots__ = ("data", "pos")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def take(self, n: int) -> bytes:
+        end = self.pos + n
+        if end > len(self.data):
+            raise CodecError(f"SCALE input too short: wanted {n} bytes at {self.pos}, have {len(self.data)}")
+        out = self.data[self.pos : end]
+        self.pos = end
+        return out
+
+
+# --------------------------------------------------------------------------- compact
+
+
+def encode_compact(value: int) -> bytes:
+    """SCALE compact encoding of a non-negative integer."""
+    if value < 0:
+        raise CodecError(f"compact value must be non-negative, got {value}")
+    if value < 1 << 6:
+        return bytes([value << 2])
+    if value < 1 << 14:
+        return ((value << 2) | 1).to_bytes(2, "little")
+    if value < 1 << 30:
+        return ((value << 2) | 2).to_bytes(4, "little")
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "little")
+    if len(raw) > 67:
+        raise CodecError("compact value too large")
+    return bytes([((len(raw) - 4) << 2) | 3]) + raw
+
+
+def _read_compact(r: _Reader) -> int:
+    first = r.take(1)[0]
+    mode = first & 3
+    if mode == 0:
+        return first >> 2
+    if mode == 1:
+        return int.from_bytes(bytes([first]) + r.take(1), "little") >> 2
+    if mode == 2:
+        return int.from_bytes(bytes([first]) + r.take(3), "little") >> 2
+    return int.from_bytes(r.take((first >> 2) + 4), "little")
+
+
+# --------------------------------------------------------------------------- type parsing
+
+
+def _split_top(s: str) -> list[str]:
+    """Split ``s`` on commas that are not nested in <>, (), []."""
+    parts, depth, cur = [], 0, []
+    for ch in s:
+        if ch in "<([":
+            depth += 1
+        elif ch in ">)]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(ch)
+    tail = "".join(cur).strip()
+    if tail:
+        parts.append(tail)
+    return parts
+
+
+_ARRAY = re.compile(r"^\[(.+);\s*(\d+)\]$")
+_GENERIC = re.compile(r"^([A-Za-z0-9_:]+)<(.+)>$")
+
+Encoder = Callable[[Any, bytearray], None]
+DecoderFn = Callable[[_Reader], Any]
+
+
+def _registry() -> dict[str, Any]:
+    from bt_llm.localnet.schema import TYPES
+
+    return TYPES
+
+
+@cache
+def _codec(type_str: str) -> tuple[Encoder, DecoderFn]:
+    t = " ".join(type_str.split())
+    if t in _STRUCT_FMT:
+        fmt = struct.Struct(_STRUCT_FMT[t])
+
+        def enc_int(v: Any, out: bytearray, fmt: struct.Struct = fmt) -> None:
+            try:
+                out += fmt.pack(v)
+            except struct.error as exc:
+                raise CodecError(f"{v!r} does not fit {t}") from exc
+
+        return enc_int, lambda r, fmt=fmt: fmt.unpack(r.take(fmt.size))[0]
+    if t in _UINTS:
+        size = _UINTS[t]
+
+        def enc_big(v: Any, out: bytearray, size: int = size) -> None:
+            try:
+                out += int(v).to_bytes(size, "little")
+            except OverflowError as exc:
+                raise CodecError(f"{v!r} does not fit {t}") from exc
+
+        return enc_big, lambda r, size=size: int.from_bytes(r.take(size), "little")
+    if t == "bool":
+
+        def enc_bool(v: Any, out: bytearray) -> None:
+            out.append(1 if v else 0)
+
+        def dec_bool(r: _Reader) -> bool:
+            b = r.take(1)[0]
+            if b > 1:
+                raise CodecError(f"invalid bool byte {b}")
+            return b == 1
+
+        return enc_bool, dec_bool
+    if t in ("Null", "()"):
+        return (lambda v, out: None), (lambda r: None)
+    if t in _FIXED_BYTES:
+        return _fixed_bytes_codec(_FIXED_BYTES[t], account=t.startswith("AccountId"))
+    if t in _BYTES_ALIASES:
+
+        def enc_bytes(v: Any, out: bytearray) -> None:
+            b = bytes(v)
+            out += encode_compact(len(b)) + b
+
+        return enc_bytes, lambda r: bytes(r.take(_read_compact(r)))
+    if t == "Call":
+
+        def enc_call(v: Any, out: bytearray) -> None:
+            from bt_llm.localnet.schema import encode_call
+
+            out += encode_call(v)
+
+        def dec_call(r: _Reader) -> Any:
+            from bt_llm.localnet.schema import decode_call_from
+
+            return decode_call_from(r)
+
+        return enc_call, dec_call
+    if t == "RuntimeEvent":
+
+        def enc_event(v: Any, out: bytearray) -> None:
+            from bt_llm.localnet.schema import encode_event
+
+            out += encode_event(v)
+
+        def dec_event(r: _Reader) -> Any:
+            from bt_llm.localnet.schema import _decode_event_from
+
+            return _decode_event_from(r)
+
+        return enc_event, dec_event
+    m = _ARRAY.match(t)
+    if m:
+        inner, n = m.group(1).strip(), int(m.group(2))
+        if inner == "u8":
+            return _fixed_bytes_codec(n)
+        ie, idec = _codec(inner)
+
+        def enc_arr(v: Any, out: bytearray) -> None:
+            if len(v) != n:
+                raise CodecError(f"expected {n} items for {t}, got {len(v)}")
+            for x in v:
+                ie(x, out)
+
+        return enc_arr, lambda r: [idec(r) for _ in range(n)]
+    if t.startswith("(") and t.endswith(")"):
+        items = [_codec(p) for p in _split_top(t[1:-1])]
+
+        def enc_tuple(v: Any, out: bytearray) -> None:
+            if len(v) != len(items):
+                raise CodecError(f"expected a {len(items)}-tuple for {t}")
+            for (e, _), x in zip(items, v, strict=True):
+                e(x, out)
+
+        return enc_tuple, lambda r: tuple(d(r) for _, d in items)
+    m = _GENERIC.match(t)
+    if m:
+        outer, args = m.group(1), m.group(2).strip()
+        if outer in ("Vec", "BoundedVec", "WeakBoundedVec"):
+            inner = _split_top(args)[0]
+            if inner == "u8":
+                return _codec("Vec<u8>")
+            ie, idec = _codec(inner)
+
+            def enc_vec(v: Any, out: bytearray) -> None:
+                out += encode_compact(len(v))
+                for x in v:
+                    ie(x, out)
+
+            return enc_vec, lambda r: [idec(r) for _ in range(_read_compact(r))]
+        if outer == "Compact":
+
+            def enc_c(v: Any, out: bytearray) -> None:
+                out += encode_compact(int(v))
+
+            return enc_c, _read_compact
+        if outer == "Option":
+            if args == "bool":  # SCALE special-cases Option<bool> as one byte; not used here
+                raise CodecError("Option<bool> is not supported")
+            ie, idec = _codec(args)
+
+            def enc_opt(v: Any, out: bytearray) -> None:
+                if v is None:
+                    out.append(0)
+                else:
+                    out.append(1)
+                    ie(v, out)
+
+            def dec_opt(r: _Reader) -> Any:
+                flag = r.take(1)[0]
+                if flag == 0:
+                    return None
+                if flag != 1:
+                    raise CodecError(f"invalid Option flag {flag}")
+                return idec(r)
+
+            return enc_opt, dec_opt
+        if outer == "Box":
+            return _codec(args)
+    reg = _registry()
+    if t not in reg:
+        raise CodecError(f"unknown type {type_str!r}")
+    spec = reg[t]
+    if isinstance(spec, str):
+        return _codec(spec)
+    if spec["type"] == "struct":
+        fields = [(name, _codec(ft)) for name, ft in spec["type_mapping"]]
+
+        def enc_struct(v: Any, out: bytearray) -> None:
+            for name, (e, _) in fields:
+                if name not in v:
+                    raise CodecError(f"{t}: missing field {name!r}")
+                e(v[name], out)
+
+        return enc_struct, lambda r: {name: d(r) for name, (_, d) in fields}
+    if spec["type"] == "enum":
+        variants = [(name, _codec(vt)) for name, vt in spec["type_mapping"]]
+        index = {name: i for i, (name, _) in enumerate(variants)}
+
+        def enc_enum(v: Any, out: bytearray) -> None:
+            name, value = (v, None) if isinstance(v, str) else (next(iter(v.items())) if isinstance(v, dict) else v)
+            if name not in index:
+                raise CodecError(f"{t}: unknown variant {name!r}")
+            out.append(index[name])
+            variants[index[name]][1][0](value, out)
+
+        def dec_enum(r: _Reader) -> Any:
+            i = r.take(1)[0]
+            if i >= len(variants):
+                raise CodecError(f"{t}: variant index {i} out of range")
+            name, (_, d) = variants[i]
+            return (name, d(r))
+
+        return enc_enum, dec_enum
+    raise CodecError(f"unsupported type kind for {type_str!r}")
+
+
+def _fixed_bytes_codec(n: int, *, account: bool = False) -> tuple[Encoder, DecoderFn]:
+    def enc(v: Any, out: bytearray) -> None:
+        if account and isinstance(v, str):
+            v = account_bytes(v)
+        b = bytes(v)
+        if len(b) != n:
+            raise CodecError(f"expected {n} bytes, got {len(b)}")
+        out += b
+
+    return enc, lambda r: bytes(r.take(n))
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def account_bytes(account: str | bytes) -> bytes:
+    """A 32-byte public key from ss58 text, ``0x`` hex or raw bytes."""
+    if isinstance(account, (bytes, bytearray)):
+        if len(account) != 32:
+            raise CodecError(f"an account is 32 bytes, got {len(account)}")
+        return bytes(account)
+    if account.startswith("0x") and len(account) == 66:
+        return bytes.fromhex(account[2:])
+    from scalecodec.utils.ss58 import ss58_decode
+
+    try:
+        return bytes.fromhex(ss58_decode(account))
+    except (ValueError, IndexError) as exc:
+        raise CodecError(f"not an ss58 address: {account!r}") from exc
+
+
+def ss58(account: bytes, ss58_format: int = 42) -> str:
+    """The ss58 text of a 32-byte public key."""
+    from scalecodec.utils.ss58 import ss58_encode
+
+    return ss58_encode(account, ss58_format)
+
+
+def encode(type_str: str, value: Any) -> bytes:
+    """SCALE-encode ``value`` as ``type_str``."""
+    out = bytearray()
+    _codec(type_str)[0](value, out)
+    return bytes(out)
+
+
+def decode(type_str: str, data: bytes, *, exact: bool = True) -> Any:
+    """Decode SCALE ``data`` as ``type_str``; with ``exact`` every byte must be consumed."""
+    r = _Reader(bytes(data))
+    value = _codec(type_str)[1](r)
+    if exact and r.pos != len(r.data):
+        raise CodecError(f"{len(r.data) - r.pos} trailing bytes after {type_str}")
+    return value
+
+
+def decode_prefix(type_str: str, data: bytes, offset: int = 0) -> tuple[Any, int]:
+    """Decode one ``type_str`` from ``data[offset:]``; returns ``(value, new_offset)``."""
+    r = _Reader(bytes(data))
+    r.pos = offset
+    return _codec(type_str)[1](r), r.pos
