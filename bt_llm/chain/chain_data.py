@@ -4,8 +4,11 @@ The SCALE layouts are those of the September/October 2023 subtensor runtime (the
 type registry): see ``specs/ref-bittensor6-chain-usage.md`` section 4. Amounts stay integer rao
 (``*_rao`` fields); normalised u16 scores become floats in [0, 1] as the SDK shows them.
 
+``AxonInfo`` is the wire protocol's (``bt_llm.protocol.axon_info``); the chain's ``block`` of the
+last ``serve_axon`` is kept on the neuron as ``axon_block``.
+
 Example:
-    >>> AxonInfo.from_chain(ip=2130706433, port=8091, ip_type=4).ip
+    >>> int_to_ip(2130706433, 4)
     '127.0.0.1'
 """
 
@@ -15,6 +18,7 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from bt_llm.chain.scale import ScaleReader
+from bt_llm.protocol.axon_info import AxonInfo
 
 U16_MAX = 65535
 RAO_PER_TAO = 1_000_000_000
@@ -39,42 +43,6 @@ def ip_to_int(ip: str) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
-class AxonInfo:
-    """Where a neuron serves (the chain's ``AxonInfo`` plus the neuron's keys)."""
-
-    ip: str = "0.0.0.0"
-    port: int = 0
-    ip_type: int = 4
-    version: int = 0
-    protocol: int = 4
-    placeholder1: int = 0
-    placeholder2: int = 0
-    block: int = 0
-    hotkey: str = ""
-    coldkey: str = ""
-
-    @classmethod
-    def from_chain(cls, *, ip: int, port: int, ip_type: int, version: int = 0, protocol: int = 4,
-                   placeholder1: int = 0, placeholder2: int = 0, block: int = 0, hotkey: str = "",
-                   coldkey: str = "") -> AxonInfo:
-        return cls(ip=int_to_ip(ip, ip_type), port=port, ip_type=ip_type or 4, version=version,
-                   protocol=protocol, placeholder1=placeholder1, placeholder2=placeholder2, block=block,
-                   hotkey=hotkey, coldkey=coldkey)
-
-    @property
-    def is_serving(self) -> bool:
-        """True once the neuron has published an address."""
-        return self.ip not in ("0.0.0.0", "::") and self.port != 0
-
-    def ip_str(self) -> str:
-        """``/ipv4/1.2.3.4:8091`` as the SDK prints it."""
-        return f"/ipv{self.ip_type}/{self.ip}:{self.port}"
-
-    def to_dict(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
-
-
-@dataclass(frozen=True)
 class PrometheusInfo:
     """A neuron's prometheus endpoint."""
 
@@ -95,6 +63,7 @@ class NeuronInfoLite:
     netuid: int
     active: bool
     axon_info: AxonInfo
+    axon_block: int
     prometheus_info: PrometheusInfo
     stake_dict: dict[str, int]  # coldkey -> rao staked on this hotkey
     rank: float
@@ -223,11 +192,12 @@ class ProposalVoteData:
 # --- decoders -------------------------------------------------------------------------------------
 
 
-def _read_axon(r: ScaleReader, hotkey: str, coldkey: str) -> AxonInfo:
+def _read_axon(r: ScaleReader, hotkey: str, coldkey: str) -> tuple[AxonInfo, int]:
     block, version, ip = r.u64(), r.u32(), r.u128()
     port, ip_type, protocol, p1, p2 = r.u16(), r.u8(), r.u8(), r.u8(), r.u8()
-    return AxonInfo.from_chain(ip=ip, port=port, ip_type=ip_type, version=version, protocol=protocol,
-                               placeholder1=p1, placeholder2=p2, block=block, hotkey=hotkey, coldkey=coldkey)
+    axon = AxonInfo(version=version, ip=int_to_ip(ip, ip_type), port=port, ip_type=ip_type or 4, hotkey=hotkey,
+                    coldkey=coldkey, protocol=protocol, placeholder1=p1, placeholder2=p2)
+    return axon, block
 
 
 def _read_prometheus(r: ScaleReader) -> PrometheusInfo:
@@ -243,7 +213,7 @@ def _read_pairs(r: ScaleReader) -> list[tuple[int, int]]:
 def _read_neuron(r: ScaleReader, full: bool) -> NeuronInfoLite:
     hotkey, coldkey = r.account_id(), r.account_id()
     uid, netuid, active = r.compact(), r.compact(), r.boolean()
-    axon = _read_axon(r, hotkey, coldkey)
+    axon, axon_block = _read_axon(r, hotkey, coldkey)
     prometheus = _read_prometheus(r)
     stake = {}
     for _ in range(r.compact()):
@@ -253,7 +223,7 @@ def _read_neuron(r: ScaleReader, full: bool) -> NeuronInfoLite:
     consensus, trust, vtrust, dividends = r.compact(), r.compact(), r.compact(), r.compact()
     last_update, permit = r.compact(), r.boolean()
     common = dict(
-        hotkey=hotkey, coldkey=coldkey, uid=uid, netuid=netuid, active=active, axon_info=axon,
+        hotkey=hotkey, coldkey=coldkey, uid=uid, netuid=netuid, active=active, axon_info=axon, axon_block=axon_block,
         prometheus_info=prometheus, stake_dict=stake, rank=rank / U16_MAX, emission=emission / RAO_PER_TAO,
         incentive=incentive / U16_MAX, consensus=consensus / U16_MAX, trust=trust / U16_MAX,
         validator_trust=vtrust / U16_MAX, dividends=dividends / U16_MAX, last_update=last_update,

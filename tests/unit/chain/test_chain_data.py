@@ -23,7 +23,7 @@ def test_neurons_lite_decode_matches_scalecodec() -> None:
     assert third.active is False and decoded[2].active is True
     assert third.axon_info.ip == "127.0.0.1" and third.axon_info.port == 8094
     assert third.axon_info.hotkey == third.hotkey and third.axon_info.version == 724
-    assert third.axon_info.block == 13 and third.axon_info.is_serving
+    assert third.axon_block == 13 and third.axon_info.is_serving
     assert third.stake_dict == {address("cold0"): 4_000_000_000, address("nominator"): 500}
     assert third.total_stake_rao == 4_000_000_500
     assert third.stake == pytest.approx(4.0000005)
@@ -137,4 +137,3 @@ def test_ip_helpers() -> None:
     assert cd.int_to_ip(2130706433, 4) == "127.0.0.1"
     value, kind = cd.ip_to_int("::1")
     assert kind == 6 and cd.int_to_ip(value, 6) == "::1"
-    assert cd.AxonInfo().is_serving is False

@@ -1,0 +1,173 @@
+"""One thread-safe connection to a Substrate node, with every dependency error translated.
+
+substrate-interface is synchronous and its websocket is not safe to share between threads, so
+every operation here runs under one re-entrant lock. Errors of substrate-interface, scalecodec and
+websocket-client become the most specific error of ``bt_llm.errors``:
+
+==========================================  =====================================
+dependency error                            ours
+==========================================  =====================================
+refused / unreachable / handshake failure   ``RpcConnectError``
+websocket timeout                           ``RpcTimeoutError``
+``SubstrateRequestException`` (error obj)   ``RpcRemoteError`` (code, data)
+connection closed mid-call, bad JSON/SCALE  ``RpcProtocolError``
+unknown pallet / storage item / call        ``ChainError``
+==========================================  =====================================
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from bt_llm.errors import (
+    BtLlmError,
+    ChainError,
+    RpcConnectError,
+    RpcError,
+    RpcProtocolError,
+    RpcRemoteError,
+    RpcTimeoutError,
+)
+
+T = TypeVar("T")
+SS58_FORMAT = 42
+
+
+def _remote_error(exc: Exception) -> RpcRemoteError:
+    detail = exc.args[0] if exc.args else exc
+    if isinstance(detail, dict):
+        message = str(detail.get("message", detail))
+        data = detail.get("data")
+        if data:
+            message = f"{message}: {data}"
+        return RpcRemoteError(message, code=detail.get("code"), data=data)
+    return RpcRemoteError(str(detail))
+
+
+def translate(exc: BaseException, endpoint: str) -> BtLlmError:
+    """Map a dependency exception to our hierarchy (never called with one of ours)."""
+    from substrateinterface.exceptions import (
+        BlockNotFound,
+        ConfigurationError,
+        StorageFunctionNotFound,
+        SubstrateRequestException,
+    )
+    from websocket import (
+        WebSocketAddressException,
+        WebSocketBadStatusException,
+        WebSocketConnectionClosedException,
+        WebSocketException,
+        WebSocketTimeoutException,
+    )
+
+    if isinstance(exc, SubstrateRequestException):
+        return _remote_error(exc)
+    if isinstance(exc, WebSocketTimeoutException | TimeoutError):
+        return RpcTimeoutError(f"{endpoint} did not answer in time")
+    if isinstance(exc, WebSocketConnectionClosedException | BrokenPipeError | ConnectionResetError):
+        return RpcProtocolError(f"the connection to {endpoint} closed: {exc}")
+    if isinstance(exc, ConnectionRefusedError | WebSocketAddressException | WebSocketBadStatusException):
+        return RpcConnectError(f"could not connect to {endpoint}: {exc}")
+    if isinstance(exc, OSError):
+        return RpcConnectError(f"could not reach {endpoint}: {exc}")
+    if isinstance(exc, WebSocketException):
+        return RpcProtocolError(f"websocket error talking to {endpoint}: {exc}")
+    if isinstance(exc, StorageFunctionNotFound | ConfigurationError):
+        return ChainError(str(exc))
+    if isinstance(exc, BlockNotFound):
+        return ChainError(f"block not found: {exc}")
+    return RpcProtocolError(f"{type(exc).__name__} talking to {endpoint}: {exc}")
+
+
+class ChainConnection:
+    """A lazily-opened, lock-guarded ``SubstrateInterface``.
+
+    Args:
+        endpoint: ``ws://`` / ``wss://`` URL (``http(s)://`` works without subscriptions).
+        timeout: seconds a single websocket read may wait.
+    """
+
+    def __init__(self, endpoint: str, *, timeout: float = 120.0) -> None:
+        self.endpoint = endpoint
+        self.timeout = timeout
+        self._lock = threading.RLock()
+        self._substrate: Any = None
+
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        """Hold the lock and yield the ``SubstrateInterface``; translate every dependency error."""
+        with self._lock:
+            try:
+                if self._substrate is None:
+                    self._substrate = self._open()
+                yield self._substrate
+            except BtLlmError:
+                raise
+            except Exception as exc:
+                if isinstance(exc, RpcError | OSError):
+                    self._drop()
+                raise translate(exc, self.endpoint) from exc
+
+    def run(self, fn: Callable[[Any], T]) -> T:
+        """Run ``fn(substrate)`` inside :meth:`session`."""
+        with self.session() as substrate:
+            return fn(substrate)
+
+    def _open(self) -> Any:
+        from substrateinterface import SubstrateInterface
+
+        substrate = SubstrateInterface(url=self.endpoint, ss58_format=SS58_FORMAT, use_remote_preset=False,
+                                       ws_options={"timeout": self.timeout})
+        return substrate
+
+    def _drop(self) -> None:
+        if self._substrate is not None:
+            try:
+                self._substrate.close()
+            except Exception:  # closing a broken socket must not hide the real error
+                pass
+            self._substrate = None
+
+    def close(self) -> None:
+        """Close the websocket; the next call reconnects."""
+        with self._lock:
+            self._drop()
+
+    # --- raw helpers -------------------------------------------------------------------------------
+
+    def rpc(self, method: str, params: list[Any]) -> Any:
+        """A raw JSON-RPC call; returns its ``result``.
+
+        Raises:
+            RpcRemoteError: the node answered with an error object.
+        """
+        def call(substrate: Any) -> Any:
+            response = substrate.rpc_request(method, params)
+            if "error" in response:
+                raise _remote_error(Exception(response["error"]))
+            return response.get("result")
+
+        return self.run(call)
+
+    def block_hash(self, block: int | None) -> str | None:
+        """The hash of block ``block`` (``None`` → ``None``: the head).
+
+        Raises:
+            ChainError: the node does not know that block.
+        """
+        if block is None:
+            return None
+        result = self.rpc("chain_getBlockHash", [int(block)])
+        if not result:
+            raise ChainError(f"block {block} is not known to {self.endpoint}")
+        return result
+
+    def current_block(self) -> int:
+        header = self.rpc("chain_getHeader", [])
+        if not header or "number" not in header:
+            raise RpcProtocolError("chain_getHeader returned no header")
+        number = header["number"]
+        return int(number, 16) if isinstance(number, str) else int(number)

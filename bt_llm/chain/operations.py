@@ -1,0 +1,272 @@
+"""The extrinsics of :class:`~bt_llm.chain.subtensor.Subtensor`: transfers, registration, staking,
+serving, weights and governance.
+
+Every method composes its call from metadata, signs with the wallet key the pallet expects (coldkey
+for funds, hotkey for neuron actions), submits, and by default waits for inclusion (registration and
+serving wait for finalization, as the SDK does). Success returns an :class:`ExtrinsicResult`; a
+failure raises ``ExtrinsicFailedError`` whose ``error_name`` is the pallet's error.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from bt_llm.chain import chain_data as cd
+from bt_llm.chain import queries, runtime
+from bt_llm.chain.extrinsics import ExtrinsicResult, submit
+from bt_llm.errors import ChainError, ConfigError, RegistrationError
+
+if TYPE_CHECKING:
+    from bt_llm.chain.connection import ChainConnection
+
+RAO_PER_TAO = 1_000_000_000
+VERSION_AS_INT = 724  # what the 2023 SDK sends as serve_axon's version; any u32 is accepted
+
+
+def to_rao(amount: Any) -> int:
+    """A ``Balance`` (its ``rao``), or τ as a float/int, to integer rao.
+
+    Raises:
+        ConfigError: a negative or non-numeric amount.
+    """
+    if hasattr(amount, "rao"):
+        rao = int(amount.rao)
+    else:
+        try:
+            rao = round(float(amount) * RAO_PER_TAO)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"not an amount: {amount!r}") from exc
+    if rao < 0:
+        raise ConfigError(f"amounts are non-negative, got {amount!r}")
+    return rao
+
+
+def coldkey_of(wallet: Any) -> Any:
+    return wallet.coldkey
+
+
+def coldkey_address(wallet: Any) -> str:
+    pub = getattr(wallet, "coldkeypub", None)
+    return str(pub.ss58_address if pub is not None else wallet.coldkey.ss58_address)
+
+
+def hotkey_address(wallet: Any) -> str:
+    return str(wallet.hotkey.ss58_address)
+
+
+def normalize_weights(uids: Sequence[int], weights: Sequence[float]) -> tuple[list[int], list[int]]:
+    """Drop zero weights and max-upscale the rest to u16 (the largest becomes 65535), as the SDK does.
+
+    Raises:
+        ConfigError: lengths differ, or a weight is negative.
+
+    Example:
+        >>> normalize_weights([0, 1, 2], [0.5, 0.25, 0.0])
+        ([0, 1], [65535, 32768])
+    """
+    if len(uids) != len(weights):
+        raise ConfigError(f"{len(uids)} uids but {len(weights)} weights")
+    if any(float(w) < 0 for w in weights):
+        raise ConfigError("weights must be non-negative")
+    pairs = [(int(u), float(w)) for u, w in zip(uids, weights, strict=True) if float(w) > 0]
+    if not pairs:
+        return [], []
+    top = max(w for _, w in pairs)
+    return [u for u, _ in pairs], [round(w * 65535 / top) for _, w in pairs]
+
+
+class SubtensorOperations:
+    """Mixin: the signed operations of ``Subtensor`` (needs ``self._conn``)."""
+
+    _conn: ChainConnection
+
+    def _submit(self, module: str, function: str, params: dict[str, Any], keypair: Any, *,
+                wait_for_inclusion: bool, wait_for_finalization: bool,
+                era: dict[str, int] | None = None) -> ExtrinsicResult:
+        return submit(self._conn, module, function, params, keypair, wait_for_inclusion=wait_for_inclusion,
+                      wait_for_finalization=wait_for_finalization, era=era)
+
+    def _has_call(self, module: str, function: str) -> bool:
+        def check(substrate: Any) -> bool:
+            return substrate.get_metadata_call_function(module, function) is not None
+
+        return self._conn.run(check)
+
+    # --- funds -------------------------------------------------------------------------------------
+
+    def transfer(self, wallet: Any, dest: str, amount: Any, *, wait_for_inclusion: bool = True,
+                 wait_for_finalization: bool = False, keep_alive: bool = True) -> ExtrinsicResult:
+        """Send ``amount`` (a ``Balance`` or τ) from the wallet's coldkey to ``dest``.
+
+        Uses ``Balances.transfer_keep_alive`` (or ``transfer_allow_death`` when ``keep_alive`` is
+        False), falling back to the older ``Balances.transfer`` when the runtime lacks them.
+        """
+        runtime.public_key(dest)  # validates the address before anything is signed
+        function = "transfer_keep_alive" if keep_alive else "transfer_allow_death"
+        if not self._has_call("Balances", function):
+            function = "transfer"
+        return self._submit("Balances", function, {"dest": dest, "value": to_rao(amount)}, coldkey_of(wallet),
+                            wait_for_inclusion=wait_for_inclusion, wait_for_finalization=wait_for_finalization)
+
+    # --- registration ------------------------------------------------------------------------------
+
+    def burned_register(self, wallet: Any, netuid: int, *, wait_for_inclusion: bool = False,
+                        wait_for_finalization: bool = True) -> ExtrinsicResult:
+        """Register the wallet's hotkey on ``netuid`` by burning ``Burn[netuid]`` from the coldkey."""
+        return self._submit("SubtensorModule", "burned_register", {"netuid": netuid, "hotkey": hotkey_address(wallet)},
+                            coldkey_of(wallet), wait_for_inclusion=wait_for_inclusion,
+                            wait_for_finalization=wait_for_finalization)
+
+    recycle_register = burned_register
+
+    def register(self, wallet: Any, netuid: int, *, wait_for_inclusion: bool = False,
+                 wait_for_finalization: bool = True, max_allowed_attempts: int = 3, processes: int | None = None,
+                 update_interval: int = 50_000, cuda: bool = False, dev_id: int = 0, tpb: int = 256,
+                 progress: Callable[..., Any] | None = None,
+                 cancel: threading.Event | None = None) -> ExtrinsicResult:
+        """Register the wallet's hotkey on ``netuid`` by proof of work (the ``registration`` solver).
+
+        The work is solved against the current block and submitted signed by the hotkey; stale work
+        (``InvalidWorkBlock``/``InvalidDifficulty``) is solved again, up to ``max_allowed_attempts``.
+
+        Raises:
+            RegistrationError: the solver is not installed, or every attempt went stale.
+            ExtrinsicFailedError: the chain refused for another reason (e.g. ``AlreadyRegistered``).
+        """
+        try:
+            from registration.solver import solve
+        except ImportError as exc:
+            raise RegistrationError("PoW registration needs the `registration` package's solver "
+                                    f"(registration.solver.solve), which is not available: {exc}") from exc
+        from bt_llm.errors import ExtrinsicFailedError
+
+        hotkey = wallet.hotkey
+        hotkey_ss58 = str(hotkey.ss58_address)
+        if queries.uid_for_hotkey(self._conn, netuid, hotkey_ss58) is not None:
+            raise ExtrinsicFailedError("AlreadyRegistered", f"{hotkey_ss58} is already registered on {netuid}")
+
+        def get_block() -> tuple[int, bytes, int]:
+            number = self._conn.current_block()
+            block_hash = self._conn.block_hash(number) or ""
+            difficulty = int(queries.subtensor(self._conn, "Difficulty", [netuid]) or 0)
+            return number, bytes.fromhex(block_hash[2:]), difficulty
+
+        last: Exception | None = None
+        for _ in range(max(1, max_allowed_attempts)):
+            solution = solve(get_block, bytes(hotkey.public_key), processes=processes,
+                             update_interval=update_interval, cuda=cuda, dev_id=dev_id, tpb=tpb,
+                             progress=progress, cancel=cancel)
+            if solution is None:
+                raise RegistrationError("proof of work was cancelled")
+            params = {"netuid": netuid, "block_number": int(solution.block_number), "nonce": int(solution.nonce),
+                      "work": "0x" + bytes(solution.seal).hex(), "hotkey": hotkey_ss58,
+                      "coldkey": coldkey_address(wallet)}
+            try:
+                return self._submit("SubtensorModule", "register", params, hotkey,
+                                    wait_for_inclusion=wait_for_inclusion, wait_for_finalization=wait_for_finalization)
+            except ExtrinsicFailedError as exc:
+                if exc.error_name not in ("InvalidWorkBlock", "InvalidDifficulty", "InvalidSeal"):
+                    raise
+                last = exc
+        raise RegistrationError(f"proof of work went stale {max_allowed_attempts} times: {last}")
+
+    # --- staking -----------------------------------------------------------------------------------
+
+    def add_stake(self, wallet: Any, amount: Any, hotkey_ss58: str | None = None, *,
+                  wait_for_inclusion: bool = True, wait_for_finalization: bool = False) -> ExtrinsicResult:
+        """Stake ``amount`` from the coldkey onto ``hotkey_ss58`` (default: the wallet's hotkey)."""
+        hotkey = hotkey_ss58 or hotkey_address(wallet)
+        return self._submit("SubtensorModule", "add_stake", {"hotkey": hotkey, "amount_staked": to_rao(amount)},
+                            coldkey_of(wallet), wait_for_inclusion=wait_for_inclusion,
+                            wait_for_finalization=wait_for_finalization)
+
+    def unstake(self, wallet: Any, amount: Any = None, hotkey_ss58: str | None = None, *,
+                wait_for_inclusion: bool = True, wait_for_finalization: bool = False) -> ExtrinsicResult:
+        """Move ``amount`` (default: all of it) of the coldkey's stake on the hotkey back to free balance."""
+        hotkey = hotkey_ss58 or hotkey_address(wallet)
+        rao = to_rao(amount) if amount is not None else queries.stake(self._conn, hotkey, coldkey_address(wallet))
+        if rao == 0:
+            raise ChainError(f"no stake of {coldkey_address(wallet)} on {hotkey} to remove")
+        return self._submit("SubtensorModule", "remove_stake", {"hotkey": hotkey, "amount_unstaked": rao},
+                            coldkey_of(wallet), wait_for_inclusion=wait_for_inclusion,
+                            wait_for_finalization=wait_for_finalization)
+
+    def nominate(self, wallet: Any, *, wait_for_inclusion: bool = True,
+                 wait_for_finalization: bool = False) -> ExtrinsicResult:
+        """Make the wallet's hotkey a delegate (``become_delegate``, signed by the coldkey)."""
+        return self._submit("SubtensorModule", "become_delegate", {"hotkey": hotkey_address(wallet)},
+                            coldkey_of(wallet), wait_for_inclusion=wait_for_inclusion,
+                            wait_for_finalization=wait_for_finalization)
+
+    def delegate(self, wallet: Any, delegate_ss58: str, amount: Any, *, wait_for_inclusion: bool = True,
+                 wait_for_finalization: bool = False) -> ExtrinsicResult:
+        """Stake ``amount`` from the wallet's coldkey on the delegate hotkey ``delegate_ss58``."""
+        return self.add_stake(wallet, amount, delegate_ss58, wait_for_inclusion=wait_for_inclusion,
+                              wait_for_finalization=wait_for_finalization)
+
+    def undelegate(self, wallet: Any, delegate_ss58: str, amount: Any = None, *, wait_for_inclusion: bool = True,
+                   wait_for_finalization: bool = False) -> ExtrinsicResult:
+        """Remove ``amount`` (default all) of the coldkey's stake from the delegate ``delegate_ss58``."""
+        return self.unstake(wallet, amount, delegate_ss58, wait_for_inclusion=wait_for_inclusion,
+                            wait_for_finalization=wait_for_finalization)
+
+    # --- serving and weights -----------------------------------------------------------------------
+
+    def serve_axon(self, netuid: int, axon: Any = None, wallet: Any = None, *, ip: str | None = None,
+                   port: int | None = None, protocol: int = 4, version: int = VERSION_AS_INT,
+                   wait_for_inclusion: bool = False, wait_for_finalization: bool = True) -> ExtrinsicResult:
+        """Publish where the hotkey serves: from an ``Axon`` (its wallet, external ip and port), an
+        ``AxonInfo``, or ``ip``/``port`` with ``wallet``. Signed by the hotkey.
+        """
+        if axon is not None:
+            wallet = wallet or getattr(axon, "wallet", None)
+            info = axon.info() if callable(getattr(axon, "info", None)) else axon
+            ip = ip or getattr(axon, "external_ip", None) or getattr(info, "ip", None)
+            port = port or getattr(axon, "external_port", None) or getattr(info, "port", None)
+            protocol = int(getattr(info, "protocol", protocol) or protocol)
+        if wallet is None or ip is None or port is None:
+            raise ConfigError("serve_axon needs a wallet and an ip and port (or an axon that has them)")
+        ip_int, ip_type = cd.ip_to_int(str(ip))
+        params = {"netuid": netuid, "version": int(version), "ip": ip_int, "port": int(port), "ip_type": ip_type,
+                  "protocol": protocol, "placeholder1": 0, "placeholder2": 0}
+        return self._submit("SubtensorModule", "serve_axon", params, wallet.hotkey,
+                            wait_for_inclusion=wait_for_inclusion, wait_for_finalization=wait_for_finalization)
+
+    serve = serve_axon
+
+    def set_weights(self, wallet: Any, netuid: int, uids: Sequence[int], weights: Sequence[float], *,
+                    version_key: int = 0, wait_for_inclusion: bool = False, wait_for_finalization: bool = False,
+                    era_period: int | None = 5) -> ExtrinsicResult:
+        """Set the hotkey's weights on ``netuid`` (floats, max-upscaled to u16; zeros dropped)."""
+        dests, values = normalize_weights(list(uids), list(weights))
+        params = {"netuid": netuid, "dests": dests, "weights": values, "version_key": int(version_key)}
+        era = {"period": era_period} if era_period else None
+        return self._submit("SubtensorModule", "set_weights", params, wallet.hotkey,
+                            wait_for_inclusion=wait_for_inclusion, wait_for_finalization=wait_for_finalization,
+                            era=era)
+
+    # --- governance --------------------------------------------------------------------------------
+
+    def join_senate(self, wallet: Any, *, wait_for_inclusion: bool = True,
+                    wait_for_finalization: bool = False) -> ExtrinsicResult:
+        """The wallet's (delegate) hotkey joins the senate; signed by the coldkey."""
+        return self._submit("SubtensorModule", "join_senate", {"hotkey": hotkey_address(wallet)}, coldkey_of(wallet),
+                            wait_for_inclusion=wait_for_inclusion, wait_for_finalization=wait_for_finalization)
+
+    register_senate = join_senate
+
+    def leave_senate(self, wallet: Any, *, wait_for_inclusion: bool = True,
+                     wait_for_finalization: bool = False) -> ExtrinsicResult:
+        return self._submit("SubtensorModule", "leave_senate", {"hotkey": hotkey_address(wallet)},
+                            coldkey_of(wallet), wait_for_inclusion=wait_for_inclusion,
+                            wait_for_finalization=wait_for_finalization)
+
+    def vote(self, wallet: Any, proposal_hash: str, index: int, approve: bool, *, wait_for_inclusion: bool = True,
+             wait_for_finalization: bool = False) -> ExtrinsicResult:
+        """Vote on a triumvirate proposal with the wallet's senator hotkey (signed by its coldkey)."""
+        params = {"hotkey": hotkey_address(wallet), "proposal": proposal_hash, "index": int(index),
+                  "approve": bool(approve)}
+        return self._submit("SubtensorModule", "vote", params, coldkey_of(wallet),
+                            wait_for_inclusion=wait_for_inclusion, wait_for_finalization=wait_for_finalization)

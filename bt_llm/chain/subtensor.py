@@ -1,0 +1,237 @@
+"""``Subtensor``: the chain client of the seed README, over substrate-interface.
+
+One code path reaches the embedded localnet and a real subtensor node: every storage key, call and
+extrinsic is built from the node's metadata. The class is sync and thread-safe (one lock per
+connection). Reads live here; extrinsics (transfer, registration, staking, serving, weights,
+governance) come from :class:`bt_llm.chain.operations.SubtensorOperations`.
+
+Example:
+    >>> sub = Subtensor("local")          # doctest: +SKIP
+    >>> sub.get_current_block()           # doctest: +SKIP
+    12
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bt_llm.chain import chain_data as cd
+from bt_llm.chain import queries, runtime
+from bt_llm.chain.connection import ChainConnection
+from bt_llm.chain.networks import resolve_network
+from bt_llm.chain.operations import SubtensorOperations
+
+
+def balance(rao: int) -> Any:
+    """A ``bt_llm.balance.Balance`` of ``rao``."""
+    from bt_llm.balance import Balance
+
+    return Balance.from_rao(int(rao))
+
+
+class Subtensor(SubtensorOperations):
+    """A client of one subtensor node.
+
+    Args:
+        network: ``"finney"``, ``"test"``, ``"local"``, or a ``ws://`` / ``wss://`` URL.
+        config: a ``SubtensorConfig`` (or anything with ``network``/``chain_endpoint``, or a
+            bittensor-style config with a ``subtensor`` section).
+        chain_endpoint: an explicit URL; wins over ``network``.
+        timeout: seconds a single RPC may take.
+
+    Nothing is sent until the first call. Errors: ``RpcConnectError`` when the node is unreachable,
+    ``RpcError`` subclasses for transport problems, ``ChainError`` when the chain refuses.
+    """
+
+    def __init__(self, network: str | None = None, config: Any = None, *, chain_endpoint: str | None = None,
+                 timeout: float = 120.0) -> None:
+        self.network, self.chain_endpoint = resolve_network(network, chain_endpoint, config=config)
+        self._conn = ChainConnection(self.chain_endpoint, timeout=timeout)
+
+    def __repr__(self) -> str:
+        return f"Subtensor(network={self.network!r}, chain_endpoint={self.chain_endpoint!r})"
+
+    __str__ = __repr__
+
+    def __enter__(self) -> Subtensor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (a later call reconnects)."""
+        self._conn.close()
+
+    @property
+    def connection(self) -> ChainConnection:
+        """The lock-guarded connection (for advanced reads: ``connection.run(lambda substrate: ...)``)."""
+        return self._conn
+
+    @property
+    def substrate(self) -> Any:
+        """The underlying ``SubstrateInterface`` (opened on demand). Use under ``connection.session()``
+        from several threads."""
+        with self._conn.session() as substrate:
+            return substrate
+
+    # --- blocks ------------------------------------------------------------------------------------
+
+    def get_current_block(self) -> int:
+        """The number of the chain's head."""
+        return self._conn.current_block()
+
+    @property
+    def block(self) -> int:
+        """Same as :meth:`get_current_block`."""
+        return self.get_current_block()
+
+    def get_block_hash(self, block: int | None = None) -> str:
+        """The hash of ``block`` (the head when None)."""
+        if block is None:
+            return str(self._conn.rpc("chain_getBlockHash", []))
+        return str(self._conn.block_hash(block))
+
+    def _hash(self, block: int | None) -> str | None:
+        return self._conn.block_hash(block)
+
+    # --- balances ----------------------------------------------------------------------------------
+
+    def get_balance(self, address: str, block: int | None = None) -> Any:
+        """Free balance of ``address`` as a ``Balance``."""
+        return balance(queries.free_balance(self._conn, address, self._hash(block)))
+
+    def get_balances(self, addresses: list[str], block: int | None = None) -> dict[str, Any]:
+        block_hash = self._hash(block)
+        return {a: balance(queries.free_balance(self._conn, a, block_hash)) for a in addresses}
+
+    def get_existential_deposit(self) -> Any:
+        return balance(queries.constant(self._conn, "Balances", "ExistentialDeposit") or 0)
+
+    def get_total_issuance(self, block: int | None = None) -> Any:
+        return balance(queries.storage(self._conn, "Balances", "TotalIssuance", [], self._hash(block)) or 0)
+
+    def get_total_stake(self, block: int | None = None) -> Any:
+        return balance(queries.subtensor(self._conn, "TotalStake", [], self._hash(block)) or 0)
+
+    # --- subnets -----------------------------------------------------------------------------------
+
+    def get_subnets(self, block: int | None = None) -> list[int]:
+        """Every netuid, ascending."""
+        return queries.subnet_netuids(self._conn, self._hash(block))
+
+    get_all_subnet_netuids = get_subnets
+
+    def subnet_exists(self, netuid: int, block: int | None = None) -> bool:
+        return bool(queries.subtensor(self._conn, "NetworksAdded", [netuid], self._hash(block)))
+
+    def get_all_subnets_info(self, block: int | None = None) -> list[cd.SubnetInfo]:
+        return runtime.subnets_info(self._conn, self._hash(block))
+
+    def get_subnet_info(self, netuid: int, block: int | None = None) -> cd.SubnetInfo | None:
+        return runtime.subnet_info(self._conn, netuid, self._hash(block))
+
+    def get_subnet_hyperparameters(self, netuid: int, block: int | None = None) -> cd.SubnetHyperparameters | None:
+        return runtime.subnet_hyperparameters(self._conn, netuid, self._hash(block))
+
+    def subnet_value(self, name: str, netuid: int, block: int | None = None) -> Any:
+        """Any per-subnet ``SubtensorModule`` item, e.g. ``subnet_value("Tempo", 1)``."""
+        return queries.subtensor(self._conn, name, [netuid], self._hash(block))
+
+    def difficulty(self, netuid: int, block: int | None = None) -> int:
+        return int(self.subnet_value("Difficulty", netuid, block) or 0)
+
+    def burn(self, netuid: int, block: int | None = None) -> Any:
+        return balance(self.subnet_value("Burn", netuid, block) or 0)
+
+    def tempo(self, netuid: int, block: int | None = None) -> int:
+        return int(self.subnet_value("Tempo", netuid, block) or 0)
+
+    # --- neurons -----------------------------------------------------------------------------------
+
+    def neurons_lite(self, netuid: int, block: int | None = None) -> list[cd.NeuronInfoLite]:
+        """Every neuron of ``netuid`` without weights and bonds."""
+        return runtime.neurons_lite(self._conn, netuid, self._hash(block))
+
+    def neurons(self, netuid: int, block: int | None = None) -> list[cd.NeuronInfo]:
+        """Every neuron of ``netuid`` with weights and bonds."""
+        return runtime.neurons(self._conn, netuid, self._hash(block))
+
+    def neuron_for_uid(self, uid: int, netuid: int, block: int | None = None) -> cd.NeuronInfo | None:
+        return runtime.neuron(self._conn, netuid, uid, self._hash(block))
+
+    def neuron_for_uid_lite(self, uid: int, netuid: int, block: int | None = None) -> cd.NeuronInfoLite | None:
+        return runtime.neuron_lite(self._conn, netuid, uid, self._hash(block))
+
+    def get_uid_for_hotkey_on_subnet(self, hotkey_ss58: str, netuid: int, block: int | None = None) -> int | None:
+        return queries.uid_for_hotkey(self._conn, netuid, hotkey_ss58, self._hash(block))
+
+    def get_neuron_for_pubkey_and_subnet(self, hotkey_ss58: str, netuid: int,
+                                         block: int | None = None) -> cd.NeuronInfo | None:
+        uid = self.get_uid_for_hotkey_on_subnet(hotkey_ss58, netuid, block)
+        return None if uid is None else self.neuron_for_uid(uid, netuid, block)
+
+    def is_hotkey_registered(self, hotkey_ss58: str, netuid: int | None = None, block: int | None = None) -> bool:
+        """On ``netuid``, or on any subnet when ``netuid`` is None."""
+        if netuid is not None:
+            return self.get_uid_for_hotkey_on_subnet(hotkey_ss58, netuid, block) is not None
+        return any(self.get_netuids_for_hotkey(hotkey_ss58, block))
+
+    def get_netuids_for_hotkey(self, hotkey_ss58: str, block: int | None = None) -> list[int]:
+        rows = queries.storage_map(self._conn, queries.SUBTENSOR, "IsNetworkMember", [hotkey_ss58], self._hash(block))
+        return sorted(int(netuid) for netuid, member in rows if member)
+
+    def weights(self, netuid: int, block: int | None = None) -> dict[int, list[tuple[int, int]]]:
+        return queries.weights(self._conn, netuid, self._hash(block))
+
+    def bonds(self, netuid: int, block: int | None = None) -> dict[int, list[tuple[int, int]]]:
+        return queries.bonds(self._conn, netuid, self._hash(block))
+
+    # --- stake and delegates -----------------------------------------------------------------------
+
+    def get_stake_for_coldkey_and_hotkey(self, hotkey_ss58: str, coldkey_ss58: str, block: int | None = None) -> Any:
+        return balance(queries.stake(self._conn, hotkey_ss58, coldkey_ss58, self._hash(block)))
+
+    def get_total_stake_for_hotkey(self, hotkey_ss58: str, block: int | None = None) -> Any:
+        return balance(queries.subtensor(self._conn, "TotalHotkeyStake", [hotkey_ss58], self._hash(block)) or 0)
+
+    def get_total_stake_for_coldkey(self, coldkey_ss58: str, block: int | None = None) -> Any:
+        return balance(queries.subtensor(self._conn, "TotalColdkeyStake", [coldkey_ss58], self._hash(block)) or 0)
+
+    def get_hotkey_owner(self, hotkey_ss58: str, block: int | None = None) -> str | None:
+        return queries.owner(self._conn, hotkey_ss58, self._hash(block))
+
+    def get_stake_info_for_coldkey(self, coldkey_ss58: str, block: int | None = None) -> list[cd.StakeInfo]:
+        return runtime.stake_info_for_coldkey(self._conn, coldkey_ss58, self._hash(block))
+
+    def get_delegates(self, block: int | None = None) -> list[cd.DelegateInfo]:
+        return runtime.delegates(self._conn, self._hash(block))
+
+    def get_delegate_by_hotkey(self, hotkey_ss58: str, block: int | None = None) -> cd.DelegateInfo | None:
+        return runtime.delegate(self._conn, hotkey_ss58, self._hash(block))
+
+    def get_delegated(self, coldkey_ss58: str, block: int | None = None) -> list[tuple[cd.DelegateInfo, Any]]:
+        return [(d, balance(rao)) for d, rao in runtime.delegated(self._conn, coldkey_ss58, self._hash(block))]
+
+    def is_hotkey_delegate(self, hotkey_ss58: str, block: int | None = None) -> bool:
+        return any(d.hotkey_ss58 == hotkey_ss58 for d in self.get_delegates(block))
+
+    def get_delegate_take(self, hotkey_ss58: str, block: int | None = None) -> float:
+        return int(queries.subtensor(self._conn, "Delegates", [hotkey_ss58], self._hash(block)) or 0) / cd.U16_MAX
+
+    # --- governance --------------------------------------------------------------------------------
+
+    def get_senate_members(self, block: int | None = None) -> list[str]:
+        return queries.senate_members(self._conn, self._hash(block))
+
+    def is_senate_member(self, hotkey_ss58: str, block: int | None = None) -> bool:
+        return hotkey_ss58 in self.get_senate_members(block)
+
+    def get_proposals(self, block: int | None = None) -> dict[str, tuple[Any, cd.ProposalVoteData | None]]:
+        """proposal hash -> (the proposed call, its votes)."""
+        block_hash = self._hash(block)
+        return {h: (queries.proposal_call(self._conn, h, block_hash), queries.proposal_votes(self._conn, h, block_hash))
+                for h in queries.proposal_hashes(self._conn, block_hash)}
+
+    def get_proposal_vote_data(self, proposal_hash: str, block: int | None = None) -> cd.ProposalVoteData | None:
+        return queries.proposal_votes(self._conn, proposal_hash, self._hash(block))
