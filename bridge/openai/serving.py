@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import struct
 import time
 from collections.abc import AsyncIterator
@@ -32,23 +31,8 @@ from bridge.openai.protocol import (
     Usage,
     new_id,
 )
-
-_TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
-
-
-def count_tokens(text: str) -> int:
-    """An estimate of the token count (words and punctuation marks).
-
-    The miners' tokenizers differ and ``TextPrompting`` carries no counts, so usage figures are this
-    estimate, computed the same way for prompts and completions.
-    """
-    return len(_TOKEN.findall(text))
-
-
-def apply_stop(text: str, stop: tuple[str, ...]) -> tuple[str, bool]:
-    """Cut ``text`` at the earliest stop sequence; the flag says whether one was found."""
-    cut = min((i for i in (text.find(s) for s in stop if s) if i >= 0), default=-1)
-    return (text[:cut], True) if cut >= 0 else (text, False)
+from bt_llm.stops import StopCutter, cut_at_stop
+from bt_llm.tokens import count_tokens
 
 
 def chat_prompt(request: ChatCompletionRequest) -> PromptSpec:
@@ -83,7 +67,7 @@ def _miner(answer: MinerAnswer) -> MinerInfo:
 
 
 def _finish(text: str, stop: tuple[str, ...], max_tokens: int | None) -> tuple[str, str]:
-    text, stopped = apply_stop(text, stop)
+    text, stopped = cut_at_stop(text, stop)
     if not stopped and max_tokens is not None and count_tokens(text) >= max_tokens:
         return text, "length"
     return text, "stop"
@@ -145,37 +129,6 @@ def sse(payload: str) -> str:
     return f"data: {payload}\n\n"
 
 
-class _StopFilter:
-    """Cuts a stream at the first stop sequence, holding back text that may begin one."""
-
-    def __init__(self, stop: tuple[str, ...]) -> None:
-        self.stop = tuple(s for s in stop if s)
-        self.buffer = ""
-        self.stopped = False
-
-    def feed(self, text: str) -> str:
-        if self.stopped:
-            return ""
-        self.buffer += text
-        cut, found = apply_stop(self.buffer, self.stop)
-        if found:
-            self.stopped = True
-            self.buffer = ""
-            return cut
-        hold = max((len(s) - 1 for s in self.stop), default=0)
-        keep = 0
-        for size in range(min(hold, len(self.buffer)), 0, -1):
-            if any(s.startswith(self.buffer[-size:]) for s in self.stop):
-                keep = size
-                break
-        out, self.buffer = (self.buffer[:-keep], self.buffer[-keep:]) if keep else (self.buffer, "")
-        return out
-
-    def flush(self) -> str:
-        out, self.buffer = self.buffer, ""
-        return "" if self.stopped else out
-
-
 async def stream_chat_completion(
     request: ChatCompletionRequest, backend: Backend, *, model: str | None = None
 ) -> AsyncIterator[str]:
@@ -186,7 +139,7 @@ async def stream_chat_completion(
     prompt = chat_prompt(request)
     chunk_id, created = new_id("chatcmpl"), int(time.time())
     include_usage = bool(request.stream_options and request.stream_options.include_usage)
-    stop = _StopFilter(prompt.stop)
+    stop = StopCutter(prompt.stop)
     produced: list[str] = []
     started = time.perf_counter()
 
@@ -237,7 +190,7 @@ async def stream_completion(request: CompletionRequest, backend: Backend) -> Asy
     model = backend.resolve_model(request.model)
     prompt = completion_prompt(request, prompts[0])
     cmpl_id, created = new_id("cmpl"), int(time.time())
-    stop = _StopFilter(prompt.stop)
+    stop = StopCutter(prompt.stop)
     produced: list[str] = []
 
     def chunk(text: str, finish: str | None = None) -> str:

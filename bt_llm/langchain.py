@@ -1,0 +1,259 @@
+"""LangChain integrations: ``BittensorLLM`` (a text LLM, the seed's ``bt.BittensorLLM``) and ``ChatBittensor``.
+
+Both only fill LangChain's hooks and call :mod:`bt_llm.prompting` (``bt.prompt``/``bt.aprompt``):
+sync, async, streaming, batching and callbacks come from langchain-core. Stop sequences are sent to
+the miners and enforced here as well.
+
+Example (with a running localnet and bridge)::
+
+    import bt_llm as bt
+    llm = bt.BittensorLLM()
+    llm("prompt me")                       # the seed's call style
+    llm.invoke("Heraclitus was a ")
+    chat = bt.ChatBittensor(netuid=1)
+    chat.invoke([("system", "be brief"), ("human", "What is the capital of Texas?")])
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LangSmithParams
+from langchain_core.language_models.llms import LLM
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.outputs import (
+    ChatGeneration,
+    ChatGenerationChunk,
+    ChatResult,
+    Generation,
+    GenerationChunk,
+    LLMResult,
+)
+from pydantic import ConfigDict, Field
+
+from bt_llm import prompting
+from bt_llm.stops import StopCutter, cut_at_stop
+from bt_llm.tokens import count_tokens
+
+_ROLE_OF = {"system": "system", "human": "user", "ai": "assistant", "tool": "tool", "function": "tool",
+            "chat": "user", "developer": "system"}
+
+
+def _cut(text: str, stop: Sequence[str] | None) -> str:
+    return cut_at_stop(text, stop)[0]
+
+
+def _message_text(message: BaseMessage) -> str:
+    content = message.content
+    if isinstance(content, str):
+        return content
+    return "".join(part if isinstance(part, str) else str(part.get("text", "")) for part in content
+                   if isinstance(part, str) or part.get("type") == "text")
+
+
+def to_conversation(messages: Sequence[BaseMessage]) -> tuple[list[str], list[str]]:
+    """LangChain messages as the miners' ``(roles, messages)``."""
+    roles = [getattr(m, "role", None) if m.type == "chat" else _ROLE_OF.get(m.type, "user") for m in messages]
+    return [r or "user" for r in roles], [_message_text(m) for m in messages]
+
+
+def _usage(prompt_texts: Sequence[str], output: str) -> UsageMetadata:
+    input_tokens = sum(count_tokens(t) for t in prompt_texts)
+    output_tokens = count_tokens(output)
+    return UsageMetadata(input_tokens=input_tokens, output_tokens=output_tokens,
+                         total_tokens=input_tokens + output_tokens)
+
+
+class BittensorLLM(LLM):
+    """A LangChain text LLM answered by the Bittensor network through a delegate (``bt.prompt``)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    hotkey: str | None = None
+    """The delegate's hotkey; default: ``BT_PROMPT_HOTKEY``, else the delegates by stake."""
+    netuid: int = 1
+    return_all: bool = False
+    """Return every miner's answer as separate generations (best first)."""
+    timeout: float = prompting.DEFAULT_TIMEOUT
+    network: str | None = None
+    wallet: Any = Field(default=None, exclude=True)
+    max_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    seed: int | None = None
+
+    @property
+    def _llm_type(self) -> str:
+        return "bittensor"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"hotkey": self.hotkey, "netuid": self.netuid, "network": self.network, "return_all": self.return_all}
+
+    def __call__(self, prompt: str, stop: list[str] | None = None, **kwargs: Any) -> str:
+        """The seed's ``llm("prompt me")``."""
+        return self.invoke(prompt, stop=stop, **kwargs)
+
+    def _kwargs(self, stop: list[str] | None, **overrides: Any) -> dict[str, Any]:
+        sampling = {k: getattr(self, k) for k in ("max_tokens", "temperature", "top_p", "seed")
+                    if getattr(self, k) is not None}
+        if stop:
+            sampling["stop"] = list(stop)
+        return dict(hotkey=self.hotkey, netuid=self.netuid, timeout=self.timeout, wallet=self.wallet,
+                    network=self.network, **sampling, **overrides)
+
+    def _generate(self, prompts: list[str], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> LLMResult:
+        if not self.return_all:
+            return super()._generate(prompts, stop=stop, run_manager=run_manager, **kwargs)
+        generations = []
+        for text in prompts:
+            answers = prompting.prompt(text, return_all=True, **self._kwargs(stop))
+            generations.append([Generation(text=_cut(a, stop)) for a in answers])  # type: ignore[union-attr]
+        return LLMResult(generations=generations)
+
+    def _call(self, prompt: str, stop: list[str] | None = None,
+              run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> str:
+        return _cut(prompting.prompt(prompt, **self._kwargs(stop)), stop)  # type: ignore[arg-type]
+
+    async def _acall(self, prompt: str, stop: list[str] | None = None,
+                     run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any) -> str:
+        return _cut(await prompting.aprompt(prompt, **self._kwargs(stop)), stop)  # type: ignore[arg-type]
+
+    def _stream(self, prompt: str, stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[GenerationChunk]:
+        for text in StopCutter(stop).feed_all(prompting.prompt(prompt, stream=True, **self._kwargs(stop))):
+            chunk = GenerationChunk(text=text)
+            if run_manager:
+                run_manager.on_llm_new_token(text, chunk=chunk)
+            yield chunk
+
+    async def _astream(self, prompt: str, stop: list[str] | None = None,
+                       run_manager: AsyncCallbackManagerForLLMRun | None = None,
+                       **kwargs: Any) -> AsyncIterator[GenerationChunk]:
+        cutter = StopCutter(stop)
+        async for piece in prompting.astream_prompt(prompt, **self._kwargs(stop)):
+            text = cutter.feed(piece)
+            if text:
+                chunk = GenerationChunk(text=text)
+                if run_manager:
+                    await run_manager.on_llm_new_token(text, chunk=chunk)
+                yield chunk
+            if cutter.stopped:
+                break
+
+
+class ChatBittensor(BaseChatModel):
+    """A LangChain chat model answered by the Bittensor network through a delegate."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    hotkey: str | None = None
+    netuid: int = 1
+    return_all: bool = False
+    """Return every miner's answer as separate generations (best first)."""
+    timeout: float = prompting.DEFAULT_TIMEOUT
+    network: str | None = None
+    wallet: Any = Field(default=None, exclude=True)
+    max_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    seed: int | None = None
+    stop: list[str] | None = Field(default=None, alias="stop_sequences")
+
+    @property
+    def _llm_type(self) -> str:
+        return "bittensor-chat"
+
+    @property
+    def model_name(self) -> str:
+        return f"bittensor/subnet-{self.netuid}"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"hotkey": self.hotkey, "netuid": self.netuid, "network": self.network, "return_all": self.return_all}
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = LangSmithParams(ls_provider="bittensor", ls_model_name=self.model_name, ls_model_type="chat")
+        if self.temperature is not None:
+            params["ls_temperature"] = self.temperature
+        if self.max_tokens is not None:
+            params["ls_max_tokens"] = self.max_tokens
+        if stop or self.stop:
+            params["ls_stop"] = stop or self.stop
+        return params
+
+    def _kwargs(self, stop: list[str] | None) -> dict[str, Any]:
+        sampling = {k: getattr(self, k) for k in ("max_tokens", "temperature", "top_p", "seed")
+                    if getattr(self, k) is not None}
+        stops = stop or self.stop
+        if stops:
+            sampling["stop"] = list(stops)
+        return dict(hotkey=self.hotkey, netuid=self.netuid, timeout=self.timeout, wallet=self.wallet,
+                    network=self.network, **sampling)
+
+    def _result(self, messages: list[BaseMessage], answers: list[str], stop: list[str] | None) -> ChatResult:
+        _, texts = to_conversation(messages)
+        generations = []
+        for answer in answers:
+            text = _cut(answer, stop or self.stop)
+            message = AIMessage(content=text, usage_metadata=_usage(texts, text),
+                                response_metadata={"model_name": self.model_name, "finish_reason": "stop"})
+            generations.append(ChatGeneration(message=message))
+        return ChatResult(generations=generations, llm_output={"model_name": self.model_name})
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        roles, texts = to_conversation(messages)
+        answer = prompting.prompt(roles=roles, messages=texts, return_all=self.return_all, **self._kwargs(stop))
+        return self._result(messages, answer if isinstance(answer, list) else [answer], stop)  # type: ignore[arg-type]
+
+    async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                         run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        roles, texts = to_conversation(messages)
+        answer = await prompting.aprompt(roles=roles, messages=texts, return_all=self.return_all,
+                                         **self._kwargs(stop))
+        return self._result(messages, answer if isinstance(answer, list) else [answer], stop)
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        roles, texts = to_conversation(messages)
+        produced: list[str] = []
+        cutter = StopCutter(stop or self.stop)
+        for text in cutter.feed_all(prompting.prompt(roles=roles, messages=texts, stream=True, **self._kwargs(stop))):
+            produced.append(text)
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+            if run_manager:
+                run_manager.on_llm_new_token(text, chunk=chunk)
+            yield chunk
+        yield self._final_chunk(texts, "".join(produced))
+
+    async def _astream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                       run_manager: AsyncCallbackManagerForLLMRun | None = None,
+                       **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
+        roles, texts = to_conversation(messages)
+        produced: list[str] = []
+        cutter = StopCutter(stop or self.stop)
+        async for piece in prompting.astream_prompt(roles=roles, messages=texts, **self._kwargs(stop)):
+            text = cutter.feed(piece)
+            if text:
+                produced.append(text)
+                chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                if run_manager:
+                    await run_manager.on_llm_new_token(text, chunk=chunk)
+                yield chunk
+            if cutter.stopped:
+                break
+        tail = cutter.flush()
+        if tail:
+            produced.append(tail)
+            yield ChatGenerationChunk(message=AIMessageChunk(content=tail))
+        yield self._final_chunk(texts, "".join(produced))
+
+    def _final_chunk(self, prompt_texts: list[str], output: str) -> ChatGenerationChunk:
+        return ChatGenerationChunk(message=AIMessageChunk(
+            content="", usage_metadata=_usage(prompt_texts, output), chunk_position="last",
+            response_metadata={"model_name": self.model_name, "finish_reason": "stop"}))

@@ -1,0 +1,316 @@
+"""``bt.prompt``: ask the network through a delegate endpoint, as the seed's ``bittensor.prompt`` did.
+
+``bt.prompt("Heraclitus was a ")`` signs a ``TextPrompting`` request with your wallet's hotkey and
+sends it to a delegate's axon (by default the delegate with most stake that serves one on the
+subnet; ``hotkey=`` picks one). The delegate fans the prompt out to its subnet's miners and returns
+the best answer, or every answer with ``return_all=True``. A delegate that times out or fails is
+skipped for the next one; the call fails only when every delegate did, naming each failure.
+
+Example (with a running localnet and bridge; see examples/prompt.py)::
+
+    import bt_llm as bt
+    print(bt.prompt("Heraclitus was a "))
+    answers = bt.prompt("Heraclitus was a ", return_all=True)
+    for chunk in bt.prompt("Tell me a story", stream=True):
+        print(chunk, end="")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bt_llm.errors import BtLlmError, ConfigError, PromptError
+
+DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant."
+DEFAULT_TIMEOUT = 24.0
+DELEGATE_CACHE_SECONDS = 12.0
+PROMPT_HOTKEY_ENV = "BT_PROMPT_HOTKEY"
+
+Content = str | Sequence[str] | Sequence[dict[str, str]]
+
+
+def build_conversation(
+    content: Content | None, roles: Sequence[str] | None = None, messages: Sequence[str] | None = None
+) -> tuple[list[str], list[str]]:
+    """The ``(roles, messages)`` the miners receive.
+
+    A string becomes ``[system: the default system prompt, user: content]``; a list of strings, all
+    user turns; a list of ``{"role", "content"}`` dicts is taken as it is; ``roles``/``messages``
+    given explicitly are used as they are (and ``content``, if given too, is appended as a user turn).
+
+    Example:
+        >>> build_conversation("hi")
+        (['system', 'user'], ['You are a helpful assistant.', 'hi'])
+        >>> build_conversation([{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}])
+        (['user', 'assistant'], ['a', 'b'])
+    """
+    if roles is not None or messages is not None:
+        if roles is None or messages is None or len(roles) != len(messages):
+            raise ConfigError("roles and messages must be given together, with the same length")
+        out_roles, out_messages = list(roles), list(messages)
+        if content is not None:
+            extra_roles, extra_messages = build_conversation(content)
+            keep = 1 if isinstance(content, str) else 0  # don't repeat the default system prompt
+            out_roles += extra_roles[keep:]
+            out_messages += extra_messages[keep:]
+        return out_roles, out_messages
+    if content is None:
+        raise ConfigError("nothing to prompt: give content, or roles and messages")
+    if isinstance(content, str):
+        return ["system", "user"], [DEFAULT_SYSTEM_PROMPT, content]
+    items = list(content)
+    if not items:
+        raise ConfigError("the prompt is empty")
+    if all(isinstance(item, str) for item in items):
+        return ["user"] * len(items), [str(item) for item in items]
+    if all(isinstance(item, dict) and "role" in item and "content" in item for item in items):
+        return [str(item["role"]) for item in items], [str(item["content"]) for item in items]  # type: ignore[index]
+    raise ConfigError("content must be a string, a list of strings, or a list of {'role', 'content'} dicts")
+
+
+@dataclass(frozen=True)
+class DelegateEndpoint:
+    """A delegate's hotkey and the axon it serves on the subnet."""
+
+    hotkey: str
+    axon: Any  # bt_llm.protocol.axon_info.AxonInfo
+    stake: float = 0.0
+
+
+class DelegateFinder:
+    """Finds delegates' axons on a subnet from the chain, with a short cache."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, int], tuple[float, dict[str, Any], list[DelegateEndpoint]]] = {}
+        self._lock = threading.Lock()
+
+    def _load(self, network: str | None, netuid: int) -> tuple[dict[str, Any], list[DelegateEndpoint]]:
+        from bt_llm.chain.metagraph import Metagraph
+        from bt_llm.chain.subtensor import Subtensor
+
+        subtensor = Subtensor(network=network) if network is not None else Subtensor()
+        try:
+            metagraph = Metagraph(netuid, subtensor=subtensor, lite=True, sync=True)
+            axons = {hotkey: axon for hotkey, axon in zip(metagraph.hotkeys, metagraph.axons, strict=False)}
+            delegates = sorted(subtensor.get_delegates(), key=lambda d: -float(d.total_stake))
+        finally:
+            close = getattr(subtensor, "close", None)
+            if close is not None:
+                close()
+        endpoints = [
+            DelegateEndpoint(hotkey=d.hotkey_ss58, axon=axons[d.hotkey_ss58], stake=float(d.total_stake))
+            for d in delegates
+            if d.hotkey_ss58 in axons and axons[d.hotkey_ss58].is_serving
+        ]
+        return axons, endpoints
+
+    def lookup(self, network: str | None, netuid: int) -> tuple[dict[str, Any], list[DelegateEndpoint]]:
+        key = (network or "", netuid)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached and time.monotonic() - cached[0] < DELEGATE_CACHE_SECONDS:
+                return cached[1], cached[2]
+        axons, endpoints = self._load(network, netuid)
+        with self._lock:
+            self._cache[key] = (time.monotonic(), axons, endpoints)
+        return axons, endpoints
+
+    def endpoints(self, *, hotkey: str | None, network: str | None, netuid: int) -> list[DelegateEndpoint]:
+        """The delegates to try, in order."""
+        axons, delegates = self.lookup(network, netuid)
+        hotkey = hotkey or os.environ.get(PROMPT_HOTKEY_ENV) or None
+        if hotkey is not None:
+            axon = axons.get(hotkey)
+            if axon is None:
+                raise PromptError(f"hotkey {hotkey} is not registered on subnet {netuid}")
+            if not axon.is_serving:
+                raise PromptError(f"hotkey {hotkey} serves no axon on subnet {netuid}")
+            return [DelegateEndpoint(hotkey=hotkey, axon=axon)]
+        if not delegates:
+            raise PromptError(f"no delegate serves an axon on subnet {netuid}: nominate one with `btcli nominate`")
+        return delegates
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+
+_finder = DelegateFinder()
+
+
+def _default_wallet(wallet: Any) -> Any:
+    if wallet is not None:
+        return wallet
+    from bt_llm.wallet.wallet import Wallet
+
+    default = Wallet()
+    # As the seed did: a client without keys gets a fresh, unencrypted hotkey to sign with.
+    if not _has_hotkey(default):
+        default.create_new_hotkey(use_password=False, overwrite=False, suppress=True)
+    return default
+
+
+def _has_hotkey(wallet: Any) -> bool:
+    try:
+        wallet.hotkey  # noqa: B018 - loading is the check
+    except BtLlmError:
+        return False
+    return True
+
+
+def _synapse(roles: list[str], messages: list[str], *, return_all: bool, timeout: float, stream: bool,
+             sampling: dict[str, Any]) -> Any:
+    if stream:
+        from bt_llm.protocol.synapses import StreamingTextPrompting
+
+        return StreamingTextPrompting(roles=roles, messages=messages, timeout=timeout, **sampling)
+    from bt_llm.protocol.delegate import DelegatedTextPrompting
+
+    return DelegatedTextPrompting(roles=roles, messages=messages, return_all=return_all, timeout=timeout, **sampling)
+
+
+def _describe(endpoint: DelegateEndpoint, response: Any) -> str:
+    terminal = getattr(response, "dendrite", None)
+    code = getattr(terminal, "status_code", None)
+    message = getattr(terminal, "status_message", None) or "no answer"
+    return f"{endpoint.hotkey}: {code} {message}"
+
+
+async def aprompt(
+    content: Content | None = None,
+    *,
+    hotkey: str | None = None,
+    return_all: bool = False,
+    roles: Sequence[str] | None = None,
+    messages: Sequence[str] | None = None,
+    netuid: int = 1,
+    timeout: float = DEFAULT_TIMEOUT,
+    wallet: Any = None,
+    network: str | None = None,
+    **sampling: Any,
+) -> str | list[str]:
+    """The async twin of :func:`prompt` (without ``stream``; see :func:`astream_prompt`)."""
+    from bt_llm.dendrite.client import Dendrite
+
+    conversation = build_conversation(content, roles, messages)
+    endpoints = _finder.endpoints(hotkey=hotkey, network=network, netuid=netuid)
+    failures: list[str] = []
+    async with Dendrite(_default_wallet(wallet)) as dendrite:
+        for endpoint in endpoints:
+            synapse = _synapse(*conversation, return_all=return_all, timeout=timeout, stream=False, sampling=sampling)
+            response = await dendrite.call(endpoint.axon, synapse, timeout=timeout, deserialize=False)
+            if response.is_success:
+                if return_all:
+                    answers = [c for c in response.completions if c.strip()] or (
+                        [response.completion] if response.completion.strip() else [])
+                    if answers:
+                        return answers
+                elif response.completion.strip():
+                    return response.completion
+                failures.append(f"{endpoint.hotkey}: an empty answer")
+            else:
+                failures.append(_describe(endpoint, response))
+    raise PromptError("every delegate failed: " + "; ".join(failures))
+
+
+async def astream_prompt(
+    content: Content | None = None,
+    *,
+    hotkey: str | None = None,
+    roles: Sequence[str] | None = None,
+    messages: Sequence[str] | None = None,
+    netuid: int = 1,
+    timeout: float = DEFAULT_TIMEOUT,
+    wallet: Any = None,
+    network: str | None = None,
+    **sampling: Any,
+) -> AsyncIterator[str]:
+    """Text chunks of the answer as the delegate streams them; fails over before the first chunk."""
+    from bt_llm.dendrite.client import Dendrite
+
+    conversation = build_conversation(content, roles, messages)
+    endpoints = _finder.endpoints(hotkey=hotkey, network=network, netuid=netuid)
+    failures: list[str] = []
+    async with Dendrite(_default_wallet(wallet)) as dendrite:
+        for endpoint in endpoints:
+            synapse = _synapse(*conversation, return_all=False, timeout=timeout, stream=True, sampling=sampling)
+            produced = False
+            final: Any = None
+            async for item in dendrite.call_stream(endpoint.axon, synapse, timeout=timeout):
+                if isinstance(item, str):
+                    if item:
+                        produced = True
+                        yield item
+                else:
+                    final = item
+            if produced:
+                return
+            failures.append(_describe(endpoint, final) if final is not None else f"{endpoint.hotkey}: no answer")
+    raise PromptError("every delegate failed: " + "; ".join(failures))
+
+
+def _run(coro: Any) -> Any:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    raise PromptError("bt.prompt was called inside a running event loop: use `await bt.aprompt(...)`")
+
+
+def _iterate(agen: AsyncIterator[str]) -> Iterator[str]:
+    """Drive an async generator from sync code on a private event loop."""
+    loop = asyncio.new_event_loop()
+    try:
+        while True:
+            try:
+                yield loop.run_until_complete(agen.__anext__())
+            except StopAsyncIteration:
+                return
+    finally:
+        loop.run_until_complete(agen.aclose())
+        loop.close()
+
+
+def prompt(
+    content: Content | None = None,
+    *,
+    hotkey: str | None = None,
+    return_all: bool = False,
+    roles: Sequence[str] | None = None,
+    messages: Sequence[str] | None = None,
+    netuid: int = 1,
+    timeout: float = DEFAULT_TIMEOUT,
+    wallet: Any = None,
+    network: str | None = None,
+    stream: bool = False,
+    **sampling: Any,
+) -> str | list[str] | Iterator[str]:
+    """Ask the network and return the best answer (``return_all``: every answer, best first).
+
+    Args:
+        content: a string (a user turn after the default system prompt), a list of strings (user
+            turns) or a list of ``{"role", "content"}`` dicts.
+        hotkey: the delegate to ask; default: ``BT_PROMPT_HOTKEY``, else the delegates by stake.
+        return_all: return every miner's successful answer as a list, best first.
+        roles, messages: the conversation given as two lists (the seed's ``text_prompting`` style).
+        netuid: the subnet. timeout: seconds for each delegate. wallet: signs the request (default
+            wallet; a hotkey is created if it has none). network: ``local``, ``finney``... or a URL.
+        stream: return an iterator of text chunks instead.
+        **sampling: ``max_tokens``, ``temperature``, ``top_p``, ``stop``, ``seed``.
+
+    Raises:
+        PromptError: an unknown hotkey, no delegate, or every delegate failed (each one named).
+    """
+    kwargs = dict(hotkey=hotkey, roles=roles, messages=messages, netuid=netuid, timeout=timeout, wallet=wallet,
+                  network=network, **sampling)
+    if stream:
+        if return_all:
+            raise ConfigError("stream and return_all cannot be combined")
+        return _iterate(astream_prompt(content, **kwargs))
+    return _run(aprompt(content, return_all=return_all, **kwargs))

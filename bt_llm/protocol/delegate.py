@@ -1,0 +1,28 @@
+"""The synapse a client sends to a delegate endpoint (the bridge) to get one or every miner's answer.
+
+A delegate fans the prompt out to the miners of its subnet; with ``return_all`` it sends back every
+successful answer, best first, in ``completions`` (and the answering uids in ``uids``).
+
+Example:
+    >>> s = DelegatedTextPrompting(roles=["user"], messages=["hi"], return_all=True)
+    >>> s.completions, s.deserialize()
+    ([], '')
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from bt_llm.protocol.synapses import TextPrompting
+
+__all__ = ["DelegatedTextPrompting"]
+
+
+class DelegatedTextPrompting(TextPrompting):
+    """:class:`TextPrompting` for a delegate: ``completion`` is the best answer, ``completions`` all."""
+
+    required_hash_fields = (*TextPrompting.required_hash_fields, "return_all")
+
+    return_all: bool = False
+    completions: list[str] = Field(default_factory=list, description="every good answer, best first")
+    uids: list[int] = Field(default_factory=list, description="the miner behind each of completions")

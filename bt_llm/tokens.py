@@ -1,0 +1,21 @@
+"""A model-independent token estimate, used for usage figures where miners report none.
+
+Example:
+    >>> count_tokens("Hello, world!")
+    4
+"""
+
+from __future__ import annotations
+
+import re
+
+_TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+
+
+def count_tokens(text: str) -> int:
+    """The number of words and punctuation marks in ``text``.
+
+    Miners' tokenizers differ and ``TextPrompting`` carries no counts, so bt-llm reports usage with
+    this estimate, computed the same way for prompts and completions.
+    """
+    return len(_TOKEN.findall(text))
