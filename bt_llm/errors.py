@@ -18,6 +18,7 @@
      │    └── RpcRemoteError    the node answered with an error object
      ├── ProtocolError          the axon/dendrite wire protocol
      ├── RegistrationError      proof of work and registration
+     ├── MinerError             a miner could not answer (an upstream or model failed); ``.status_code``
      └── PromptError            bt.prompt / the bridge could not get an answer
 
 Dependency errors are translated into the most specific of these at the boundary where they occur.
@@ -98,6 +99,15 @@ class ProtocolError(BtLlmError):
 
 class RegistrationError(BtLlmError):
     """Proof of work or registration failed."""
+
+
+class MinerError(BtLlmError):
+    """A miner could not answer (its upstream or model failed); the axon answers ``status_code`` (default 502)."""
+
+    def __init__(self, message: str, *, status_code: int = 502) -> None:
+        self.status_code = status_code
+        self.message = message
+        super().__init__(message)
 
 
 class PromptError(BtLlmError):
