@@ -91,6 +91,8 @@ COMMANDS: dict[str, CommandSpec] = {
     ),
     "senate_vote": CommandSpec("bt_llm.cli.senate_commands:senate_vote_command", "Vote on an active proposal by hash.", 8),
     # bt-llm's own
+    "sign": CommandSpec("bt_llm.cli.wallet_commands:sign_command", "Sign a message with a wallet's key.", 3),
+    "verify": CommandSpec("bt_llm.cli.wallet_commands:verify_command", "Verify a signed message.", 3),
     "localnet": CommandSpec("bt_llm.cli.localnet_commands:localnet_group", "Run the embedded localnet node.", 8),
     "bridge": CommandSpec("bt_llm.cli.bridge_commands:bridge_group", "Run the OpenAI-compatible bridge.", 9),
 }
