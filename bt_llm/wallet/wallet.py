@@ -33,7 +33,7 @@ DEFAULT_HOTKEY = "default"
 DEFAULT_PATH = "~/.bittensor/wallets/"
 
 __all__ = ["DEFAULT_HOTKEY", "DEFAULT_NAME", "DEFAULT_PATH", "Wallet", "default_wallet_path",
-           "display_mnemonic_msg"]
+           "display_mnemonic_msg", "keypair_from_secret"]
 
 
 def default_wallet_path() -> str:
@@ -58,6 +58,21 @@ def display_mnemonic_msg(mnemonic: str, key_type: str) -> None:
         "regenerate the key using this mnemonic is:"
     )
     click.echo(f"btcli regen_{key_type} --mnemonic {mnemonic}\n")
+
+
+def keypair_from_secret(mnemonic: str | list[str] | None, seed: str | bytes | None) -> Keypair:
+    """The keypair of a mnemonic or of a 32-byte seed (exactly one of them).
+
+    Raises:
+        MnemonicError: a bad mnemonic. WalletError: a bad seed, both, or neither.
+    """
+    if mnemonic and seed:
+        raise WalletError("Give either a mnemonic or a seed, not both")
+    if mnemonic:
+        return Keypair.create_from_mnemonic(check_mnemonic(mnemonic))
+    if seed:
+        return Keypair.create_from_seed(seed)
+    raise WalletError("Give a mnemonic or a seed to regenerate the key from")
 
 
 def _check_name(kind: str, value: str) -> str:
@@ -225,22 +240,12 @@ class Wallet:
 
     new_hotkey = create_new_hotkey
 
-    @staticmethod
-    def _keypair_from_secret(mnemonic: str | list[str] | None, seed: str | bytes | None) -> Keypair:
-        if mnemonic and seed:
-            raise WalletError("Give either a mnemonic or a seed, not both")
-        if mnemonic:
-            return Keypair.create_from_mnemonic(check_mnemonic(mnemonic))
-        if seed:
-            return Keypair.create_from_seed(seed)
-        raise WalletError("Give a mnemonic or a seed to regenerate the key from")
-
     def regenerate_coldkey(
         self, mnemonic: str | list[str] | None = None, seed: str | bytes | None = None, use_password: bool = True,
         overwrite: bool = False, suppress: bool = False, *, password: str | None = None,
     ) -> Wallet:
         """Rewrite the coldkey (and coldkeypub) from its mnemonic or 32-byte seed."""
-        keypair = self._keypair_from_secret(mnemonic, seed)
+        keypair = keypair_from_secret(mnemonic, seed)
         self._write_coldkey(keypair, use_password=use_password, overwrite=overwrite, password=password)
         if not suppress:
             print(f"Regenerated the coldkey of {self}: {keypair.ss58_address}")
@@ -276,7 +281,7 @@ class Wallet:
         overwrite: bool = False, suppress: bool = False, *, password: str | None = None,
     ) -> Wallet:
         """Rewrite the hotkey from its mnemonic or 32-byte seed."""
-        keypair = self._keypair_from_secret(mnemonic, seed)
+        keypair = keypair_from_secret(mnemonic, seed)
         self._write_hotkey(keypair, use_password=use_password, overwrite=overwrite, password=password)
         if not suppress:
             print(f"Regenerated hotkey '{self.hotkey_str}' of {self}: {keypair.ss58_address}")
