@@ -1,0 +1,56 @@
+"""The bridge's own axon: signed bittensor clients (``bt.prompt``) reach the network through it.
+
+It serves ``DelegatedTextPrompting`` (best or all answers), plain ``TextPrompting`` (the best
+answer) and ``StreamingTextPrompting``; every signed caller is let in, each hotkey under the same
+per-caller rate limit as the HTTP API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from bridge.auth import RateLimiter
+from bridge.backend import Backend, PromptSpec, StreamText
+from bridge.errors import RateLimited
+from bt_llm.protocol.delegate import DelegatedTextPrompting
+from bt_llm.protocol.synapses import StreamingTextPrompting, TextPrompting
+
+
+def prompt_of(synapse: TextPrompting) -> PromptSpec:
+    return PromptSpec(roles=tuple(synapse.roles), messages=tuple(synapse.messages), max_tokens=synapse.max_tokens,
+                      temperature=synapse.temperature, top_p=synapse.top_p, stop=tuple(synapse.stop or ()),
+                      seed=synapse.seed)
+
+
+def attach_delegate_routes(axon: Any, backend: Backend, model: str, limiter: RateLimiter, *, max_all: int = 16) -> None:
+    """Serve the prompting synapses on ``axon`` through ``backend``."""
+
+    def blacklist(synapse: Any) -> tuple[bool, str]:
+        hotkey = synapse.dendrite.hotkey if synapse.dendrite else None
+        try:
+            limiter.check(f"hotkey:{hotkey}")
+        except RateLimited as exc:
+            return True, exc.message
+        return False, "allowed"
+
+    async def delegated(synapse: DelegatedTextPrompting) -> DelegatedTextPrompting:
+        answers = await backend.complete(model, prompt_of(synapse), max_all if synapse.return_all else 1)
+        synapse.completion = answers[0].completion
+        if synapse.return_all:
+            synapse.completions = [a.completion for a in answers]
+            synapse.uids = [a.uid for a in answers]
+        return synapse
+
+    async def plain(synapse: TextPrompting) -> TextPrompting:
+        synapse.completion = (await backend.complete(model, prompt_of(synapse), 1))[0].completion
+        return synapse
+
+    async def streaming(synapse: StreamingTextPrompting) -> AsyncIterator[str]:
+        async for event in backend.stream(model, prompt_of(synapse)):
+            if isinstance(event, StreamText) and event.text:
+                yield event.text
+
+    axon.attach(delegated, blacklist_fn=blacklist)
+    axon.attach(plain, blacklist_fn=blacklist)
+    axon.attach(streaming, blacklist_fn=blacklist)

@@ -1,0 +1,164 @@
+"""The bridge process: a validator and a delegate endpoint in one.
+
+:class:`BridgeService` wires the parts: the miner directory (metagraph), the network backend (fan-out
+through a dendrite, scoring), the OpenAI-compatible HTTP API, the delegate axon for signed clients,
+and the weights loop that sets the moving-average scores on chain every ``weights_interval`` blocks.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from bridge.app import HttpSettings, create_app
+from bridge.auth import RateLimiter, load_api_keys
+from bridge.config import BridgeConfig
+from bridge.delegate_axon import attach_delegate_routes
+from bridge.directory import MinerDirectory, snapshot_from_metagraph
+from bridge.metrics import BridgeMetrics
+from bridge.network_backend import NetworkBackend
+from bridge.scoring import LexicalScorer, Scorer, default_scorer
+from bridge.serve_thread import ServerThread
+from bridge.weights import ScoreBook, WeightRules, compute_weights
+from bt_llm.errors import BtLlmError
+
+log = logging.getLogger("bridge")
+
+
+class BridgeService:
+    """Start with :meth:`start`, stop with :meth:`stop`; ``http_url`` and ``axon`` tell where it listens."""
+
+    def __init__(self, config: BridgeConfig, *, wallet: Any = None, subtensor: Any = None,
+                 scorer: Scorer | None = None) -> None:
+        self.config = config
+        if wallet is None:
+            from bt_llm.wallet.wallet import Wallet
+
+            wallet = Wallet(name=config.wallet_name, hotkey=config.wallet_hotkey, path=config.wallet_path)
+        if subtensor is None:
+            from bt_llm.chain.subtensor import Subtensor
+
+            subtensor = Subtensor(network=config.network, chain_endpoint=config.chain_endpoint)
+        self.wallet = wallet
+        self.subtensor = subtensor
+        self.hotkey = wallet.hotkey.ss58_address
+        self.metrics = BridgeMetrics()
+        self.scores = ScoreBook(alpha=config.score_alpha)
+        self.scorer = scorer or (LexicalScorer() if config.scorer == "lexical" else default_scorer())
+        self.directory = MinerDirectory(self._load_snapshot, self.scores, refresh_seconds=config.metagraph_refresh)
+        keys = load_api_keys(Path(config.api_keys_file)) if config.api_keys_file else frozenset()
+        self.http_settings = HttpSettings(api_keys=keys, rate_limit_per_minute=config.rate_limit_per_minute,
+                                          max_body_bytes=config.max_body_bytes)
+        self._http: ServerThread | None = None
+        self.axon: Any = None
+        self._stop = threading.Event()
+        self._weights_thread: threading.Thread | None = None
+        self.last_weights_block: int | None = None
+        self.weights_set = 0
+        self._last_attempt_block: int | None = None
+
+    # ---- parts -------------------------------------------------------------------------------
+    def _load_snapshot(self) -> Any:
+        from bt_llm.chain.metagraph import Metagraph
+
+        metagraph = Metagraph(self.config.netuid, subtensor=self.subtensor, lite=True, sync=True)
+        return snapshot_from_metagraph(metagraph, exclude_hotkeys=frozenset({self.hotkey}))
+
+    def _backend(self) -> NetworkBackend:
+        """A backend with a dendrite of its own (each event loop gets its own connection pool)."""
+        from bt_llm.dendrite.client import Dendrite
+
+        return NetworkBackend(netuid=self.config.netuid, directory=self.directory, dendrite=Dendrite(self.wallet),
+                              scorer=self.scorer, scores=self.scores, metrics=self.metrics, k=self.config.k,
+                              timeout=self.config.timeout, stream_stall=self.config.stream_stall)
+
+    @property
+    def http_url(self) -> str:
+        if self._http is None:
+            raise BtLlmError("the bridge is not started")
+        return self._http.url
+
+    # ---- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> BridgeService:
+        self.directory.refresh()
+        self.directory.start()
+        app = create_app(self._backend(), self.http_settings, self.metrics)
+        self._http = ServerThread(app, host=self.config.host, port=self.config.port).start()
+        from bt_llm.axon.server import Axon
+
+        self.axon = Axon(wallet=self.wallet, port=self.config.axon_port, ip=self.config.axon_ip)
+        attach_delegate_routes(self.axon, self._backend(), f"bittensor/subnet-{self.config.netuid}",
+                               RateLimiter(self.config.rate_limit_per_minute))
+        self.axon.start()
+        self.subtensor.serve_axon(self.config.netuid, self.axon, wait_for_finalization=True)
+        if self.config.set_weights:
+            self._weights_thread = threading.Thread(target=self._weights_loop, name="bridge-weights", daemon=True)
+            self._weights_thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.directory.stop()
+        if self.axon is not None:
+            self.axon.stop()
+        if self._http is not None:
+            self._http.stop()
+        if self._weights_thread is not None:
+            self._weights_thread.join(timeout=10)
+
+    def __enter__(self) -> BridgeService:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def describe(self) -> list[str]:
+        """The lines the bridge prints at start: where it listens and whether auth is on."""
+        auth = (f"on ({len(self.http_settings.api_keys)} keys)" if self.http_settings.api_keys
+                else "OFF: no API keys configured, the HTTP API is open to anyone who can reach it")
+        return [
+            f"bridge: OpenAI-compatible API at {self.http_url}/v1 (models: bittensor/subnet-{self.config.netuid})",
+            f"bridge: delegate axon at {self.axon.ip}:{self.axon.port} (hotkey {self.hotkey})",
+            f"bridge: auth {auth}; rate limit {self.config.rate_limit_per_minute:g}/min per caller",
+            f"bridge: {len(self.directory.snapshot.miners)} serving miners on subnet {self.config.netuid}; "
+            f"weights every {self.config.weights_interval} blocks",
+        ]
+
+    # ---- weights ------------------------------------------------------------------------------
+    def set_weights_now(self) -> bool:
+        """Set the current scores as weights on chain; False when there is nothing to set or it failed."""
+        block = self.subtensor.get_current_block()
+        snapshot = self.directory.snapshot
+        params = self.subtensor.get_subnet_hyperparameters(self.config.netuid)
+        rules = WeightRules(min_allowed_weights=int(getattr(params, "min_allowed_weights", 1) or 1),
+                            max_weight_limit=int(getattr(params, "max_weights_limit", 65535) or 65535))
+        uids, weights = compute_weights(self.scores.snapshot(), max(snapshot.n, 1), rules)
+        if not uids:
+            return False
+        try:
+            result = self.subtensor.set_weights(self.wallet, self.config.netuid, uids, weights,
+                                                wait_for_inclusion=True)
+        except BtLlmError as exc:
+            log.warning("set_weights failed: %s", exc)
+            return False
+        ok = bool(getattr(result, "success", getattr(result, "is_success", True)))
+        if ok:
+            self.last_weights_block = block
+            self.weights_set += 1
+            log.info("set weights at block %s on %d uids", block, len(uids))
+        else:
+            log.warning("set_weights refused: %s", getattr(result, "error_message", result))
+        return ok
+
+    def _weights_loop(self) -> None:
+        while not self._stop.wait(2.0):
+            try:
+                block = self.subtensor.get_current_block()
+                due = self.last_weights_block is None or block - self.last_weights_block >= self.config.weights_interval
+                if due and block != self._last_attempt_block:  # one attempt per block at most
+                    self._last_attempt_block = block
+                    self.set_weights_now()
+            except Exception as exc:  # the chain may be briefly unreachable; try again next round
+                log.warning("weights loop: %s", exc)
