@@ -108,10 +108,9 @@ def max_upscale_to_u16(x: np.ndarray) -> np.ndarray:
     u16_max = U16_MAX << FRAC_BITS
     if top == 0:
         return to_u16(x)
-    if top > (32768 << FRAC_BITS):
-        scaled = fx_mul(x, fx_div(u16_max, top))
-    else:
-        scaled = fx_div(fx_mul(x, u16_max), top)
+    if top > (32768 << FRAC_BITS):  # never for proportions; kept for u16 inputs
+        return fx_round_to_int(fx_mul(x, fx_div(u16_max, top))) & 0xFFFF
+    scaled = fx_div(fx_mul(x, u16_max), top)
     return fx_round_to_int(scaled) & 0xFFFF
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bt_llm.errors import ConfigError
+
 U16_MAX = 65535
 
 
@@ -34,7 +36,9 @@ def pruning_candidate(
     min_immune = U16_MAX
     uid_min = 0
     uid_min_immune = 0
-    for uid, (score, registered) in enumerate(zip(pruning_scores, block_at_registration)):
+    if len(pruning_scores) != len(block_at_registration):
+        raise ConfigError("pruning_scores and block_at_registration differ in length")
+    for uid, (score, registered) in enumerate(zip(pruning_scores, block_at_registration, strict=True)):
         score = int(score)
         if min_score < score:
             continue
