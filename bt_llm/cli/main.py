@@ -94,7 +94,7 @@ COMMANDS: dict[str, CommandSpec] = {
     "sign": CommandSpec("bt_llm.cli.wallet_commands:sign_command", "Sign a message with a wallet's key.", 3),
     "verify": CommandSpec("bt_llm.cli.wallet_commands:verify_command", "Verify a signed message.", 3),
     "localnet": CommandSpec("bt_llm.cli.localnet_commands:localnet_group", "Run the embedded localnet node.", 8),
-    "bridge": CommandSpec("bt_llm.cli.bridge_commands:bridge_group", "Run the OpenAI-compatible bridge.", 9),
+    "bridge": CommandSpec("bridge.cli:bridge_group", "Run the OpenAI-compatible bridge.", 9),
 }
 
 

@@ -1,0 +1,57 @@
+"""``btcli bridge serve`` and ``python -m bridge``: run the bridge until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+import click
+
+from bridge.config import BridgeConfig
+from bt_llm.cli.options import subtensor_options, wallet_options
+
+
+@click.group(name="bridge")
+def bridge_group() -> None:
+    """Run the OpenAI-compatible bridge (a validator and delegate endpoint)."""
+
+
+@bridge_group.command(name="serve")
+@click.option("--config", "config_file", default=None, metavar="FILE", help="YAML or TOML config file.")
+@click.option("--netuid", type=int, default=None, help="The subnet to serve (default 1).")
+@wallet_options
+@subtensor_options
+@click.option("--host", default=None, help="HTTP address (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="HTTP port (default 8000).")
+@click.option("--axon.port", "axon_port", type=int, default=None, help="Delegate axon port (default 8091).")
+@click.option("--axon.ip", "axon_ip", default=None, help="Delegate axon address (default 127.0.0.1).")
+@click.option("--api_keys_file", default=None, metavar="FILE", help="Bearer API keys, one per line.")
+@click.option("--rate_limit", "rate_limit_per_minute", type=float, default=None, help="Requests/min per caller.")
+@click.option("--k", type=int, default=None, help="Miners asked per prompt (default 8).")
+@click.option("--timeout", type=float, default=None, help="Deadline for miners, seconds (default 12).")
+@click.option("--weights_interval", type=int, default=None, help="Blocks between set_weights (default 100).")
+@click.option("--scorer", type=click.Choice(["embedding", "lexical"]), default=None, help="Reward model.")
+@click.option("--logging.debug", "debug", is_flag=True, default=False, help="Debug logging.")
+def serve_command(config_file: str | None, wallet_name: str | None, wallet_hotkey: str | None,
+                  wallet_path: str | None, subtensor_network: str | None, subtensor_chain_endpoint: str | None,
+                  debug: bool, **settings: object) -> None:
+    """Serve the bridge: fan prompts out to the subnet's miners, score them, set weights."""
+    logging.basicConfig(level=logging.DEBUG if debug else logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    config = BridgeConfig.from_sources(
+        config_file, wallet_name=wallet_name, wallet_hotkey=wallet_hotkey, wallet_path=wallet_path,
+        network=subtensor_network, chain_endpoint=subtensor_chain_endpoint, **settings,
+    )
+    from bridge.service import BridgeService
+
+    service = BridgeService(config).start()
+    for line in service.describe():
+        click.echo(line)
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    try:
+        done.wait()
+    finally:
+        click.echo("bridge: stopping")
+        service.stop()
