@@ -1,0 +1,301 @@
+"""``Dendrite``: sign synapses and send them to axons over one pooled ``httpx.AsyncClient``.
+
+Async first (``forward``, ``call``, ``call_stream``); ``query`` is the sync shell. Failures never
+raise: they come back as the synapse's ``dendrite.status_code``/``status_message`` (see
+:mod:`bt_llm.dendrite.errors`).
+
+Example:
+    >>> from substrateinterface import Keypair
+    >>> d = Dendrite(Keypair.create_from_uri("//Alice"))
+    >>> d.hotkey.startswith("5")
+    True
+    >>> d.close()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Coroutine, Sequence
+from typing import Any, TypeVar
+
+import httpx
+
+from bt_llm.dendrite.errors import ResponseParseError, status_for
+from bt_llm.dendrite.request import (
+    apply_error,
+    apply_fields,
+    apply_response,
+    build_request,
+    finish_status,
+    target_of,
+)
+from bt_llm.dendrite.sse import SSEDecoder
+from bt_llm.errors import ConfigError
+from bt_llm.protocol.synapse import StreamingSynapse, Synapse
+
+__all__ = ["Dendrite"]
+
+T = TypeVar("T")
+
+
+def _signer_of(wallet: Any) -> Any:
+    hotkey = getattr(wallet, "hotkey", None)
+    if hotkey is not None and hasattr(hotkey, "sign"):
+        return hotkey
+    if hasattr(wallet, "sign") and hasattr(wallet, "ss58_address"):
+        return wallet
+    raise ConfigError("a dendrite needs a bt Wallet (with .hotkey) or a Keypair")
+
+
+class Dendrite:
+    """A signing client for axons.
+
+    Args:
+        wallet: a bt Wallet (its ``.hotkey`` signs) or a Keypair.
+        external_ip: announced as ``bt_header_dendrite_ip`` (nothing is looked up on the network).
+        max_connections: the connection pool's size.
+        transport: an httpx transport, for tests (``httpx.MockTransport``, ``httpx.ASGITransport``).
+    """
+
+    def __init__(
+        self,
+        wallet: Any = None,
+        *,
+        external_ip: str | None = None,
+        max_connections: int = 256,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.keypair = _signer_of(wallet)
+        self.uuid = str(uuid.uuid1())
+        self.external_ip = external_ip
+        self.max_connections = max_connections
+        self._transport = transport
+        self._clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+        self._lock = threading.Lock()
+        self._uuids: list[str] = [self.uuid]
+        self._leased: dict[str, set[str]] = {}
+        self._sync_loop: asyncio.AbstractEventLoop | None = None
+        self._sync_thread: threading.Thread | None = None
+
+    @property
+    def hotkey(self) -> str:
+        """The ss58 address requests are signed with."""
+        return str(self.keypair.ss58_address)
+
+    # -- the shared client ----------------------------------------------------------------------
+    def _client(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            limits = httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections)
+            client = httpx.AsyncClient(transport=self._transport, limits=limits, timeout=None)
+            with self._lock:
+                self._clients = {lp: c for lp, c in self._clients.items() if not lp.is_closed()}
+                self._clients[loop] = client
+        return client
+
+    # -- one uuid per in-flight call to the same axon, so nonces per hotkey:uuid stay ordered ---------
+    def _lease(self, target_key: str) -> str:
+        with self._lock:
+            busy = self._leased.setdefault(target_key, set())
+            for candidate in self._uuids:
+                if candidate not in busy:
+                    break
+            else:
+                candidate = str(uuid.uuid1())
+                self._uuids.append(candidate)
+            busy.add(candidate)
+            return candidate
+
+    def _unlease(self, target_key: str, leased: str) -> None:
+        with self._lock:
+            busy = self._leased.get(target_key)
+            if busy is not None:
+                busy.discard(leased)
+                if not busy:
+                    del self._leased[target_key]
+
+    # -- calls ------------------------------------------------------------------------------------
+    async def call(self, target_axon: Any, synapse: Synapse | None = None, timeout: float = 12.0, deserialize: bool = True) -> Any:
+        """Send ``synapse`` to one axon and return it filled (or its ``deserialize()`` value).
+
+        Never raises for network or protocol failures: see ``synapse.dendrite.status_code``.
+        """
+        synapse = synapse if synapse is not None else Synapse()
+        target = target_of(target_axon)
+        name = type(synapse).__name__
+        key = f"{target.ip}:{target.port}"
+        leased = self._lease(key)
+        start = time.perf_counter()
+        try:
+            request = build_request(synapse, target, self.keypair, leased, timeout, self.external_ip)
+            response = await asyncio.wait_for(self._post(request.url, request.headers, request.body, timeout), timeout)
+            apply_response(synapse, response.status_code, response.headers, response.content)
+        except Exception as exc:
+            apply_error(synapse, *status_for(exc, ip=target.ip, port=target.port, name=name, timeout=timeout))
+        finally:
+            self._unlease(key, leased)
+        if synapse.dendrite is not None:
+            synapse.dendrite.process_time = time.perf_counter() - start
+        return synapse.deserialize() if deserialize else synapse
+
+    async def _post(self, url: str, headers: dict[str, str], body: bytes, timeout: float) -> httpx.Response:
+        return await self._client().post(url, headers=headers, content=body, timeout=timeout)
+
+    async def call_stream(
+        self, target_axon: Any, synapse: StreamingSynapse, timeout: float = 12.0, deserialize: bool = True
+    ) -> AsyncIterator[Any]:
+        """Yield each text chunk as it arrives, then the completed synapse (or its ``deserialize()``)."""
+        target = target_of(target_axon)
+        name = type(synapse).__name__
+        key = f"{target.ip}:{target.port}"
+        leased = self._lease(key)
+        start = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        try:
+            request = build_request(synapse, target, self.keypair, leased, timeout, self.external_ip)
+            client = self._client()
+            stream = client.stream("POST", request.url, headers=request.headers, content=request.body, timeout=timeout)
+            response = await asyncio.wait_for(stream.__aenter__(), timeout)
+            try:
+                if response.status_code != 200 or "text/event-stream" not in response.headers.get("content-type", ""):
+                    body = await asyncio.wait_for(response.aread(), max(deadline - loop.time(), 0.001))
+                    apply_response(synapse, response.status_code, response.headers, body)
+                else:
+                    apply_response(synapse, 200, response.headers, b"{}")
+                    async for event, data in _events(response, deadline):
+                        if event == "error":
+                            info = data if isinstance(data, dict) else {}
+                            apply_error(synapse, int(info.get("status_code", 500)), str(info.get("message", "")))
+                            break
+                        if event == "synapse":
+                            if not isinstance(data, dict):
+                                raise ResponseParseError("the final synapse is not a JSON object")
+                            apply_fields(synapse, data)
+                            finish_status(synapse)
+                            continue
+                        chunk = data if isinstance(data, str) else json.dumps(data)
+                        synapse.on_chunk(chunk)
+                        yield chunk
+            finally:
+                await stream.__aexit__(None, None, None)
+        except Exception as exc:
+            apply_error(synapse, *status_for(exc, ip=target.ip, port=target.port, name=name, timeout=timeout))
+        finally:
+            self._unlease(key, leased)
+        if synapse.dendrite is not None:
+            synapse.dendrite.process_time = time.perf_counter() - start
+        yield synapse.deserialize() if deserialize else synapse
+
+    async def forward(
+        self,
+        axons: Any,
+        synapse: Synapse | None = None,
+        timeout: float = 12.0,
+        deserialize: bool = True,
+        run_async: bool = True,
+        streaming: bool = False,
+    ) -> Any:
+        """Send a copy of ``synapse`` to each axon.
+
+        Args:
+            axons: one target (AxonInfo or Axon) or a list of them.
+            synapse: the request; each axon gets its own deep copy.
+            timeout: seconds for the whole call, per axon.
+            deserialize: return ``synapse.deserialize()`` instead of the synapse.
+            run_async: query the axons concurrently (else one after another).
+            streaming: return async generators (see :meth:`call_stream`) instead of answers.
+
+        Returns:
+            One answer for one target, else a list in the order of ``axons``.
+        """
+        synapse = synapse if synapse is not None else Synapse()
+        single = not isinstance(axons, Sequence) or isinstance(axons, (str, bytes))
+        targets = [axons] if single else list(axons)
+        if streaming:
+            if not isinstance(synapse, StreamingSynapse):
+                raise ConfigError("streaming=True needs a StreamingSynapse")
+            generators = [self.call_stream(t, synapse.model_copy(deep=True), timeout, deserialize) for t in targets]
+            return generators[0] if single else generators
+        calls = [self.call(t, synapse.model_copy(deep=True), timeout, deserialize) for t in targets]
+        results = list(await asyncio.gather(*calls)) if run_async else [await c for c in calls]
+        return results[0] if single else results
+
+    aquery = forward
+
+    # -- the sync shell ---------------------------------------------------------------------------
+    def query(self, *args: Any, **kwargs: Any) -> Any:
+        """``forward`` for synchronous code (runs on the dendrite's own background event loop)."""
+        if kwargs.get("streaming"):
+            raise ConfigError("streaming needs the async API: use `await dendrite.forward(..., streaming=True)`")
+        return self._run_sync(self.forward(*args, **kwargs))
+
+    def _run_sync(self, coro: Coroutine[Any, Any, T]) -> T:
+        with self._lock:
+            if self._sync_loop is None:
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(target=loop.run_forever, name="dendrite-sync", daemon=True)
+                thread.start()
+                self._sync_loop, self._sync_thread = loop, thread
+            loop = self._sync_loop
+        return asyncio.run_coroutine_threadsafe(coro, loop).result()
+
+    # -- closing ----------------------------------------------------------------------------------
+    async def aclose(self) -> None:
+        """Close the client of the running loop (and everything, if it is the only one)."""
+        loop = asyncio.get_running_loop()
+        client = self._clients.pop(loop, None)
+        if client is not None:
+            await client.aclose()
+
+    def close(self) -> None:
+        """Close the sync shell's loop and its client (call ``aclose`` for an async loop's client)."""
+        loop, thread = self._sync_loop, self._sync_thread
+        if loop is None or thread is None:
+            return
+        client = self._clients.pop(loop, None)
+        if client is not None and loop.is_running():
+            asyncio.run_coroutine_threadsafe(client.aclose(), loop).result(timeout=5)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
+        loop.close()
+        self._sync_loop = self._sync_thread = None
+
+    async def __aenter__(self) -> Dendrite:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def __enter__(self) -> Dendrite:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Dendrite({self.hotkey})"
+
+
+async def _events(response: httpx.Response, deadline: float) -> AsyncIterator[tuple[str | None, Any]]:
+    """Parsed server-sent events, each read before ``deadline`` (loop time)."""
+    loop = asyncio.get_running_loop()
+    decoder = SSEDecoder()
+    lines = response.aiter_lines().__aiter__()
+    while True:
+        try:
+            line = await asyncio.wait_for(lines.__anext__(), max(deadline - loop.time(), 0.001))
+        except StopAsyncIteration:
+            return
+        event = decoder.feed(line)
+        if event is not None:
+            name, data = event
+            try:
+                yield name, json.loads(data)
+            except ValueError as exc:
+                raise ResponseParseError("a streamed event is not JSON") from exc

@@ -1,0 +1,148 @@
+"""Sans-I/O halves of a dendrite call: build the signed request, fold the answer into the synapse.
+
+Example:
+    >>> from substrateinterface import Keypair
+    >>> from bt_llm.protocol.axon_info import AxonInfo
+    >>> from bt_llm.protocol.synapses import TextPrompting
+    >>> kp = Keypair.create_from_uri("//Alice")
+    >>> target = AxonInfo(version=0, ip="127.0.0.1", port=8091, ip_type=4, hotkey=kp.ss58_address, coldkey="")
+    >>> req = build_request(TextPrompting(roles=["user"], messages=["hi"]), target, kp, "u-1", 12.0)
+    >>> req.url, req.headers["name"], req.headers["bt_header_dendrite_signature"][:2]
+    ('http://127.0.0.1:8091/TextPrompting', 'TextPrompting', '0x')
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from bt_llm.dendrite.errors import ResponseParseError
+from bt_llm.protocol import signing
+from bt_llm.protocol.synapse import Synapse, TerminalInfo, parse_header_inputs
+from bt_llm.protocol.version import version_as_int
+
+__all__ = ["PreparedRequest", "apply_error", "apply_response", "build_request", "target_of"]
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    """What to POST: the URL, the headers and the JSON body."""
+
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+
+def target_of(axon: Any) -> Any:
+    """An ``AxonInfo``-like target (``ip``, ``port``, ``hotkey``) from an AxonInfo or a running Axon."""
+    info = getattr(axon, "info", None)
+    if callable(info):
+        return info()
+    return axon
+
+
+def _url_host(ip: str) -> str:
+    if ip in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    return f"[{ip}]" if ":" in ip else ip
+
+
+def build_request(
+    synapse: Synapse,
+    target: Any,
+    signer: signing.Signer,
+    dendrite_uuid: str,
+    timeout: float,
+    external_ip: str | None = None,
+) -> PreparedRequest:
+    """Fill the synapse's terminal infos, sign it for ``target`` and serialize it (mutates ``synapse``)."""
+    synapse.timeout = timeout
+    nonce = time.time_ns()
+    synapse.dendrite = TerminalInfo(
+        ip=external_ip, version=version_as_int, nonce=nonce, uuid=dendrite_uuid, hotkey=signer.ss58_address
+    )
+    synapse.axon = TerminalInfo(ip=target.ip, port=target.port, hotkey=target.hotkey)
+    body_hash = synapse.body_hash
+    message = signing.request_message(nonce, signer.ss58_address, target.hotkey, dendrite_uuid, body_hash)
+    synapse.dendrite.signature = signing.sign(signer, message)
+    headers = synapse.to_headers()
+    headers["content-type"] = "application/json"
+    url = f"http://{_url_host(str(target.ip))}:{target.port}/{type(synapse).__name__}"
+    return PreparedRequest(url, headers, synapse.model_dump_json().encode())
+
+
+def _merge_headers(synapse: Synapse, headers: Mapping[str, str]) -> None:
+    try:
+        inputs = parse_header_inputs(dict(headers.items()))
+    except ValueError:
+        return
+    for side in ("dendrite", "axon"):
+        values = inputs.get(side) or {}
+        if not values:
+            continue
+        try:
+            remote = TerminalInfo.model_validate(values)
+        except ValidationError:
+            continue
+        local = getattr(synapse, side) or TerminalInfo()
+        merged = {**local.model_dump(exclude_none=True), **remote.model_dump(exclude_none=True)}
+        setattr(synapse, side, TerminalInfo.model_construct(**merged))
+
+
+def apply_response(synapse: Synapse, status: int, headers: Mapping[str, str], body: bytes) -> None:
+    """Fold an HTTP answer into ``synapse``: on 200 the returned fields overwrite the local ones.
+
+    Raises:
+        ResponseParseError: the body is not a JSON object, or (on 200) not a valid synapse.
+    """
+    try:
+        data = json.loads(body) if body else {}
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ResponseParseError("the answer is not JSON") from exc
+    if not isinstance(data, dict):
+        raise ResponseParseError("the answer is not a JSON object")
+    if status == 200:
+        apply_fields(synapse, data)
+    else:
+        synapse.axon = synapse.axon or TerminalInfo()
+        synapse.axon.status_code = status
+        message = data.get("message")
+        synapse.axon.status_message = str(message) if message is not None else None
+    _merge_headers(synapse, headers)
+    finish_status(synapse)
+
+
+def apply_fields(synapse: Synapse, data: dict[str, Any]) -> None:
+    """Overwrite ``synapse``'s non-frozen fields with those of the server's synapse ``data``.
+
+    Raises:
+        ResponseParseError: ``data`` is not a valid synapse of this class.
+    """
+    try:
+        remote = type(synapse).model_validate(data)
+    except (ValidationError, ValueError, TypeError) as exc:
+        raise ResponseParseError(f"the answer is not a {type(synapse).__name__}: {exc.__class__.__name__}") from exc
+    for name, field in type(synapse).model_fields.items():
+        if field.frozen or name not in data:
+            continue
+        synapse.__dict__[name] = remote.__dict__[name]
+
+
+def finish_status(synapse: Synapse) -> None:
+    """Copy the axon's status onto the dendrite's terminal info (what ``is_success`` & co. read)."""
+    synapse.axon = synapse.axon or TerminalInfo()
+    synapse.dendrite = synapse.dendrite or TerminalInfo()
+    synapse.dendrite.status_code = synapse.axon.status_code
+    synapse.dendrite.status_message = synapse.axon.status_message
+
+
+def apply_error(synapse: Synapse, status: int, message: str) -> None:
+    """Record a client-side failure (see :mod:`bt_llm.dendrite.errors`) on the synapse."""
+    synapse.dendrite = synapse.dendrite or TerminalInfo()
+    synapse.dendrite.status_code = status
+    synapse.dendrite.status_message = message
