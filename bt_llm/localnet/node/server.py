@@ -1,0 +1,153 @@
+"""The node's transport: JSON-RPC over WebSocket and HTTP POST on one port (Starlette on uvicorn).
+
+``create_app(dispatcher)`` builds the ASGI app; :class:`NodeServer` runs it with uvicorn, either in
+the foreground (``serve_forever``) or in a background thread (``start`` / ``stop``, used by tests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from bt_llm.errors import ConfigError
+from bt_llm.localnet.node.rpc import Dispatcher, Session
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+
+def create_app(dispatcher: Dispatcher, *, on_startup: Callable[[], Awaitable[None]] | None = None,
+               on_shutdown: Callable[[], Awaitable[None]] | None = None) -> Any:
+    """The ASGI app: ``POST /`` answers one JSON-RPC message, ``ws://…/`` carries many plus notifications."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route, WebSocketRoute
+    from starlette.websockets import WebSocket, WebSocketDisconnect
+
+    async def http_endpoint(request: Request) -> Response:
+        body = await request.body()
+        if len(body) > MAX_MESSAGE_BYTES:
+            return JSONResponse({"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "Too large"}},
+                                status_code=413)
+        reply = await dispatcher.handle(body, Session())
+        return Response(reply or "", media_type="application/json")
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    async def ws_endpoint(websocket: WebSocket) -> None:
+        await websocket.accept()
+        send_lock = asyncio.Lock()
+
+        async def send(text: str) -> None:
+            async with send_lock:
+                await websocket.send_text(text)
+
+        session = Session(send)
+        tasks: set[asyncio.Task[None]] = set()
+
+        async def answer(message: str) -> None:
+            reply = await dispatcher.handle(message, session)
+            if reply is not None:
+                await send(reply)
+
+        try:
+            while True:
+                received = await websocket.receive()
+                if received["type"] == "websocket.disconnect":
+                    break
+                text = received.get("text")
+                if text is None and received.get("bytes") is not None:
+                    text = received["bytes"].decode("utf-8", "replace")
+                if text is None:
+                    continue
+                # Each request runs on its own, so a slow one never blocks the connection.
+                task = asyncio.create_task(answer(text))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            session.close()
+            for task in tasks:
+                task.cancel()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        if on_startup is not None:
+            await on_startup()
+        try:
+            yield
+        finally:
+            if on_shutdown is not None:
+                await on_shutdown()
+
+    return Starlette(
+        routes=[Route("/", http_endpoint, methods=["POST"]), Route("/health", health, methods=["GET"]),
+                WebSocketRoute("/", ws_endpoint)],
+        lifespan=lifespan,
+    )
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free right now on ``host``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+class NodeServer:
+    """Runs an ASGI app with uvicorn on ``host:port`` (``port=0`` picks a free one)."""
+
+    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 9944, log_level: str = "warning") -> None:
+        import uvicorn
+
+        self.host = host
+        self.port = port or free_port(host)
+        config = uvicorn.Config(
+            app, host=host, port=self.port, ws="websockets-sansio", log_level=log_level, lifespan="on",
+            ws_max_size=MAX_MESSAGE_BYTES, ws_ping_interval=None, access_log=False,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"ws://{self.host}:{self.port}"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until interrupted (Ctrl-C)."""
+        self._server.run()
+
+    def start(self, timeout: float = 20.0) -> None:
+        """Serve in a background thread; returns once the port accepts connections."""
+        self._thread = threading.Thread(target=self._server.run, name=f"node-{self.port}", daemon=True)
+        self._thread.start()
+        deadline = timeout
+        step = 0.02
+        while deadline > 0:
+            if self._server.started:
+                return
+            if not self._thread.is_alive():
+                break
+            threading.Event().wait(step)
+            deadline -= step
+        raise ConfigError(f"the node did not start on {self.host}:{self.port}")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop a server started with :meth:`start`."""
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
