@@ -165,7 +165,8 @@ class NetworkBackend:
             synapse = self._synapse(prompt, StreamingTextPrompting, self.timeout)
             started = time.perf_counter()
             try:
-                async for item in self.dendrite.call_stream(miner.axon, synapse, timeout=self.timeout):
+                async for item in self.dendrite.call_stream(miner.axon, synapse, timeout=self.timeout,
+                                                                 deserialize=False):
                     await queue.put((index, item))
             except Exception as exc:  # a failing miner is one failure among several, never the bridge's
                 await queue.put((index, exc))

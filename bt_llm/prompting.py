@@ -242,7 +242,7 @@ async def astream_prompt(
             synapse = _synapse(*conversation, return_all=False, timeout=timeout, stream=True, sampling=sampling)
             produced = False
             final: Any = None
-            async for item in dendrite.call_stream(endpoint.axon, synapse, timeout=timeout):
+            async for item in dendrite.call_stream(endpoint.axon, synapse, timeout=timeout, deserialize=False):
                 if isinstance(item, str):
                     if item:
                         produced = True
