@@ -33,12 +33,12 @@ from bt_llm.protocol.synapses import StreamingTextPrompting, TextPrompting
 DEADLINE = 2.0
 
 
-def good_miner(answer: str):  # noqa: ANN201 - a forward function
+def good_miner(answer: str):
     def forward(synapse: TextPrompting) -> TextPrompting:
         synapse.completion = answer
         return synapse
 
-    def stream(synapse: StreamingTextPrompting):  # noqa: ANN202
+    def stream(synapse: StreamingTextPrompting):
         yield from answer.split(" ")
 
     return forward, stream
@@ -49,7 +49,7 @@ def hanging(synapse: TextPrompting) -> TextPrompting:
     return synapse
 
 
-def hanging_stream(synapse: StreamingTextPrompting):  # noqa: ANN201
+def hanging_stream(synapse: StreamingTextPrompting):
     time.sleep(DEADLINE + 3)
     yield "late"
 
@@ -105,7 +105,7 @@ def bridge(network: tuple[list[Miner], ServerThread]) -> Iterator[tuple[ServerTh
 
 
 def test_best_answer_within_deadline_despite_faults(bridge: tuple[ServerThread, BridgeMetrics, ScoreBook]) -> None:
-    server, metrics, scores = bridge
+    server, _, scores = bridge
     client = openai.OpenAI(base_url=server.url + "/v1", api_key="none", max_retries=0)
     started = time.perf_counter()
     result = client.chat.completions.create(
