@@ -1,0 +1,3 @@
+"""Shared pytest plugins."""
+
+pytest_plugins = ["tests.localnet_fixture"]
