@@ -78,6 +78,7 @@ _LAZY: dict[str, str] = {
     "dendrite": "bt_llm.dendrite.client:Dendrite",
     "Dendrite": "bt_llm.dendrite.client:Dendrite",
     "text_prompting": "bt_llm.dendrite.text_prompting:TextPromptingClient",
+    "TextPromptingSynapse": "bt_llm.axon.seed_style:TextPromptingSynapse",
     # chain client (issue 8)
     "subtensor": "bt_llm.chain.subtensor:Subtensor",
     "Subtensor": "bt_llm.chain.subtensor:Subtensor",
