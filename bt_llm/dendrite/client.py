@@ -233,9 +233,10 @@ class Dendrite:
         """``forward`` for synchronous code (runs on the dendrite's own background event loop)."""
         if kwargs.get("streaming"):
             raise ConfigError("streaming needs the async API: use `await dendrite.forward(..., streaming=True)`")
-        return self._run_sync(self.forward(*args, **kwargs))
+        return self.run_sync(self.forward(*args, **kwargs))
 
-    def _run_sync(self, coro: Coroutine[Any, Any, T]) -> T:
+    def run_sync(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` to completion on the dendrite's own background loop (for sync callers)."""
         with self._lock:
             if self._sync_loop is None:
                 loop = asyncio.new_event_loop()
