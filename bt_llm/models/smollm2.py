@@ -104,14 +104,31 @@ def convert_gguf(source: Path, target: Path) -> Path:
     return target
 
 
+def ensure_converted(source: Path | None, target: Path) -> Path:
+    """``target`` when a finished conversion is there, else convert ``source`` into it."""
+    if (target / _CONVERTED_MARK).is_file():
+        return target
+    if source is None:
+        raise ConfigError(f"no converted model at {target} and no GGUF file to convert")
+    if target.exists():  # a leftover without the completion mark
+        shutil.rmtree(target)
+    return convert_gguf(source, target)
+
+
+def converted_gguf_path(source: str | os.PathLike[str]) -> Path:
+    """A transformers copy of any GGUF file, converted once under the cache folder."""
+    path = Path(source).expanduser().resolve()
+    if not path.is_file():
+        raise ConfigError(f"no GGUF file at {path}")
+    return ensure_converted(path, cache_dir() / "models" / path.stem.lower())
+
+
 def smollm2_path() -> Path:
     """The converted SmolLM2 folder, converting the packaged GGUF on first use."""
     target = smollm2_dir()
     if (target / _CONVERTED_MARK).is_file():
         return target
-    if target.exists():  # a leftover without the completion mark
-        shutil.rmtree(target)
-    return convert_gguf(gguf_path(), target)
+    return ensure_converted(gguf_path(), target)
 
 
 def load_smollm2(*, device: str = "auto", defaults: SamplingParams | None = None) -> TextGenerator:

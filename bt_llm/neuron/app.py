@@ -1,0 +1,58 @@
+"""The entry point a miner template calls: logging, the neuron, a clean exit code.
+
+Example (a whole template)::
+
+    from bt_llm.neuron import Miner, parse_config, run_miner
+
+    class Hello(Miner):
+        def forward(self, messages, params):
+            return "hello im a chat bot."
+
+    if __name__ == "__main__":
+        config, _ = parse_config()
+        raise SystemExit(run_miner(Hello, config))
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+
+from bt_llm.errors import BtLlmError
+from bt_llm.neuron.config import NeuronConfig
+from bt_llm.neuron.miner import Miner
+from bt_llm.neuron.runtime import Neuron
+
+__all__ = ["run_miner", "setup_logging"]
+
+_QUIET = ("httpx", "httpcore", "websocket", "substrateinterface", "uvicorn", "urllib3", "filelock")
+
+
+def setup_logging(debug: bool = False) -> None:
+    """One line per record on stderr; debug level with ``--logging.debug``. For templates, not the library."""
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+    for name in _QUIET:
+        logging.getLogger(name).setLevel(logging.INFO if debug else logging.WARNING)
+
+
+def run_miner(make_miner: Callable[[], Miner], config: NeuronConfig, **neuron_kwargs: object) -> int:
+    """Build the miner, run it until SIGINT/SIGTERM, and return a process exit code.
+
+    Errors bt-llm raises on purpose (not registered, bad flags, chain unreachable) are logged as one
+    clear message and give exit code 1; anything else propagates with its traceback.
+    """
+    setup_logging(config.logging_debug)
+    log = logging.getLogger("bt_llm.neuron")
+    try:
+        miner = make_miner()
+        Neuron(miner, config, **neuron_kwargs).run()  # type: ignore[arg-type]
+    except BtLlmError as exc:
+        log.error("%s", exc)
+        return 1
+    return 0

@@ -1,0 +1,167 @@
+"""Axon handlers built from a :class:`~bt_llm.neuron.miner.Miner`, each logging one line per request.
+
+``build_handlers(miner, policy)`` returns ``(forward_fn, blacklist_fn, priority_fn)`` triples for
+``Axon.attach``: ``TextPrompting`` → ``miner.forward``, ``StreamingTextPrompting`` → ``miner.stream``,
+``TextPromptingBackward`` → ``miner.backward``, ``Embedding`` → ``miner.embed``.
+
+The log line: ``TextPrompting uid=3 hotkey=5Grw… latency=0.412s tokens=12 ok``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from bt_llm.errors import ConfigError, MinerError
+from bt_llm.models.sampling import SamplingParams
+from bt_llm.neuron.miner import Miner
+from bt_llm.neuron.policy import CallerPolicy
+from bt_llm.protocol.synapse import Synapse
+from bt_llm.protocol.synapses import Embedding, StreamingTextPrompting, TextPrompting, TextPromptingBackward
+
+__all__ = ["MinerError", "build_handlers", "request_line"]
+
+log = logging.getLogger("bt_llm.neuron.requests")
+
+Handler = tuple[Callable[..., Any], Callable[[Synapse], Any], Callable[[Synapse], float]]
+
+
+def request_line(name: str, policy: CallerPolicy, synapse: Synapse, start: float, tokens: int | None,
+                 outcome: str) -> str:
+    """The one log line of a request."""
+    hotkey = synapse.dendrite.hotkey if synapse.dendrite is not None else None
+    uid = policy.uid_of(hotkey)
+    short = f"{hotkey[:8]}…" if hotkey else "-"
+    return (f"{name} uid={uid if uid is not None else '-'} hotkey={short} "
+            f"latency={time.perf_counter() - start:.3f}s tokens={tokens if tokens is not None else '-'} {outcome}")
+
+
+def _refusal(exc: BaseException) -> BaseException:
+    """A handler error as the axon's Refusal when it carries a status the caller should see."""
+    if isinstance(exc, MinerError):
+        from bt_llm.axon.refusal import Refusal
+
+        return Refusal(exc.status_code, exc.message)
+    if isinstance(exc, ConfigError):
+        from bt_llm.axon.refusal import Refusal
+
+        return Refusal(400, str(exc))
+    return exc
+
+
+class _Handlers:
+    def __init__(self, miner: Miner, policy: CallerPolicy) -> None:
+        self.miner = miner
+        self.policy = policy
+
+    def _done(self, name: str, synapse: Synapse, start: float, tokens: int | None, outcome: str = "ok") -> None:
+        log.info(request_line(name, self.policy, synapse, start, tokens, outcome))
+
+    def _params(self, synapse: Any) -> SamplingParams:
+        return SamplingParams.from_synapse(synapse, default=self.miner.defaults)
+
+    def text(self, synapse: TextPrompting) -> TextPrompting:
+        start = time.perf_counter()
+        try:
+            synapse.completion = self.miner.forward(synapse.chat(), self._params(synapse))
+        except Exception as exc:
+            self._done("TextPrompting", synapse, start, None, f"error: {exc}")
+            raise _refusal(exc) from exc
+        self._done("TextPrompting", synapse, start, self.miner.count_tokens(synapse.completion))
+        return synapse
+
+    def stream(self, synapse: StreamingTextPrompting) -> Iterator[str]:
+        start = time.perf_counter()
+        try:
+            params = self._params(synapse)
+            chunks = iter(self.miner.stream(synapse.chat(), params))
+        except Exception as exc:
+            self._done("StreamingTextPrompting", synapse, start, None, f"error: {exc}")
+            raise _refusal(exc) from exc
+        return self._logged_stream(synapse, chunks, start)
+
+    def _logged_stream(self, synapse: StreamingTextPrompting, chunks: Iterator[str], start: float) -> Iterator[str]:
+        parts: list[str] = []
+        outcome = "ok"
+        try:
+            for chunk in chunks:
+                parts.append(chunk)
+                yield chunk
+        except GeneratorExit:
+            outcome = "closed by caller"
+            raise
+        except Exception as exc:
+            outcome = f"error: {exc}"
+            raise _refusal(exc) from exc
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+            self._done("StreamingTextPrompting", synapse, start, self.miner.count_tokens("".join(parts)), outcome)
+
+    def backward(self, synapse: TextPromptingBackward) -> TextPromptingBackward:
+        start = time.perf_counter()
+        try:
+            synapse.accepted = bool(self.miner.backward(synapse.chat(), synapse.completion, list(synapse.rewards)))
+        except Exception as exc:
+            self._done("TextPromptingBackward", synapse, start, None, f"error: {exc}")
+            raise _refusal(exc) from exc
+        self._done("TextPromptingBackward", synapse, start, None,
+                   f"rewards={list(synapse.rewards)} accepted={synapse.accepted}")
+        return synapse
+
+    def embedding(self, synapse: Embedding) -> Embedding:
+        start = time.perf_counter()
+        try:
+            synapse.embeddings = self.miner.embed(list(synapse.texts))
+        except Exception as exc:
+            self._done("Embedding", synapse, start, None, f"error: {exc}")
+            raise _refusal(exc) from exc
+        self._done("Embedding", synapse, start, sum(self.miner.count_tokens(t) for t in synapse.texts))
+        return synapse
+
+    def blacklist(self, synapse: Synapse) -> tuple[bool, str]:
+        refused, reason = self.policy.blacklist(synapse)
+        if not refused:
+            extra = self.miner.blacklist(synapse)
+            refused, reason = (extra[0], extra[1]) if isinstance(extra, tuple) else (bool(extra), "")
+        if refused:
+            log.info("%s refused hotkey=%s: %s", synapse.name, synapse.dendrite.hotkey if synapse.dendrite else "-",
+                     reason)
+        return refused, reason
+
+    def priority(self, synapse: Synapse) -> float:
+        own = self.miner.priority(synapse)
+        return float(own) if own is not None else self.policy.priority(synapse)
+
+
+# The axon reads the synapse type from the first parameter's annotation, so each route gets a
+# small function with the right annotation around the shared implementation.
+
+def build_handlers(miner: Miner, policy: CallerPolicy) -> list[Handler]:
+    """``(forward_fn, blacklist_fn, priority_fn)`` for every synapse ``miner`` serves."""
+    h = _Handlers(miner, policy)
+    out: list[Handler] = []
+    if miner.serves_text:
+        def text(synapse: TextPrompting) -> TextPrompting:
+            return h.text(synapse)
+
+        def backward(synapse: TextPromptingBackward) -> TextPromptingBackward:
+            return h.backward(synapse)
+
+        out += [(text, h.blacklist, h.priority), (backward, h.blacklist, h.priority)]
+    if miner.serves_stream:
+        def stream(synapse: StreamingTextPrompting) -> Iterator[str]:
+            return h.stream(synapse)
+
+        out.append((stream, h.blacklist, h.priority))
+    if miner.serves_embeddings:
+        def embedding(synapse: Embedding) -> Embedding:
+            return h.embedding(synapse)
+
+        out.append((embedding, h.blacklist, h.priority))
+    if not out:
+        raise ConfigError(f"{type(miner).__name__} overrides none of forward, stream, embed")
+    return out

@@ -1,0 +1,103 @@
+"""``Miner``: the class a miner author subclasses, shaped like the seed's synapse class.
+
+Override :meth:`Miner.forward` to answer a conversation; optionally :meth:`Miner.stream` (chunks as
+they are produced), :meth:`Miner.backward` (a validator's reward for an earlier answer),
+:meth:`Miner.embed` (the ``Embedding`` synapse), :meth:`Miner.blacklist` and :meth:`Miner.priority`
+(on top of the runtime's registration/permit/stake policy). The runtime
+(:class:`bt_llm.neuron.runtime.Neuron`) turns these methods into axon handlers.
+
+Example:
+    >>> class Echo(Miner):
+    ...     def forward(self, messages, params):
+    ...         return messages[-1]["content"]
+    >>> m = Echo()
+    >>> m.forward([{"role": "user", "content": "hi"}], SamplingParams())
+    'hi'
+    >>> m.serves_text, m.serves_embeddings
+    (True, False)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from bt_llm.models.sampling import SamplingParams
+from bt_llm.protocol.synapse import Synapse
+
+__all__ = ["Miner", "SamplingParams"]
+
+
+class Miner:
+    """Base class of every miner; each method runs in an axon worker thread.
+
+    Attributes:
+        name: a label for logs.
+        defaults: sampling used where a request leaves a parameter unset.
+        neuron: the running :class:`~bt_llm.neuron.runtime.Neuron` (its ``wallet``, ``subtensor``,
+            ``metagraph``, ``uid``), set when the runtime starts.
+    """
+
+    name: str = "miner"
+    defaults: SamplingParams = SamplingParams()
+
+    def __init__(self) -> None:
+        self.neuron: Any = None
+        self.log = logging.getLogger(f"bt_llm.miner.{self.name}")
+
+    # -- what a miner serves --------------------------------------------------------------------
+
+    def forward(self, messages: list[dict[str, str]], params: SamplingParams) -> str:
+        """Answer a conversation (``[{"role", "content"}]``) with sampling ``params``."""
+        raise NotImplementedError
+
+    def stream(self, messages: list[dict[str, str]], params: SamplingParams) -> Iterable[str]:
+        """Answer in chunks; the default sends :meth:`forward`'s whole answer as one chunk."""
+        yield self.forward(messages, params)
+
+    def backward(self, messages: list[dict[str, str]], response: str, rewards: Sequence[float]) -> bool:
+        """Receive a validator's rewards for ``response``; return True when the feedback was used.
+
+        The default ignores it. A miner may log it, keep a running score per prompt type, or collect
+        (messages, response, reward) triples to fine-tune on later.
+        """
+        return False
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        """One vector per text (serves the ``Embedding`` synapse when overridden)."""
+        raise NotImplementedError
+
+    # -- who may call, and in what order --------------------------------------------------------
+
+    def blacklist(self, synapse: Synapse) -> tuple[bool, str]:
+        """Extra refusals after the runtime's policy let a caller through; ``(True, reason)`` refuses."""
+        return False, ""
+
+    def priority(self, synapse: Synapse) -> float | None:
+        """A priority for the request (higher first); None keeps the runtime's: the caller's stake."""
+        return None
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens in ``text`` for the request log (whitespace words unless a miner knows better)."""
+        return len(text.split())
+
+    def close(self) -> None:
+        """Release models or connections when the neuron stops."""
+
+    @property
+    def serves_text(self) -> bool:
+        """True when :meth:`forward` is overridden."""
+        return type(self).forward is not Miner.forward
+
+    @property
+    def serves_stream(self) -> bool:
+        """True when the miner can stream (always, given :meth:`forward`)."""
+        return self.serves_text or type(self).stream is not Miner.stream
+
+    @property
+    def serves_embeddings(self) -> bool:
+        """True when :meth:`embed` is overridden."""
+        return type(self).embed is not Miner.embed
