@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import ipaddress
+import struct
 from dataclasses import dataclass, field
 
 from bt_llm.chain.scale import ScaleReader
@@ -28,7 +29,9 @@ def int_to_ip(value: int, ip_type: int = 0) -> str:
     """The chain's u128 ip as text: IPv4 when ``ip_type`` is 4 (or 0 and it fits 32 bits)."""
     if ip_type == 6 or (ip_type != 4 and value >= 1 << 32):
         return str(ipaddress.IPv6Address(value))
-    return str(ipaddress.IPv4Address(value & 0xFFFFFFFF))
+    if value == 0:
+        return "0.0.0.0"
+    return f"{(value >> 24) & 255}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}"
 
 
 def ip_to_int(ip: str) -> tuple[int, int]:
@@ -42,7 +45,7 @@ def ip_to_int(ip: str) -> tuple[int, int]:
     return int(address), address.version
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PrometheusInfo:
     """A neuron's prometheus endpoint."""
 
@@ -53,7 +56,7 @@ class PrometheusInfo:
     block: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class NeuronInfoLite:
     """One neuron of a subnet without its weights and bonds."""
 
@@ -88,7 +91,7 @@ class NeuronInfoLite:
         return self.total_stake_rao / RAO_PER_TAO
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class NeuronInfo(NeuronInfoLite):
     """One neuron with its weights and bonds as ``(uid, u16)`` pairs."""
 
@@ -192,16 +195,21 @@ class ProposalVoteData:
 # --- decoders -------------------------------------------------------------------------------------
 
 
+_AXON = struct.Struct("<QIQQHBBBB")  # block u64, version u32, ip u128 (lo, hi), port, ip_type, protocol, p1, p2
+_PROMETHEUS = struct.Struct("<QIQQHB")  # block u64, version u32, ip u128 (lo, hi), port, ip_type
+
+
 def _read_axon(r: ScaleReader, hotkey: str, coldkey: str) -> tuple[AxonInfo, int]:
-    block, version, ip = r.u64(), r.u32(), r.u128()
-    port, ip_type, protocol, p1, p2 = r.u16(), r.u8(), r.u8(), r.u8(), r.u8()
+    block, version, ip_lo, ip_hi, port, ip_type, protocol, p1, p2 = r.unpack(_AXON)
+    ip = ip_lo | (ip_hi << 64)
     axon = AxonInfo(version=version, ip=int_to_ip(ip, ip_type), port=port, ip_type=ip_type or 4, hotkey=hotkey,
                     coldkey=coldkey, protocol=protocol, placeholder1=p1, placeholder2=p2)
     return axon, block
 
 
 def _read_prometheus(r: ScaleReader) -> PrometheusInfo:
-    block, version, ip, port, ip_type = r.u64(), r.u32(), r.u128(), r.u16(), r.u8()
+    block, version, ip_lo, ip_hi, port, ip_type = r.unpack(_PROMETHEUS)
+    ip = ip_lo | (ip_hi << 64)
     return PrometheusInfo(ip=int_to_ip(ip, ip_type), port=port, ip_type=ip_type or 4, version=version,
                           block=block)
 

@@ -13,12 +13,14 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import struct
 from functools import lru_cache
 
 from bt_llm.errors import RpcProtocolError
 
 _B58 = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 SS58_FORMAT = 42
+_B58_CHUNK = 58**10
 
 
 @lru_cache(maxsize=65536)
@@ -39,8 +41,12 @@ def ss58_encode(public_key: bytes, ss58_format: int = SS58_FORMAT) -> str:
     number = int.from_bytes(data, "big")
     out = bytearray()
     while number:
-        number, rem = divmod(number, 58)
-        out.append(_B58[rem])
+        number, chunk = divmod(number, _B58_CHUNK)
+        for _ in range(10):
+            chunk, rem = divmod(chunk, 58)
+            out.append(_B58[rem])
+    while out and out[-1] == _B58[0]:
+        out.pop()
     out.extend(b"1" * (len(data) - len(data.lstrip(b"\0"))))
     out.reverse()
     return out.decode()
@@ -80,29 +86,33 @@ def is_valid_ss58(address: str) -> bool:
 class ScaleReader:
     """A cursor over SCALE bytes; every read raises :class:`RpcProtocolError` past the end."""
 
-    __slots__ = ("data", "pos")
+    __slots__ = ("data", "pos", "size")
 
     def __init__(self, data: bytes | bytearray | memoryview) -> None:
         self.data = bytes(data)
         self.pos = 0
+        self.size = len(self.data)
 
     def remaining(self) -> int:
-        return len(self.data) - self.pos
+        return self.size - self.pos
+
+    def _short(self, wanted: int) -> RpcProtocolError:
+        return RpcProtocolError(f"SCALE data ends early: wanted {wanted} bytes at offset {self.pos}")
 
     def _take(self, size: int) -> bytes:
-        end = self.pos + size
-        if end > len(self.data):
-            raise RpcProtocolError(f"SCALE data ends early: wanted {size} bytes at offset {self.pos}")
-        chunk = self.data[self.pos : end]
+        pos = self.pos
+        end = pos + size
+        if end > self.size:
+            raise self._short(size)
         self.pos = end
-        return chunk
+        return self.data[pos:end]
 
     def u8(self) -> int:
-        if self.pos >= len(self.data):
-            raise RpcProtocolError(f"SCALE data ends early at offset {self.pos}")
-        value = self.data[self.pos]
-        self.pos += 1
-        return value
+        pos = self.pos
+        if pos >= self.size:
+            raise self._short(1)
+        self.pos = pos + 1
+        return self.data[pos]
 
     def boolean(self) -> bool:
         value = self.u8()
@@ -125,24 +135,47 @@ class ScaleReader:
     def u128(self) -> int:
         return self.uint(16)
 
+    def unpack(self, fmt: struct.Struct) -> tuple[int, ...]:
+        """Several fixed-size fields at once (a precompiled little-endian ``struct``)."""
+        pos = self.pos
+        end = pos + fmt.size
+        if end > self.size:
+            raise self._short(fmt.size)
+        self.pos = end
+        return fmt.unpack_from(self.data, pos)
+
     def compact(self) -> int:
         data, pos = self.data, self.pos
-        if pos >= len(data):
-            raise RpcProtocolError(f"SCALE data ends early at offset {pos}")
+        if pos >= self.size:
+            raise self._short(1)
         first = data[pos]
         mode = first & 3
         if mode == 0:
             self.pos = pos + 1
             return first >> 2
         if mode == 1:
-            return self.uint(2) >> 2
-        if mode == 2:
-            return self.uint(4) >> 2
-        self.pos = pos + 1
-        return self.uint((first >> 2) + 4)
+            end = pos + 2
+        elif mode == 2:
+            end = pos + 4
+        else:
+            pos += 1
+            end = pos + (first >> 2) + 4
+            if end > self.size:
+                raise self._short(end - pos)
+            self.pos = end
+            return int.from_bytes(data[pos:end], "little")
+        if end > self.size:
+            raise self._short(end - pos)
+        self.pos = end
+        return int.from_bytes(data[pos:end], "little") >> 2
 
     def account_id(self) -> str:
-        return ss58_encode(self._take(32))
+        pos = self.pos
+        end = pos + 32
+        if end > self.size:
+            raise self._short(32)
+        self.pos = end
+        return ss58_encode(self.data[pos:end])
 
     def raw(self, size: int) -> bytes:
         return self._take(size)
@@ -158,8 +191,8 @@ class ScaleReader:
 
     def finish(self) -> None:
         """Raise when bytes are left over: a layout mismatch, never silently ignored."""
-        if self.pos != len(self.data):
-            raise RpcProtocolError(f"{len(self.data) - self.pos} SCALE bytes left over after decoding")
+        if self.pos != self.size:
+            raise RpcProtocolError(f"{self.size - self.pos} SCALE bytes left over after decoding")
 
 
 def encode_compact(value: int) -> bytes:
