@@ -1,0 +1,88 @@
+"""A miner backed by any causal LM that transformers loads (default: SmolLM2-135M-Instruct).
+
+    python miners/transformers/neuron.py --netuid 1 --wallet.name miner --wallet.hotkey default
+    python miners/transformers/neuron.py --netuid 1 --model.path /models/Qwen2.5-0.5B-Instruct --model.device cuda
+
+``--model.path`` takes a model folder, a ``.gguf`` file (converted once into the bt-llm cache) or an
+installed model package. Streaming goes through ``TextIteratorStreamer``; one generation runs at a
+time (a lock), so concurrent callers each get their own answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from collections import deque
+from collections.abc import Iterator, Sequence
+
+from bt_llm.neuron import Miner, SamplingParams, parse_config, run_miner
+
+
+class TransformersMiner(Miner):
+    """Answers with a local transformers model.
+
+    Args:
+        model_path: a model folder, .gguf file or model package; None loads SmolLM2-135M-Instruct.
+        device: ``auto``, ``cpu`` or ``cuda``.
+        max_tokens_limit: the most new tokens one request may ask for.
+        defaults: sampling for parameters a request leaves unset.
+    """
+
+    name = "transformers"
+
+    def __init__(self, model_path: str | None = None, *, device: str = "auto", max_tokens_limit: int = 512,
+                 defaults: SamplingParams | None = None) -> None:
+        super().__init__()
+        self.defaults = defaults or SamplingParams(max_tokens=256, temperature=0.7)
+        if model_path:
+            from bt_llm.models.text_generation import TextGenerator
+
+            self.generator = TextGenerator.from_path(model_path, device=device, defaults=self.defaults)
+        else:
+            from bt_llm.models.smollm2 import load_smollm2
+
+            self.generator = load_smollm2(device=device, defaults=self.defaults)
+        self.max_tokens_limit = max_tokens_limit
+        self.rewards: deque[float] = deque(maxlen=1000)
+        self.log.info("model %s on %s", self.generator.name, self.generator.device)
+
+    def _clamp(self, params: SamplingParams) -> SamplingParams:
+        return params.with_overrides(max_tokens=min(params.max_tokens, self.max_tokens_limit))
+
+    def forward(self, messages: list[dict[str, str]], params: SamplingParams) -> str:
+        return self.generator.generate(messages, self._clamp(params))
+
+    def stream(self, messages: list[dict[str, str]], params: SamplingParams) -> Iterator[str]:
+        return self.generator.stream(messages, self._clamp(params))
+
+    def backward(self, messages: list[dict[str, str]], response: str, rewards: Sequence[float]) -> bool:
+        # Keep score; a miner that fine-tunes would store (messages, response, reward) here.
+        self.rewards.extend(float(r) for r in rewards)
+        self.log.info("reward %s (running mean %.4f over %d)", list(rewards), statistics.fmean(self.rewards),
+                      len(self.rewards))
+        return True
+
+    def count_tokens(self, text: str) -> int:
+        return self.generator.count_tokens(text)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="bt-llm transformers miner")
+    parser.add_argument("--model.path", dest="model_path", default=None,
+                        help="model folder, .gguf file or model package (default: SmolLM2-135M-Instruct)")
+    parser.add_argument("--model.device", dest="model_device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument("--model.max_tokens", dest="model_max_tokens", type=int, default=256,
+                        help="new tokens when a request does not say")
+    parser.add_argument("--model.max_tokens_limit", dest="model_max_tokens_limit", type=int, default=512,
+                        help="the most new tokens a request may ask for")
+    parser.add_argument("--model.temperature", dest="model_temperature", type=float, default=0.7,
+                        help="temperature when a request does not say")
+    config, args = parse_config(argv, parser)
+    defaults = SamplingParams(max_tokens=args.model_max_tokens, temperature=args.model_temperature)
+    return run_miner(lambda: TransformersMiner(args.model_path, device=args.model_device,
+                                               max_tokens_limit=args.model_max_tokens_limit, defaults=defaults),
+                     config)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
