@@ -22,6 +22,7 @@ from typing import Any
 from bip39 import bip39_validate
 from scalecodec.utils.ss58 import is_valid_ss58_address, ss58_decode
 from substrateinterface.keypair import Keypair as _SubstrateKeypair
+from substrateinterface.keypair import KeypairType
 
 from bt_llm.errors import MnemonicError, SignatureError, WalletError
 
@@ -106,13 +107,19 @@ class Keypair(_SubstrateKeypair):
     substrate-interface and bittensor, a ``str`` starting with ``0x`` is read as hex.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, ss58_address: str | None = None, public_key: bytes | str | None = None,
+        private_key: bytes | str | None = None, ss58_format: int | None = SS58_FORMAT,
+        seed_hex: str | bytes | None = None, crypto_type: int = KeypairType.SR25519,
+    ) -> None:
         try:
-            super().__init__(*args, **kwargs)
+            super().__init__(
+                ss58_address=ss58_address, public_key=public_key, private_key=private_key,
+                ss58_format=SS58_FORMAT if ss58_format is None else ss58_format, seed_hex=seed_hex,
+                crypto_type=crypto_type,
+            )
         except (ValueError, TypeError) as exc:
             raise WalletError(f"Invalid key material: {exc}") from exc
-        if self.ss58_format is None:
-            self.ss58_format = SS58_FORMAT
 
     @classmethod
     def generate_mnemonic(cls, words: int = 12, language_code: str = "en") -> str:
