@@ -95,12 +95,12 @@ def test_secret_address_mismatch_is_corrupt(tmp_path: Path, spec_keypair: Keypai
     path = tmp_path / "k"
     path.write_text(json.dumps(document))
     with pytest.raises(KeyFileError, match="does not match"):
-        Keyfile(path).keypair
+        _ = Keyfile(path).keypair
 
 
 def test_missing_keyfile(tmp_path: Path) -> None:
     with pytest.raises(KeyFileError, match="does not exist"):
-        Keyfile(tmp_path / "nope").keypair
+        _ = Keyfile(tmp_path / "nope").keypair
 
 
 def test_plain_round_trip_mode_0600(tmp_path: Path, spec_keypair: Keypair) -> None:
