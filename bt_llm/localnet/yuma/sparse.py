@@ -146,7 +146,7 @@ def weighted_median_col(stake: np.ndarray, m: Coo, n: int, majority: int) -> np.
     k = int(voting.sum())
     if k == 0:
         return median
-    use = np.zeros(n, dtype=np.int64)
+    use = np.zeros(len(stake), dtype=np.int64)
     s = stake[voting]
     total = int(s.sum())
     use[voting] = fx_div(s, total)

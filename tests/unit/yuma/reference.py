@@ -131,7 +131,7 @@ def epoch(
         out = []
         for j, v in row:
             if consensus[j] < v:
-                if 0 < consensus[j]:
+                if consensus[j] > 0:
                     out.append((j, consensus[j]))
             else:
                 out.append((j, v))
