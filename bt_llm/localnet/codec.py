@@ -228,6 +228,8 @@ def _codec(type_str: str) -> tuple[Encoder, DecoderFn]:
             inner = _split_top(args)[0]
             if inner == "u8":
                 return _codec("Vec<u8>")
+            if inner in _STRUCT_FMT or inner == "bool":
+                return _bulk_vec_codec(inner)
             ie, idec = _codec(inner)
 
             def enc_vec(v: Any, out: bytearray) -> None:
@@ -286,7 +288,9 @@ def _codec(type_str: str) -> tuple[Encoder, DecoderFn]:
         index = {name: i for i, (name, _) in enumerate(variants)}
 
         def enc_enum(v: Any, out: bytearray) -> None:
-            name, value = (v, None) if isinstance(v, str) else (next(iter(v.items())) if isinstance(v, dict) else v)
+            name, value = (
+                (v, None) if isinstance(v, str) else (next(iter(v.items())) if isinstance(v, dict) else v)
+            )
             if name not in index:
                 raise CodecError(f"{t}: unknown variant {name!r}")
             out.append(index[name])
@@ -301,6 +305,27 @@ def _codec(type_str: str) -> tuple[Encoder, DecoderFn]:
 
         return enc_enum, dec_enum
     raise CodecError(f"unsupported type kind for {type_str!r}")
+
+
+def _bulk_vec_codec(inner: str) -> tuple[Encoder, DecoderFn]:
+    """``Vec<u16>``-style vectors packed/unpacked in one ``struct`` call (hot path of the engine)."""
+    code, size = ("?", 1) if inner == "bool" else (_STRUCT_FMT[inner][1], struct.calcsize(_STRUCT_FMT[inner]))
+
+    def enc(v: Any, out: bytearray) -> None:
+        out += encode_compact(len(v))
+        try:
+            out += struct.pack(f"<{len(v)}{code}", *v)
+        except struct.error as exc:
+            raise CodecError(f"a value does not fit Vec<{inner}>") from exc
+
+    def dec(r: _Reader) -> list[Any]:
+        n = _read_compact(r)
+        raw = r.take(n * size)
+        if code == "?" and any(b > 1 for b in raw):
+            raise CodecError("invalid bool byte")
+        return list(struct.unpack(f"<{n}{code}", raw))
+
+    return enc, dec
 
 
 def _fixed_bytes_codec(n: int, *, account: bool = False) -> tuple[Encoder, DecoderFn]:

@@ -38,10 +38,19 @@ OPTIONAL = _st.OPTIONAL
 # ----------------------------------------------------------------------------------------- types
 
 _DISPATCH_ERROR_VARIANTS = [
-    ["Other", "Null"], ["CannotLookup", "Null"], ["BadOrigin", "Null"], ["Module", "ModuleError"],
-    ["ConsumerRemaining", "Null"], ["NoProviders", "Null"], ["TooManyConsumers", "Null"], ["Token", "TokenError"],
-    ["Arithmetic", "ArithmeticError"], ["Transactional", "TransactionalError"], ["Exhausted", "Null"],
-    ["Corruption", "Null"], ["Unavailable", "Null"],
+    ["Other", "Null"],
+    ["CannotLookup", "Null"],
+    ["BadOrigin", "Null"],
+    ["Module", "ModuleError"],
+    ["ConsumerRemaining", "Null"],
+    ["NoProviders", "Null"],
+    ["TooManyConsumers", "Null"],
+    ["Token", "TokenError"],
+    ["Arithmetic", "ArithmeticError"],
+    ["Transactional", "TransactionalError"],
+    ["Exhausted", "Null"],
+    ["Corruption", "Null"],
+    ["Unavailable", "Null"],
 ]
 
 
@@ -50,36 +59,71 @@ def _struct(*fields: tuple[str, str]) -> dict[str, Any]:
 
 
 def _enum(*variants: str | tuple[str, str]) -> dict[str, Any]:
-    return {"type": "enum", "type_mapping": [[v, "Null"] if isinstance(v, str) else list(v) for v in variants]}
+    return {
+        "type": "enum",
+        "type_mapping": [[v, "Null"] if isinstance(v, str) else list(v) for v in variants],
+    }
 
 
 _NEURON_HEAD = (
-    ("hotkey", "AccountId"), ("coldkey", "AccountId"), ("uid", "Compact<u16>"), ("netuid", "Compact<u16>"),
-    ("active", "bool"), ("axon_info", "axon_info"), ("prometheus_info", "PrometheusInfo"),
-    ("stake", "Vec<(AccountId, Compact<u64>)>"), ("rank", "Compact<u16>"), ("emission", "Compact<u64>"),
-    ("incentive", "Compact<u16>"), ("consensus", "Compact<u16>"), ("trust", "Compact<u16>"),
-    ("validator_trust", "Compact<u16>"), ("dividends", "Compact<u16>"), ("last_update", "Compact<u64>"),
+    ("hotkey", "AccountId"),
+    ("coldkey", "AccountId"),
+    ("uid", "Compact<u16>"),
+    ("netuid", "Compact<u16>"),
+    ("active", "bool"),
+    ("axon_info", "axon_info"),
+    ("prometheus_info", "PrometheusInfo"),
+    ("stake", "Vec<(AccountId, Compact<u64>)>"),
+    ("rank", "Compact<u16>"),
+    ("emission", "Compact<u64>"),
+    ("incentive", "Compact<u16>"),
+    ("consensus", "Compact<u16>"),
+    ("trust", "Compact<u16>"),
+    ("validator_trust", "Compact<u16>"),
+    ("dividends", "Compact<u16>"),
+    ("last_update", "Compact<u64>"),
     ("validator_permit", "bool"),
 )
-_AXON = (("block", "u64"), ("version", "u32"), ("ip", "u128"), ("port", "u16"), ("ip_type", "u8"),
-         ("protocol", "u8"), ("placeholder1", "u8"), ("placeholder2", "u8"))
+_AXON = (
+    ("block", "u64"),
+    ("version", "u32"),
+    ("ip", "u128"),
+    ("port", "u16"),
+    ("ip_type", "u8"),
+    ("protocol", "u8"),
+    ("placeholder1", "u8"),
+    ("placeholder2", "u8"),
+)
 
 TYPES: dict[str, Any] = {
     "Balance": "u64",
     "BlockNumber": "u32",
     "Index": "u32",
-    "AccountData": _struct(("free", "u64"), ("reserved", "u64"), ("misc_frozen", "u64"), ("fee_frozen", "u64")),
-    "AccountInfo": _struct(("nonce", "u32"), ("consumers", "u32"), ("providers", "u32"), ("sufficients", "u32"),
-                           ("data", "AccountData")),
-    "MultiAddress": _enum(("Id", "AccountId"), ("Index", "Compact<u32>"), ("Raw", "Vec<u8>"),
-                          ("Address32", "[u8; 32]"), ("Address20", "[u8; 20]")),
+    "AccountData": _struct(
+        ("free", "u64"), ("reserved", "u64"), ("misc_frozen", "u64"), ("fee_frozen", "u64")
+    ),
+    "AccountInfo": _struct(
+        ("nonce", "u32"),
+        ("consumers", "u32"),
+        ("providers", "u32"),
+        ("sufficients", "u32"),
+        ("data", "AccountData"),
+    ),
+    "MultiAddress": _enum(
+        ("Id", "AccountId"),
+        ("Index", "Compact<u32>"),
+        ("Raw", "Vec<u8>"),
+        ("Address32", "[u8; 32]"),
+        ("Address20", "[u8; 20]"),
+    ),
     "Weight": _struct(("ref_time", "Compact<u64>"), ("proof_size", "Compact<u64>")),
     "DispatchClass": _enum("Normal", "Operational", "Mandatory"),
     "Pays": _enum("Yes", "No"),
     "DispatchInfo": _struct(("weight", "Weight"), ("class", "DispatchClass"), ("pays_fee", "Pays")),
     "ModuleError": _struct(("index", "u8"), ("error", "[u8; 4]")),
-    "TokenError": _enum("NoFunds", "WouldDie", "BelowMinimum", "CannotCreate", "UnknownAsset", "Frozen",
-                        "Unsupported"),
+    "TokenError": _enum(
+        "NoFunds", "WouldDie", "BelowMinimum", "CannotCreate", "UnknownAsset", "Frozen", "Unsupported"
+    ),
     "ArithmeticError": _enum("Underflow", "Overflow", "DivisionByZero"),
     "TransactionalError": _enum("LimitReached", "NoLayer"),
     "DispatchError": {"type": "enum", "type_mapping": _DISPATCH_ERROR_VARIANTS},
@@ -89,46 +133,89 @@ TYPES: dict[str, Any] = {
     "BalanceStatus": _enum("Free", "Reserved"),
     # Only the empty digest is produced by the engine.
     "Digest": _struct(("logs", "Vec<Vec<u8>>")),
-    "Header": _struct(("parent_hash", "H256"), ("number", "Compact<u32>"), ("state_root", "H256"),
-                      ("extrinsics_root", "H256"), ("digest", "Digest")),
-    "Votes": _struct(("index", "u32"), ("threshold", "u32"), ("ayes", "Vec<AccountId>"), ("nays", "Vec<AccountId>"),
-                     ("end", "u32")),
+    "Header": _struct(
+        ("parent_hash", "H256"),
+        ("number", "Compact<u32>"),
+        ("state_root", "H256"),
+        ("extrinsics_root", "H256"),
+        ("digest", "Digest"),
+    ),
+    "Votes": _struct(
+        ("index", "u32"),
+        ("threshold", "u32"),
+        ("ayes", "Vec<AccountId>"),
+        ("nays", "Vec<AccountId>"),
+        ("end", "u32"),
+    ),
     "ProposalVoteData": "Votes",
     # pallet_subtensor
     "AxonInfo": _struct(*_AXON),
     "AxonInfoOf": "AxonInfo",
     "axon_info": _struct(*_AXON),
-    "PrometheusInfo": _struct(("block", "u64"), ("version", "u32"), ("ip", "u128"), ("port", "u16"),
-                              ("ip_type", "u8")),
+    "PrometheusInfo": _struct(
+        ("block", "u64"), ("version", "u32"), ("ip", "u128"), ("port", "u16"), ("ip_type", "u8")
+    ),
     "PrometheusInfoOf": "PrometheusInfo",
     "NeuronInfoLite": _struct(*_NEURON_HEAD, ("pruning_score", "Compact<u16>")),
-    "NeuronInfo": _struct(*_NEURON_HEAD, ("weights", "Vec<(Compact<u16>, Compact<u16>)>"),
-                          ("bonds", "Vec<(Compact<u16>, Compact<u16>)>"), ("pruning_score", "Compact<u16>")),
+    "NeuronInfo": _struct(
+        *_NEURON_HEAD,
+        ("weights", "Vec<(Compact<u16>, Compact<u16>)>"),
+        ("bonds", "Vec<(Compact<u16>, Compact<u16>)>"),
+        ("pruning_score", "Compact<u16>"),
+    ),
     "DelegateInfo": _struct(
-        ("delegate_ss58", "AccountId"), ("take", "Compact<u16>"), ("nominators", "Vec<(AccountId, Compact<u64>)>"),
-        ("owner_ss58", "AccountId"), ("registrations", "Vec<Compact<u16>>"),
-        ("validator_permits", "Vec<Compact<u16>>"), ("return_per_1000", "Compact<u64>"),
+        ("delegate_ss58", "AccountId"),
+        ("take", "Compact<u16>"),
+        ("nominators", "Vec<(AccountId, Compact<u64>)>"),
+        ("owner_ss58", "AccountId"),
+        ("registrations", "Vec<Compact<u16>>"),
+        ("validator_permits", "Vec<Compact<u16>>"),
+        ("return_per_1000", "Compact<u64>"),
         ("total_daily_return", "Compact<u64>"),
     ),
     "SubnetInfo": _struct(
-        ("netuid", "Compact<u16>"), ("rho", "Compact<u16>"), ("kappa", "Compact<u16>"), ("difficulty", "Compact<u64>"),
-        ("immunity_period", "Compact<u16>"), ("max_allowed_validators", "Compact<u16>"),
-        ("min_allowed_weights", "Compact<u16>"), ("max_weights_limit", "Compact<u16>"),
-        ("scaling_law_power", "Compact<u16>"), ("subnetwork_n", "Compact<u16>"), ("max_allowed_uids", "Compact<u16>"),
-        ("blocks_since_last_step", "Compact<u64>"), ("tempo", "Compact<u16>"), ("network_modality", "Compact<u16>"),
-        ("network_connect", "Vec<[u16; 2]>"), ("emission_values", "Compact<u64>"), ("burn", "Compact<u64>"),
+        ("netuid", "Compact<u16>"),
+        ("rho", "Compact<u16>"),
+        ("kappa", "Compact<u16>"),
+        ("difficulty", "Compact<u64>"),
+        ("immunity_period", "Compact<u16>"),
+        ("max_allowed_validators", "Compact<u16>"),
+        ("min_allowed_weights", "Compact<u16>"),
+        ("max_weights_limit", "Compact<u16>"),
+        ("scaling_law_power", "Compact<u16>"),
+        ("subnetwork_n", "Compact<u16>"),
+        ("max_allowed_uids", "Compact<u16>"),
+        ("blocks_since_last_step", "Compact<u64>"),
+        ("tempo", "Compact<u16>"),
+        ("network_modality", "Compact<u16>"),
+        ("network_connect", "Vec<[u16; 2]>"),
+        ("emission_values", "Compact<u64>"),
+        ("burn", "Compact<u64>"),
         ("owner", "AccountId"),
     ),
     "SubnetHyperparameters": _struct(
-        ("rho", "Compact<u16>"), ("kappa", "Compact<u16>"), ("immunity_period", "Compact<u16>"),
-        ("min_allowed_weights", "Compact<u16>"), ("max_weights_limit", "Compact<u16>"), ("tempo", "Compact<u16>"),
-        ("min_difficulty", "Compact<u64>"), ("max_difficulty", "Compact<u64>"), ("weights_version", "Compact<u64>"),
-        ("weights_rate_limit", "Compact<u64>"), ("adjustment_interval", "Compact<u16>"),
-        ("activity_cutoff", "Compact<u16>"), ("registration_allowed", "bool"),
-        ("target_regs_per_interval", "Compact<u16>"), ("min_burn", "Compact<u64>"), ("max_burn", "Compact<u64>"),
-        ("bonds_moving_avg", "Compact<u64>"), ("max_regs_per_block", "Compact<u16>"),
-        ("serving_rate_limit", "Compact<u64>"), ("max_validators", "Compact<u16>"),
-        ("adjustment_alpha", "Compact<u64>"), ("difficulty", "Compact<u64>"),
+        ("rho", "Compact<u16>"),
+        ("kappa", "Compact<u16>"),
+        ("immunity_period", "Compact<u16>"),
+        ("min_allowed_weights", "Compact<u16>"),
+        ("max_weights_limit", "Compact<u16>"),
+        ("tempo", "Compact<u16>"),
+        ("min_difficulty", "Compact<u64>"),
+        ("max_difficulty", "Compact<u64>"),
+        ("weights_version", "Compact<u64>"),
+        ("weights_rate_limit", "Compact<u64>"),
+        ("adjustment_interval", "Compact<u16>"),
+        ("activity_cutoff", "Compact<u16>"),
+        ("registration_allowed", "bool"),
+        ("target_regs_per_interval", "Compact<u16>"),
+        ("min_burn", "Compact<u64>"),
+        ("max_burn", "Compact<u64>"),
+        ("bonds_moving_avg", "Compact<u64>"),
+        ("max_regs_per_block", "Compact<u16>"),
+        ("serving_rate_limit", "Compact<u64>"),
+        ("max_validators", "Compact<u16>"),
+        ("adjustment_alpha", "Compact<u64>"),
+        ("difficulty", "Compact<u64>"),
     ),
     "StakeInfo": _struct(("hotkey", "AccountId"), ("coldkey", "AccountId"), ("stake", "Compact<u64>")),
     "IPInfo": _struct(("ip", "Compact<u128>"), ("ip_type_and_protocol", "Compact<u8>")),
@@ -202,8 +289,9 @@ class PalletDef:
         return self.storage_prefix or self.name
 
 
-def _item(name: str, value: str, hashers: tuple[str, ...] = (), keys: tuple[str, ...] = (), default: Any = OPTIONAL
-          ) -> StorageItem:
+def _item(
+    name: str, value: str, hashers: tuple[str, ...] = (), keys: tuple[str, ...] = (), default: Any = OPTIONAL
+) -> StorageItem:
     if default is OPTIONAL:
         return StorageItem(name, value, hashers, keys, b"\x00", optional=True)
     return StorageItem(name, value, hashers, keys, encode(value, default))
@@ -226,23 +314,43 @@ def _const(name: str, type_str: str, value: Any) -> ConstantDef:
 
 
 _ACC = "AccountId"
-_ZERO_ACCOUNT_INFO = {"nonce": 0, "consumers": 0, "providers": 0, "sufficients": 0,
-                      "data": {"free": 0, "reserved": 0, "misc_frozen": 0, "fee_frozen": 0}}
+_ZERO_ACCOUNT_INFO = {
+    "nonce": 0,
+    "consumers": 0,
+    "providers": 0,
+    "sufficients": 0,
+    "data": {"free": 0, "reserved": 0, "misc_frozen": 0, "fee_frozen": 0},
+}
 _MEMBERSHIP_CALLS = _calls(
-    ("add_member", 0, (("who", "MultiAddress"),)), ("remove_member", 1, (("who", "MultiAddress"),)),
+    ("add_member", 0, (("who", "MultiAddress"),)),
+    ("remove_member", 1, (("who", "MultiAddress"),)),
     ("swap_member", 2, (("remove", "MultiAddress"), ("add", "MultiAddress"))),
-    ("reset_members", 3, (("members", "Vec<AccountId>"),)), ("change_key", 4, (("new", "MultiAddress"),)),
-    ("set_prime", 5, (("who", "MultiAddress"),)), ("clear_prime", 6, ()),
+    ("reset_members", 3, (("members", "Vec<AccountId>"),)),
+    ("change_key", 4, (("new", "MultiAddress"),)),
+    ("set_prime", 5, (("who", "MultiAddress"),)),
+    ("clear_prime", 6, ()),
 )
-_MEMBERSHIP_EVENTS = _events(("MemberAdded", ()), ("MemberRemoved", ()), ("MembersSwapped", ()),
-                             ("MembersReset", ()), ("KeyChanged", ()), ("Dummy", ()))
+_MEMBERSHIP_EVENTS = _events(
+    ("MemberAdded", ()),
+    ("MemberRemoved", ()),
+    ("MembersSwapped", ()),
+    ("MembersReset", ()),
+    ("KeyChanged", ()),
+    ("Dummy", ()),
+)
 _MEMBERSHIP_STORAGE = (_item("Members", "Vec<AccountId>", default=[]), _item("Prime", _ACC))
 
 
 def _membership(name: str, index: int, max_members: int) -> PalletDef:
-    return PalletDef(name, index, _MEMBERSHIP_STORAGE, _MEMBERSHIP_CALLS, _MEMBERSHIP_EVENTS,
-                     _errors("AlreadyMember", "NotMember", "TooManyMembers"),
-                     (_const("MaxMembers", "u32", max_members),))
+    return PalletDef(
+        name,
+        index,
+        _MEMBERSHIP_STORAGE,
+        _MEMBERSHIP_CALLS,
+        _MEMBERSHIP_EVENTS,
+        _errors("AlreadyMember", "NotMember", "TooManyMembers"),
+        (_const("MaxMembers", "u32", max_members),),
+    )
 
 
 EXISTENTIAL_DEPOSIT = 500
@@ -256,7 +364,8 @@ TRIUMVIRATE_MAX_PROPOSALS = 10
 
 PALLETS: tuple[PalletDef, ...] = (
     PalletDef(
-        "System", 0,
+        "System",
+        0,
         storage=(
             _item("Account", "AccountInfo", ("Blake2_128Concat",), (_ACC,), _ZERO_ACCOUNT_INFO),
             _item("ExtrinsicCount", "u32"),
@@ -267,58 +376,96 @@ PALLETS: tuple[PalletDef, ...] = (
             _item("Events", "Vec<EventRecord>", default=[]),
             _item("EventCount", "u32", default=0),
         ),
-        calls=_calls(("remark", 0, (("remark", "Vec<u8>"),)), ("remark_with_event", 7, (("remark", "Vec<u8>"),))),
+        calls=_calls(
+            ("remark", 0, (("remark", "Vec<u8>"),)), ("remark_with_event", 7, (("remark", "Vec<u8>"),))
+        ),
         events=_events(
             ("ExtrinsicSuccess", (("dispatch_info", "DispatchInfo"),)),
             ("ExtrinsicFailed", (("dispatch_error", "DispatchError"), ("dispatch_info", "DispatchInfo"))),
-            ("CodeUpdated", ()), ("NewAccount", (("account", _ACC),)), ("KilledAccount", (("account", _ACC),)),
+            ("CodeUpdated", ()),
+            ("NewAccount", (("account", _ACC),)),
+            ("KilledAccount", (("account", _ACC),)),
             ("Remarked", (("sender", _ACC), ("hash", "H256"))),
         ),
-        errors=_errors("InvalidSpecName", "SpecVersionNeedsToIncrease", "FailedToExtractRuntimeVersion",
-                       "NonDefaultComposite", "NonZeroRefCount", "CallFiltered"),
+        errors=_errors(
+            "InvalidSpecName",
+            "SpecVersionNeedsToIncrease",
+            "FailedToExtractRuntimeVersion",
+            "NonDefaultComposite",
+            "NonZeroRefCount",
+            "CallFiltered",
+        ),
         constants=(_const("BlockHashCount", "u32", 2400), _const("SS58Prefix", "u16", SS58_FORMAT)),
     ),
     PalletDef(
-        "Timestamp", 2,
+        "Timestamp",
+        2,
         storage=(_item("Now", "u64", default=0), _item("DidUpdate", "bool", default=False)),
         calls=_calls(("set", 0, (("now", "Compact<u64>"),))),
         constants=(_const("MinimumPeriod", "u64", 6000),),
     ),
     PalletDef(
-        "Balances", 5,
+        "Balances",
+        5,
         storage=(_item("TotalIssuance", "u64", default=0), _item("InactiveIssuance", "u64", default=0)),
         calls=_calls(
             ("transfer", 0, (("dest", "MultiAddress"), ("value", "Compact<u64>"))),
-            ("set_balance", 1, (("who", "MultiAddress"), ("new_free", "Compact<u64>"), ("new_reserved", "Compact<u64>"))),
-            ("force_transfer", 2, (("source", "MultiAddress"), ("dest", "MultiAddress"), ("value", "Compact<u64>"))),
+            (
+                "set_balance",
+                1,
+                (("who", "MultiAddress"), ("new_free", "Compact<u64>"), ("new_reserved", "Compact<u64>")),
+            ),
+            (
+                "force_transfer",
+                2,
+                (("source", "MultiAddress"), ("dest", "MultiAddress"), ("value", "Compact<u64>")),
+            ),
             ("transfer_keep_alive", 3, (("dest", "MultiAddress"), ("value", "Compact<u64>"))),
             ("transfer_all", 4, (("dest", "MultiAddress"), ("keep_alive", "bool"))),
             # Not in v0.9.39: the name later SDKs send (same semantics as `transfer`).
             ("transfer_allow_death", 7, (("dest", "MultiAddress"), ("value", "Compact<u64>"))),
         ),
         events=_events(
-            ("Endowed", (("account", _ACC), ("free_balance", "u64"))), ("DustLost", (("account", _ACC), ("amount", "u64"))),
+            ("Endowed", (("account", _ACC), ("free_balance", "u64"))),
+            ("DustLost", (("account", _ACC), ("amount", "u64"))),
             ("Transfer", (("from", _ACC), ("to", _ACC), ("amount", "u64"))),
             ("BalanceSet", (("who", _ACC), ("free", "u64"), ("reserved", "u64"))),
-            ("Reserved", (("who", _ACC), ("amount", "u64"))), ("Unreserved", (("who", _ACC), ("amount", "u64"))),
-            ("ReserveRepatriated", (("from", _ACC), ("to", _ACC), ("amount", "u64"),
-                                    ("destination_status", "BalanceStatus"))),
-            ("Deposit", (("who", _ACC), ("amount", "u64"))), ("Withdraw", (("who", _ACC), ("amount", "u64"))),
+            ("Reserved", (("who", _ACC), ("amount", "u64"))),
+            ("Unreserved", (("who", _ACC), ("amount", "u64"))),
+            (
+                "ReserveRepatriated",
+                (("from", _ACC), ("to", _ACC), ("amount", "u64"), ("destination_status", "BalanceStatus")),
+            ),
+            ("Deposit", (("who", _ACC), ("amount", "u64"))),
+            ("Withdraw", (("who", _ACC), ("amount", "u64"))),
             ("Slashed", (("who", _ACC), ("amount", "u64"))),
         ),
-        errors=_errors("VestingBalance", "LiquidityRestrictions", "InsufficientBalance", "ExistentialDeposit",
-                       "KeepAlive", "ExistingVestingSchedule", "DeadAccount", "TooManyReserves"),
-        constants=(_const("ExistentialDeposit", "u64", EXISTENTIAL_DEPOSIT), _const("MaxLocks", "u32", 50),
-                   _const("MaxReserves", "u32", 0)),
+        errors=_errors(
+            "VestingBalance",
+            "LiquidityRestrictions",
+            "InsufficientBalance",
+            "ExistentialDeposit",
+            "KeepAlive",
+            "ExistingVestingSchedule",
+            "DeadAccount",
+            "TooManyReserves",
+        ),
+        constants=(
+            _const("ExistentialDeposit", "u64", EXISTENTIAL_DEPOSIT),
+            _const("MaxLocks", "u32", 50),
+            _const("MaxReserves", "u32", 0),
+        ),
     ),
     PalletDef(
-        "TransactionPayment", 6,
+        "TransactionPayment",
+        6,
         storage=(_item("NextFeeMultiplier", "u128", default=10**18),),
         events=_events(("TransactionFeePaid", (("who", _ACC), ("actual_fee", "u64"), ("tip", "u64")))),
         constants=(_const("OperationalFeeMultiplier", "u8", 1),),
     ),
     PalletDef(
-        "SubtensorModule", 7,
+        "SubtensorModule",
+        7,
         storage=tuple(_item(n, v, h, k, d) for n, v, h, k, d in _st.STORAGE),
         calls=_calls(*_st.CALLS),
         events=tuple(EventDef(n, i, tuple((None, t) for t in f)) for i, (n, f) in enumerate(_st.EVENTS)),
@@ -326,7 +473,8 @@ PALLETS: tuple[PalletDef, ...] = (
         constants=tuple(_const(n, t, v) for n, (t, v) in _st.INITIAL.items()),
     ),
     PalletDef(
-        "Triumvirate", 8,
+        "Triumvirate",
+        8,
         storage=(
             _item("Proposals", "Vec<H256>", default=[]),
             _item("ProposalOf", "Call", ("Identity",), ("H256",)),
@@ -336,40 +484,93 @@ PALLETS: tuple[PalletDef, ...] = (
             _item("Prime", _ACC),
         ),
         calls=_calls(
-            ("set_members", 0, (("new_members", "Vec<AccountId>"), ("prime", "Option<AccountId>"), ("old_count", "u32"))),
+            (
+                "set_members",
+                0,
+                (("new_members", "Vec<AccountId>"), ("prime", "Option<AccountId>"), ("old_count", "u32")),
+            ),
             ("execute", 1, (("proposal", "Call"), ("length_bound", "Compact<u32>"))),
             ("propose", 2, (("proposal", "Call"), ("length_bound", "Compact<u32>"), ("duration", "u32"))),
             ("vote", 3, (("proposal", "H256"), ("index", "Compact<u32>"), ("approve", "bool"))),
-            ("close_old_weight", 4, (("proposal_hash", "H256"), ("index", "Compact<u32>"),
-                                     ("proposal_weight_bound", "Compact<u64>"), ("length_bound", "Compact<u32>"))),
+            (
+                "close_old_weight",
+                4,
+                (
+                    ("proposal_hash", "H256"),
+                    ("index", "Compact<u32>"),
+                    ("proposal_weight_bound", "Compact<u64>"),
+                    ("length_bound", "Compact<u32>"),
+                ),
+            ),
             ("disapprove_proposal", 5, (("proposal_hash", "H256"),)),
-            ("close", 6, (("proposal_hash", "H256"), ("index", "Compact<u32>"), ("proposal_weight_bound", "Weight"),
-                          ("length_bound", "Compact<u32>"))),
+            (
+                "close",
+                6,
+                (
+                    ("proposal_hash", "H256"),
+                    ("index", "Compact<u32>"),
+                    ("proposal_weight_bound", "Weight"),
+                    ("length_bound", "Compact<u32>"),
+                ),
+            ),
         ),
         events=_events(
-            ("Proposed", (("account", _ACC), ("proposal_index", "u32"), ("proposal_hash", "H256"), ("threshold", "u32"))),
-            ("Voted", (("account", _ACC), ("proposal_hash", "H256"), ("voted", "bool"), ("yes", "u32"), ("no", "u32"))),
-            ("Approved", (("proposal_hash", "H256"),)), ("Disapproved", (("proposal_hash", "H256"),)),
+            (
+                "Proposed",
+                (
+                    ("account", _ACC),
+                    ("proposal_index", "u32"),
+                    ("proposal_hash", "H256"),
+                    ("threshold", "u32"),
+                ),
+            ),
+            (
+                "Voted",
+                (
+                    ("account", _ACC),
+                    ("proposal_hash", "H256"),
+                    ("voted", "bool"),
+                    ("yes", "u32"),
+                    ("no", "u32"),
+                ),
+            ),
+            ("Approved", (("proposal_hash", "H256"),)),
+            ("Disapproved", (("proposal_hash", "H256"),)),
             ("Executed", (("proposal_hash", "H256"), ("result", "DispatchResult"))),
             ("MemberExecuted", (("proposal_hash", "H256"), ("result", "DispatchResult"))),
             ("Closed", (("proposal_hash", "H256"), ("yes", "u32"), ("no", "u32"))),
         ),
-        errors=_errors("NotMember", "DuplicateProposal", "ProposalMissing", "WrongIndex", "DuplicateVote",
-                       "AlreadyInitialized", "TooEarly", "TooManyProposals", "WrongProposalWeight",
-                       "WrongProposalLength", "WrongDuration"),
+        errors=_errors(
+            "NotMember",
+            "DuplicateProposal",
+            "ProposalMissing",
+            "WrongIndex",
+            "DuplicateVote",
+            "AlreadyInitialized",
+            "TooEarly",
+            "TooManyProposals",
+            "WrongProposalWeight",
+            "WrongProposalLength",
+            "WrongDuration",
+        ),
     ),
     _membership("TriumvirateMembers", 9, TRIUMVIRATE_MAX_MEMBERS),
     _membership("SenateMembers", 10, SENATE_MAX_MEMBERS),
     PalletDef(
-        "Sudo", 12,
+        "Sudo",
+        12,
         storage=(_item("Key", _ACC),),
         calls=_calls(
-            ("sudo", 0, (("call", "Call"),)), ("sudo_unchecked_weight", 1, (("call", "Call"), ("weight", "Weight"))),
-            ("set_key", 2, (("new", "MultiAddress"),)), ("sudo_as", 3, (("who", "MultiAddress"), ("call", "Call"))),
+            ("sudo", 0, (("call", "Call"),)),
+            ("sudo_unchecked_weight", 1, (("call", "Call"), ("weight", "Weight"))),
+            ("set_key", 2, (("new", "MultiAddress"),)),
+            ("sudo_as", 3, (("who", "MultiAddress"), ("call", "Call"))),
         ),
-        events=_events(("Sudid", (("sudo_result", "DispatchResult"),)),
-                       ("KeyChanged", (("old_sudoer", "Option<AccountId>"),)),
-                       ("SudoAsDone", (("sudo_result", "DispatchResult"),))),
+        events=_events(
+            ("Sudid", (("sudo_result", "DispatchResult"),)),
+            ("KeyChanged", (("old_sudoer", "Option<AccountId>"),)),
+            ("SudoAsDone", (("sudo_result", "DispatchResult"),)),
+        ),
         errors=_errors("RequireSudo"),
     ),
 )
@@ -456,7 +657,10 @@ class Event:
     def as_dict(self) -> dict[str, Any]:
         """Field name (or position) -> value."""
         d = event_def(self.pallet, self.name)
-        return {(n if n is not None else str(i)): v for i, ((n, _), v) in enumerate(zip(d.fields, self.args, strict=True))}
+        return {
+            (n if n is not None else str(i)): v
+            for i, ((n, _), v) in enumerate(zip(d.fields, self.args, strict=True))
+        }
 
 
 @dataclass(frozen=True)
