@@ -74,6 +74,34 @@ class _TooLarge(Exception):
     pass
 
 
+class Observe:
+    """Counts requests by route and status and times them (pure ASGI: no per-request task)."""
+
+    def __init__(self, app: ASGIApp, metrics: BridgeMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def observed_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observed_send)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.requests.labels(route=route, status=str(status)).inc()
+            self.metrics.latency.labels(route=route).observe(time.perf_counter() - started)
+
+
 def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     errors = exc.errors()
     if not errors:
@@ -115,16 +143,6 @@ def create_app(backend: Backend, settings: HttpSettings | None = None, metrics: 
         log.exception("unhandled error in the bridge")
         return error_response(500, "The bridge failed to process the request.", "server_error")
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next):  # type: ignore[no-untyped-def]
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        metrics.requests.labels(route=path, status=str(response.status_code)).inc()
-        metrics.latency.labels(route=path).observe(time.perf_counter() - started)
-        return response
-
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -134,4 +152,5 @@ def create_app(backend: Backend, settings: HttpSettings | None = None, metrics: 
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(Observe, metrics=metrics)
     return app
