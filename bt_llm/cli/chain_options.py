@@ -34,7 +34,7 @@ def console() -> Any:
     """A rich console for stdout; wide tables when output is not a terminal."""
     from rich.console import Console
 
-    width = None if shutil.get_terminal_size((0, 0)).columns else 200
+    width = None if shutil.get_terminal_size((0, 0)).columns else 320
     return Console(highlight=False, width=width)
 
 
