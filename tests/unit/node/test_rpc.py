@@ -1,0 +1,137 @@
+"""The JSON-RPC layer in process (Starlette's TestClient, no sockets), on a tiny fake engine."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from starlette.testclient import TestClient
+
+from bt_llm.localnet.node.app import create_node_app
+from bt_llm.localnet.storage import storage_key
+from tests.unit.node.fake_engine import FakeEngine
+
+ALICE = bytes.fromhex("d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d")
+
+
+@pytest.fixture(scope="module")
+def client():
+    app, _ = create_node_app(lambda: FakeEngine({ALICE: 10**12}), manual_seal=True)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def call(client: TestClient, method: str, params: list | None = None) -> dict:
+    reply = client.post("/", json={"jsonrpc": "2.0", "id": 7, "method": method, "params": params or []})
+    assert reply.status_code == 200
+    body = reply.json()
+    assert body["id"] == 7
+    return body
+
+
+def test_rpc_methods_lists_what_substrate_interface_looks_for(client) -> None:
+    methods = call(client, "rpc_methods")["result"]["methods"]
+    for name in ("state_getStorageAt", "state_call", "system_accountNextIndex", "account_nextIndex",
+                 "chain_getHead", "author_submitAndWatchExtrinsic", "state_getKeysPaged", "state_queryStorageAt",
+                 "chain_getFinalizedHead", "neuronInfo_getNeuronsLite", "delegateInfo_getDelegates",
+                 "subnetInfo_getSubnetsInfo", "engine_createBlock"):
+        assert name in methods
+
+
+def test_system_identity(client) -> None:
+    assert call(client, "system_chain")["result"] == "Bittensor"
+    assert call(client, "system_properties")["result"] == {"ss58Format": 42, "tokenDecimals": 9,
+                                                          "tokenSymbol": "TAO"}
+    assert call(client, "state_getRuntimeVersion")["result"]["specVersion"] == 127
+    assert call(client, "state_getMetadata")["result"].startswith("0x6d6574610e")
+
+
+def test_storage_at_head_and_missing_keys(client) -> None:
+    key = "0x" + storage_key("System", "Account", ALICE).hex()
+    assert call(client, "state_getStorageAt", [key])["result"] is not None
+    assert call(client, "state_getStorageAt", ["0x" + "ab" * 32])["result"] is None
+    keys = call(client, "state_getKeysPaged", ["0x" + storage_key("System", "Account").hex(), 10])["result"]
+    assert keys == [key]
+    changes = call(client, "state_queryStorageAt", [[key]])["result"][0]["changes"]
+    assert changes[0][0] == key and changes[0][1].startswith("0x")
+
+
+def test_sealing_advances_the_head_and_keeps_old_blocks(client) -> None:
+    before = call(client, "chain_getHeader")["result"]
+    sealed = call(client, "engine_createBlock", [True, True])["result"]["hash"]
+    after = call(client, "chain_getHeader")["result"]
+    assert int(after["number"], 16) == int(before["number"], 16) + 1
+    assert after["parentHash"] == call(client, "chain_getBlockHash", [int(before["number"], 16)])["result"]
+    assert call(client, "chain_getHead")["result"] == sealed
+    assert call(client, "chain_getBlock", [sealed])["result"]["block"]["extrinsics"] == []
+    assert call(client, "chain_getBlockHash", [10**6])["result"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ("{not json", -32700),
+        ("[]", -32600),
+        ('{"jsonrpc":"2.0","id":1}', -32600),
+        ('{"jsonrpc":"2.0","id":1,"method":"no_such_method"}', -32601),
+        ('{"jsonrpc":"2.0","id":1,"method":"state_getStorageAt","params":["0xzz"]}', -32602),
+        ('{"jsonrpc":"2.0","id":1,"method":"state_getStorageAt","params":[]}', -32602),
+        ('{"jsonrpc":"2.0","id":1,"method":"chain_getBlockHash","params":["abc"]}', -32602),
+        ('{"jsonrpc":"2.0","id":1,"method":"state_getKeysPaged","params":["0x", -1]}', -32602),
+        ('{"jsonrpc":"2.0","id":1,"method":"state_getStorageAt","params":["0x00", "0x' + "11" * 32 + '"]}', 4003),
+        ('{"jsonrpc":"2.0","id":1,"method":"author_submitExtrinsic","params":["0x00"]}', 1002),
+        ('{"jsonrpc":"2.0","id":1,"method":"author_submitExtrinsic","params":["0x1084"]}', 1002),
+        ('{"jsonrpc":"2.0","id":1,"method":"state_call","params":["Nope_nope", "0x"]}', 4003),
+        ('{"jsonrpc":"2.0","id":1,"method":"state_call","params":["AccountNonceApi_account_nonce", "0x01"]}', 4003),
+        ('{"jsonrpc":"2.0","id":1,"method":"neuronInfo_getNeuronsLite","params":["x"]}', -32602),
+        ('{"jsonrpc":"2.0","id":1,"method":"chain_subscribeNewHeads","params":[]}', -32090),
+    ],
+)
+def test_malformed_requests_get_error_objects(client, body: str, code: int) -> None:
+    reply = client.post("/", content=body, headers={"content-type": "application/json"})
+    error = reply.json()["error"]
+    assert error["code"] == code
+    assert call(client, "system_health")["result"]["isSyncing"] is False
+
+
+def test_batches_and_notifications(client) -> None:
+    reply = client.post("/", json=[{"jsonrpc": "2.0", "id": 1, "method": "system_name"},
+                                   {"jsonrpc": "2.0", "method": "system_name"},
+                                   {"jsonrpc": "2.0", "id": 2, "method": "nope"}]).json()
+    assert [r["id"] for r in reply] == [1, 2]
+    assert "result" in reply[0] and reply[1]["error"]["code"] == -32601
+    assert client.post("/", json={"jsonrpc": "2.0", "method": "system_name"}).content == b""
+
+
+def test_websocket_head_subscription(client) -> None:
+    with client.websocket_connect("/") as ws:
+        ws.send_text(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "chain_subscribeNewHeads", "params": []}))
+        messages = [json.loads(ws.receive_text()) for _ in range(2)]
+        reply = next(m for m in messages if m.get("id") == 1)
+        first = next(m for m in messages if m.get("method") == "chain_newHead")
+        assert first["params"]["subscription"] == reply["result"]
+        ws.send_text(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "engine_createBlock", "params": [True, True]}))
+        messages = [json.loads(ws.receive_text()) for _ in range(2)]
+        head = next(m for m in messages if m.get("method") == "chain_newHead")
+        assert int(head["params"]["result"]["number"], 16) == int(first["params"]["result"]["number"], 16) + 1
+        ws.send_text(json.dumps({"jsonrpc": "2.0", "id": 3, "method": "chain_unsubscribeNewHeads",
+                                 "params": [reply["result"]]}))
+        assert json.loads(ws.receive_text())["result"] is True
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    method=st.sampled_from(["state_getStorageAt", "state_getKeysPaged", "chain_getBlockHash", "chain_getBlock",
+                            "author_submitExtrinsic", "state_call", "system_accountNextIndex",
+                            "neuronInfo_getNeuron", "state_queryStorageAt", "chain_getHeader"]),
+    params=st.lists(st.one_of(st.none(), st.integers(-5, 2**70), st.text(max_size=20), st.booleans(),
+                              st.binary(max_size=40).map(lambda b: "0x" + b.hex()),
+                              st.lists(st.integers(-1, 300), max_size=40)), max_size=4),
+)
+def test_random_params_never_break_the_node(client, method: str, params: list) -> None:
+    reply = client.post("/", json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).json()
+    assert ("result" in reply) != ("error" in reply)
+    if "error" in reply:
+        assert reply["error"]["code"] != -32603, reply
