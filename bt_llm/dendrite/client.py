@@ -177,7 +177,7 @@ class Dendrite:
                             if not isinstance(data, dict):
                                 raise ResponseParseError("the final synapse is not a JSON object")
                             apply_fields(synapse, data)
-                            finish_status(synapse)
+                            finish_status(synapse, 200)
                             continue
                         chunk = data if isinstance(data, str) else json.dumps(data)
                         synapse.on_chunk(chunk)

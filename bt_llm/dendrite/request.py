@@ -114,7 +114,7 @@ def apply_response(synapse: Synapse, status: int, headers: Mapping[str, str], bo
         message = data.get("message")
         synapse.axon.status_message = str(message) if message is not None else None
     _merge_headers(synapse, headers)
-    finish_status(synapse)
+    finish_status(synapse, status)
 
 
 def apply_fields(synapse: Synapse, data: dict[str, Any]) -> None:
@@ -133,9 +133,11 @@ def apply_fields(synapse: Synapse, data: dict[str, Any]) -> None:
         synapse.__dict__[name] = remote.__dict__[name]
 
 
-def finish_status(synapse: Synapse) -> None:
-    """Copy the axon's status onto the dendrite's terminal info (what ``is_success`` & co. read)."""
+def finish_status(synapse: Synapse, http_status: int) -> None:
+    """Copy the axon's status (else the HTTP status) onto the dendrite's info (what ``is_success`` reads)."""
     synapse.axon = synapse.axon or TerminalInfo()
+    if synapse.axon.status_code is None:
+        synapse.axon.status_code = http_status
     synapse.dendrite = synapse.dendrite or TerminalInfo()
     synapse.dendrite.status_code = synapse.axon.status_code
     synapse.dendrite.status_message = synapse.axon.status_message
