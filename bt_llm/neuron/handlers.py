@@ -126,7 +126,9 @@ class _Handlers:
         refused, reason = self.policy.blacklist(synapse)
         if not refused:
             extra = self.miner.blacklist(synapse)
-            refused, reason = (extra[0], extra[1]) if isinstance(extra, tuple) else (bool(extra), "")
+            own, why = (bool(extra[0]), str(extra[1])) if isinstance(extra, tuple) else (bool(extra), "")
+            if own:
+                refused, reason = True, why
         if refused:
             log.info("%s refused hotkey=%s: %s", synapse.name, synapse.dendrite.hotkey if synapse.dendrite else "-",
                      reason)
