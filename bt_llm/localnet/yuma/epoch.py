@@ -151,13 +151,11 @@ def run_epoch(inp: EpochInput) -> EpochOutput:
 
     # New bonds: column max-upscaled; rows with a new permit written, rows that lost one cleared.
     ema = sparse.col_max_upscale(ema, n)
-    ema_u16 = to_u16(ema.vals)
-    starts = np.searchsorted(ema.rows, np.arange(n + 1))
-    pairs = np.stack([ema.cols, ema_u16], axis=1).tolist() if len(ema.rows) else []
+    written = sparse.to_rows(ema.with_vals(to_u16(ema.vals)), n)
     bonds: list[list[tuple[int, int]]] = []
     for i in range(n):
         if new_permit[i]:
-            bonds.append([(j, v) for j, v in pairs[starts[i] : starts[i + 1]]])
+            bonds.append(written[i])
         elif old_permit[i]:
             bonds.append([])
         else:

@@ -8,6 +8,7 @@ quotient goes through :mod:`bt_llm.localnet.yuma.fixed`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain, pairwise
 
 import numpy as np
 
@@ -38,15 +39,22 @@ def from_rows(rows: list[list[tuple[int, int]]] | list, n: int) -> Coo:
 
     Entries whose column is ``>= n`` are dropped (they cannot be addressed by the epoch).
     """
-    lens = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+    lens = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
     total = int(lens.sum())
     if total == 0:
         return Coo(_EMPTY, _EMPTY, _EMPTY)
-    flat = np.fromiter((x for r in rows for pair in r for x in pair), dtype=np.int64, count=2 * total)
+    flat = np.fromiter(chain.from_iterable(chain.from_iterable(rows)), dtype=np.int64, count=2 * total)
     flat = flat.reshape(-1, 2)
     r = np.repeat(np.arange(len(rows), dtype=np.int64), lens)
     coo = Coo(r, flat[:, 0].copy(), flat[:, 1].copy())
     return coo.select(coo.cols < n) if (coo.cols >= n).any() else coo
+
+
+def to_rows(m: Coo, n: int) -> list[list[tuple[int, int]]]:
+    """Sparse storage rows ``[[(j, v), ...], ...]`` of a row-sorted :class:`Coo` (Python ints)."""
+    starts = np.searchsorted(m.rows, np.arange(n + 1)).tolist()
+    cols, vals = m.cols.tolist(), m.vals.tolist()
+    return [list(zip(cols[a:b], vals[a:b], strict=True)) for a, b in pairwise(starts)]
 
 
 def segment_sum(idx: np.ndarray, vals: np.ndarray, n: int) -> np.ndarray:
