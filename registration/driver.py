@@ -44,7 +44,9 @@ def _as_block(value: tuple[int, bytes | str, int]) -> tuple[int, bytes, int]:
     try:
         number, block_hash, difficulty = value
     except (TypeError, ValueError) as exc:
-        raise RegistrationError(f"get_block must return (block_number, block_hash, difficulty), got {value!r}") from exc
+        raise RegistrationError(
+            f"get_block must return (block_number, block_hash, difficulty), got {value!r}"
+        ) from exc
     if isinstance(block_hash, str):
         block_hash = bytes.fromhex(block_hash.removeprefix("0x"))
     if len(block_hash) != 32:
@@ -132,7 +134,13 @@ def drive(
 
 
 def _report(
-    work: _Work, tried: int, elapsed: float, hash_rate: float, rounds: int, *, previous: int | None = None,
+    work: _Work,
+    tried: int,
+    elapsed: float,
+    hash_rate: float,
+    rounds: int,
+    *,
+    previous: int | None = None,
     solved: bool = False,
 ) -> PowProgress:
     return PowProgress(
