@@ -50,12 +50,21 @@ class EpochInput:
 
 @dataclass(frozen=True)
 class EpochOutput:
-    """What the epoch writes back, in storage units.
+    """What the epoch writes back, in storage units (every array has length n).
 
-    ``emission``/``server_emission``/``validator_emission`` are rao (uint64); ``emission`` is their
-    sum per uid (the ``Emission`` storage). The u16 vectors are the storage values of the same name.
-    ``validator_permit`` holds the NEW permits. ``bonds`` holds the new ``Bonds`` rows: a row of a uid
-    with a new permit is written, a row of a uid without one is empty (cleared).
+    - ``server_emission``/``validator_emission`` (uint64 rao): the emission tuples
+      ``(hotkey_of_uid, server, validator)`` to load for payout; their total never exceeds
+      ``rao_emission`` (the rounding dust is never minted).
+    - ``emission`` (uint64 rao): the ``Emission`` storage, ``floor(normalize(I + D) * rao_emission)``
+      (stake-based when there is no incentive); it can differ from ``server + validator`` by rounding.
+    - ``active`` (bool): the ``Active`` storage.
+    - ``rank``, ``trust``, ``consensus``, ``incentive``, ``dividends``, ``validator_trust``,
+      ``pruning_scores`` (uint16): the storage vectors of the same names.
+    - ``validator_permit`` (bool): the NEW permits, the ``ValidatorPermit`` storage.
+    - ``bonds``: the full new ``Bonds`` rows ``[(uid, u16)]`` sorted by uid. As in the pallet, a uid
+      holding a new permit gets its new row; a uid that held a permit and lost it gets ``[]``; a uid
+      that held none and gets none keeps its input row unchanged (returned as is), so writing every
+      row back is always correct.
     """
 
     active: np.ndarray

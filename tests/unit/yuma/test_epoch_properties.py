@@ -79,7 +79,7 @@ def test_vectorised_epoch_equals_literal_port(case: dict) -> None:
         assert got == expected, name
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(subnets())
 def test_emission_never_exceeds_pending(case: dict) -> None:
     out = _run(case)
@@ -91,7 +91,7 @@ def test_emission_never_exceeds_pending(case: dict) -> None:
     assert all(0 <= v <= 65535 for row in out.bonds for _, v in row)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     st.lists(st.integers(0, 1 << 32), min_size=1, max_size=9),
     st.lists(st.lists(st.integers(0, 1 << 32), min_size=9, max_size=9), min_size=9, max_size=9),

@@ -20,7 +20,7 @@ from bt_llm.localnet.yuma.fixed import (
 bits = st.integers(0, 1 << 40)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(bits, bits), min_size=1, max_size=20))
 def test_mul_is_floor_of_shifted_product(pairs: list[tuple[int, int]]) -> None:
     a = np.array([p[0] for p in pairs], dtype=np.int64)
@@ -28,7 +28,7 @@ def test_mul_is_floor_of_shifted_product(pairs: list[tuple[int, int]]) -> None:
     assert fx_mul(a, b).tolist() == [(x * y) >> 32 for x, y in pairs]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 1 << 40), st.integers(1, (1 << 62) - 1)), min_size=1, max_size=20))
 def test_div_is_floor_of_widened_quotient(pairs: list[tuple[int, int]]) -> None:
     pairs = [(a, b) for a, b in pairs if (a << 32) // b < (1 << 63)]

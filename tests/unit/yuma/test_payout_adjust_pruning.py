@@ -166,3 +166,25 @@ def test_pruning_pallet_quirks() -> None:
         )
         == 0
     )
+
+
+def test_public_surface_is_pinned() -> None:
+    import bt_llm.localnet.yuma as yuma
+
+    assert yuma.__all__ == sorted(yuma.__all__)
+    assert yuma.__all__ == [
+        "EpochInput", "EpochOutput", "RegistrationTerms", "SparseRows", "adjust_registration_term",
+        "adjust_registration_terms", "blocks_until_next_epoch", "check_max_limited", "delegate_payout",
+        "pruning_candidate", "run_epoch", "u16_max_upscale",
+    ]  # fmt: skip
+
+
+def test_doctests() -> None:
+    import doctest
+    import importlib
+
+    names = ["", ".adjust", ".epoch", ".fixed", ".payout", ".pruning"]
+    for name in names:
+        module = importlib.import_module("bt_llm.localnet.yuma" + name)
+        failed, attempted = doctest.testmod(module)
+        assert failed == 0 and attempted > 0, module.__name__
