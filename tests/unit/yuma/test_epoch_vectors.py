@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
+import pytest
 
 from bt_llm.localnet.yuma import EpochInput, EpochOutput, pruning_candidate, run_epoch
 from bt_llm.localnet.yuma.fixed import u16_max_upscale
@@ -286,3 +289,48 @@ def test_permit_ties_lower_uid_loses() -> None:
     net = Subnet([5, 5, 5, 5], max_validators=2)
     net.epoch(0)
     assert net.permit == [False, False, True, True]
+
+
+@pytest.mark.parametrize("interleave", [0, 1, 2])
+@pytest.mark.parametrize("server_self", [False, True])
+def test_512_graph(interleave: int, server_self: bool) -> None:
+    """``test_512_graph``: 64 validators with 21M TAO / 64 each weight all 448 servers equally, 3 epochs."""
+    n, v = 512, 64
+    if interleave == 0:
+        validators = list(range(v))
+    elif interleave == 1:
+        validators = [u for u in range(n) if u % (n // v) == 0]
+    else:
+        perm = list(range(n))
+        random.Random(7).shuffle(perm)
+        validators = sorted(perm[:v])
+    servers = [u for u in range(n) if u not in set(validators)]
+    stake_each = 328_125_000_000_000
+    net = Subnet([stake_each if u in set(validators) else 0 for u in range(n)], max_validators=v)
+    net.epoch(0)
+    for uid in validators:
+        net.set_weights(uid, 1, servers, [U16 // n] * len(servers))
+    if server_self:
+        for uid in servers:
+            net.set_weights(uid, 1, [uid], [U16])
+    for _ in range(3):
+        out = net.epoch(1)
+    vi, si = np.array(validators), np.array(servers)
+    assert set(out.dividends[vi].tolist()) == {1023}
+    assert set(out.emission[vi].tolist()) == {7812500}
+    assert set(out.rank[vi].tolist()) == set(out.trust[vi].tolist()) == {0}
+    assert set(out.consensus[vi].tolist()) == set(out.incentive[vi].tolist()) == {0}
+    assert (
+        set(out.rank[si].tolist())
+        == set(out.consensus[si].tolist())
+        == set(out.incentive[si].tolist())
+        == {146}
+    )
+    assert set(out.trust[si].tolist()) == {65535}
+    assert set(out.dividends[si].tolist()) == {0}
+    assert set(out.emission[si].tolist()) == {1116071}
+    validator, server = validators[0], servers[0]
+    for uid in validators:
+        assert net.bond(uid, validator) == 0 and net.bond(uid, server) == 65535
+    for uid in servers:
+        assert net.bond(uid, validator) == 0 and net.bond(uid, server) == 0
