@@ -1,7 +1,7 @@
 """The CPU solver: Numba threads over nonce batches, all cores by default.
 
-Each round gives every thread ``update_interval`` nonces (rounded up to the kernel's ``LANES``);
-the threads stop as soon as one finds a seal. Between rounds the driver refreshes the block, so the
+Each round tries ``update_interval`` nonces per thread (rounded up to the kernel's ``LANES``), in
+chunks the threads take one at a time; they stop as soon as one finds a seal. Between rounds the driver refreshes the block, so the
 work is never older than one round.
 
 Example:
@@ -24,6 +24,8 @@ from registration.cpu_kernel import LANES, search
 from registration.driver import drive
 from registration.results import GetBlock, PowSolution, Progress
 
+CHUNKS_PER_THREAD = 4
+
 
 def cpu_count() -> int:
     """The threads Numba may use (all cores unless ``NUMBA_NUM_THREADS`` says otherwise)."""
@@ -40,14 +42,18 @@ class CpuSearch:
         if update_interval < 1:
             raise ConfigError(f"update_interval must be positive, got {update_interval}")
         self.threads = threads
-        self.batches = -(-update_interval // LANES)
-        self.round_size = self.threads * self.batches * LANES
+        batches = -(-update_interval // LANES)
+        # Several chunks per thread, handed out one at a time, so a busy core does not hold the round.
+        self.chunks = threads * (CHUNKS_PER_THREAD if batches >= 16 * CHUNKS_PER_THREAD else 1)
+        self.batches = -(-batches * threads // self.chunks)
+        self.round_size = self.chunks * self.batches * LANES
 
     def search(self, words: np.ndarray, target: np.ndarray, start: int) -> int:
         previous = numba.get_num_threads()
         numba.set_num_threads(self.threads)
         try:
-            return int(search(words, target, np.uint64(start), self.batches, self.threads))
+            with numba.parallel_chunksize(1):
+                return int(search(words, target, np.uint64(start), self.batches, self.chunks))
         finally:
             numba.set_num_threads(previous)
 
