@@ -52,7 +52,8 @@ async def call_forward(
         What the handler returned (a synapse, ``None`` for in-place, or a chunk iterator).
 
     Raises:
-        Refusal: 408 past ``remaining`` seconds (the handler goes on), 500 on an exception.
+        Refusal: 408 past ``remaining`` seconds (the handler goes on), 500 on an exception; a
+            :class:`Refusal` the handler raises itself passes through with its own status and message.
     """
     task = asyncio.ensure_future(_invoke(fn, synapse, executor))
     try:
@@ -66,7 +67,7 @@ async def call_forward(
     release()
     exc = task.exception()
     if exc is not None:
-        raise internal_error(exc)
+        raise exc if isinstance(exc, Refusal) else internal_error(exc)
     return task.result()
 
 
@@ -125,8 +126,8 @@ async def stream_events(
                 yield sse("error", {"status_code": 408, "message": f"Response timeout after: {synapse.timeout}s"})
                 return
             except Exception as exc:
-                refusal = internal_error(exc)
-                yield sse("error", {"status_code": 500, "message": refusal.message})
+                refusal = exc if isinstance(exc, Refusal) else internal_error(exc)
+                yield sse("error", {"status_code": refusal.status_code, "message": refusal.message})
                 return
             text = chunk.decode() if isinstance(chunk, bytes) else str(chunk)
             if isinstance(synapse, StreamingSynapse):
