@@ -221,3 +221,32 @@ def test_run_resyncs_every_n_blocks_and_stops(monkeypatch: pytest.MonkeyPatch) -
         n.stop()
         runner.join(10)
     assert not runner.is_alive() and not n.axon.started
+
+
+def test_miner_errors_reach_the_caller_with_their_status() -> None:
+    from bt_llm.errors import MinerError
+
+    class Broken(Miner):
+        def forward(self, messages, params):
+            raise MinerError("upstream http://up/v1 answered 429: Rate limit reached", status_code=502)
+
+        def stream(self, messages, params):
+            yield "partial "
+            raise MinerError("upstream http://up/v1 timed out", status_code=504)
+
+    n = start(chain(), Broken())
+    try:
+        with Dendrite(VALIDATOR) as d:
+            out = d.query(n.axon.info(), TextPrompting(roles=["user"], messages=["x"]), deserialize=False)
+            assert out.dendrite.status_code == 502
+            assert out.dendrite.status_message == "upstream http://up/v1 answered 429: Rate limit reached"
+
+            async def stream() -> list:
+                return [c async for c in await d.forward(n.axon.info(), StreamingTextPrompting(
+                    roles=["user"], messages=["q"]), streaming=True, deserialize=False)]
+
+            *chunks, final = d.run_sync(stream())
+            assert chunks == ["partial "]
+            assert final.dendrite.status_code == 504 and "timed out" in final.dendrite.status_message
+    finally:
+        n.close()
