@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from bt_llm.errors import WalletError
 from bt_llm.wallet.keyfile import Keyfile
@@ -88,7 +89,15 @@ class Wallet:
     from ``BT_COLD_PW_<NAME>`` or the terminal, asked once per process).
     """
 
-    def __init__(self, name: str | None = None, hotkey: str | None = None, path: str | None = None) -> None:
+    def __init__(
+        self, name: str | None = None, hotkey: str | None = None, path: str | None = None, config: Any = None
+    ) -> None:
+        # ``config``: a bittensor-style config whose ``wallet`` section has name/hotkey/path; explicit
+        # arguments win over it.
+        section = getattr(config, "wallet", None)
+        name = name or getattr(section, "name", None)
+        hotkey = hotkey or getattr(section, "hotkey", None)
+        path = path or getattr(section, "path", None)
         self.name = _check_name("wallet name", name or DEFAULT_NAME)
         self.hotkey_str = _check_name("hotkey name", hotkey or DEFAULT_HOTKEY)
         self.path = path or default_wallet_path()

@@ -27,6 +27,14 @@ def test_str_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert str(bt.wallet(name="a", hotkey="b")) == "Wallet (a, b, /srv/wallets)"
 
 
+def test_config_section() -> None:
+    from types import SimpleNamespace
+
+    config = SimpleNamespace(wallet=SimpleNamespace(name="cfg", hotkey="hk", path="/cfg/path"))
+    assert str(bt.wallet(config=config)) == "Wallet (cfg, hk, /cfg/path)"
+    assert str(bt.wallet(name="explicit", config=config)) == "Wallet (explicit, hk, /cfg/path)"
+
+
 def test_constructing_touches_nothing(tmp_path: Path) -> None:
     bt.wallet(name="x", path=str(tmp_path / "w"))
     assert not (tmp_path / "w").exists()
