@@ -37,7 +37,10 @@ N_WORDS = click.Choice(["12", "15", "18", "21", "24"])
 def _console() -> Any:
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal:  # pipes and tests: never truncate an address
+        console.width = 160
+    return console
 
 
 def _password_for(wallet: Wallet, *, use_password: bool, no_prompt: bool, coldkey: bool) -> str | None:
@@ -222,6 +225,12 @@ def _address(keyfile: Keyfile) -> str:
         return "? (unreadable)"
 
 
+def _coldkey_address(wallet: Wallet) -> str:
+    if wallet.coldkeypub_file.exists_on_device() or not wallet.coldkey_file.exists_on_device():
+        return _address(wallet.coldkeypub_file)
+    return _address(wallet.coldkey_file)  # no coldkeypub.txt: a plain coldkey still shows its address
+
+
 def _hotkey_address(wallet: Wallet) -> str:
     if wallet.hotkeypub_file.exists_on_device():
         return _address(wallet.hotkeypub_file)
@@ -257,7 +266,7 @@ def list_command(wallet_path: str | None) -> None:
     tree = Tree(f"Wallets ({shown})")
     for name in names:
         wallet = Wallet(name=name, path=shown)
-        branch = tree.add(f"[bold]{name}[/bold] ({_address(wallet.coldkeypub_file)})")
+        branch = tree.add(f"[bold]{name}[/bold] ({_coldkey_address(wallet)})")
         for hotkey in wallet.hotkey_names():
             hot = Wallet(name=name, hotkey=hotkey, path=shown)
             branch.add(f"{hotkey} ({_hotkey_address(hot)})")
@@ -311,30 +320,33 @@ def inspect_command(wallet_name: str | None, wallet_path: str | None, all_wallet
         names = _wallet_names(root)
     else:
         names = [wallet_from_options(wallet_name, None, wallet_path, no_prompt=no_prompt).name]
-    table = Table(title=f"Wallets in {shown}")
-    for column in ("Coldkey", "Address", "Balance", "Hotkey", "Hotkey address", "Stake"):
-        table.add_column(column)
+    rows: list[tuple[str, str, str, str, str, str]] = []
     with_chain = False
     for name in names:
         wallet = Wallet(name=name, path=shown)
         if not wallet.wallet_dir.is_dir():
             raise ConfigError(f"No wallet '{name}' in {shown}")
-        cold = _address(wallet.coldkeypub_file)
+        cold = _coldkey_address(wallet)
         hot_rows = [(hk, _hotkey_address(Wallet(name=name, hotkey=hk, path=shown))) for hk in wallet.hotkey_names()]
         view = None
         if not cold.startswith("?"):
             view = fetch_chain_view(cold, [a for _, a in hot_rows if not a.startswith("?")],
                                     network=subtensor_network, chain_endpoint=subtensor_chain_endpoint)
         with_chain = with_chain or view is not None
-        balance = str(view.balance) if view else "-"
-        table.add_row(name, cold, balance, "", "", "")
+        rows.append((name, cold, str(view.balance) if view else "-", "", "", ""))
         for hotkey, address in hot_rows:
-            stake = str(view.stakes.get(address, "-")) if view else "-"
-            table.add_row("", "", "", hotkey, address, stake)
+            rows.append(("", "", "", hotkey, address, str(view.stakes.get(address, "-")) if view else "-"))
+    columns = ("Coldkey", "Address", "Balance", "Hotkey", "Hotkey address", "Stake")
+    keep = [i for i, c in enumerate(columns) if with_chain or c not in ("Balance", "Stake")]
+    table = Table(title=f"Wallets in {shown}")
+    for i in keep:
+        table.add_column(columns[i], no_wrap=True)
+    for row in rows:
+        table.add_row(*(row[i] for i in keep))
     console = _console()
     console.print(table)
     if not with_chain:
-        console.print("[dim]Balance and stake: pass --subtensor.network (e.g. local) to read them from a chain.[/dim]")
+        console.print("Balance and stake: pass --subtensor.network (e.g. local) to read them from a chain.")
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -186,6 +186,13 @@ def test_list_tree(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert any("m1" in line and bob in line for line in lines)
     assert any("bob" in line and SPEC_ADDRESS in line for line in lines)
     assert run(capsys, "list", "--wallet.path", str(root / "none"))[1].startswith("No wallets found")
+    # without coldkeypub.txt: a plain coldkey shows its address, an encrypted one a marker, never a prompt
+    (root / "alice" / "coldkeypub.txt").unlink()
+    bt.wallet(name="enc", path=str(root)).create_new_coldkey(suppress=True, password="pw")
+    (root / "enc" / "coldkeypub.txt").unlink()
+    out = run(capsys, "list", "--wallet.path", str(root))[1]
+    assert any("alice" in line and alice in line for line in out.splitlines())
+    assert any("enc" in line and "? (encrypted)" in line for line in out.splitlines())
 
 
 def test_inspect_keys_only(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
