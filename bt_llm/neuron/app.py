@@ -29,14 +29,19 @@ __all__ = ["run_miner", "setup_logging"]
 _QUIET = ("httpx", "httpcore", "websocket", "substrateinterface", "uvicorn", "urllib3", "filelock")
 
 
+class _DropRpcDumps(logging.Filter):
+    """substrate-interface logs every JSON-RPC message on the root logger at debug level; drop those."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name == "root" and "substrateinterface" in record.pathname)
+
+
 def setup_logging(debug: bool = False) -> None:
     """One line per record on stderr; debug level with ``--logging.debug``. For templates, not the library."""
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.INFO,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        stream=sys.stderr,
-        force=True,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    handler.addFilter(_DropRpcDumps())
+    logging.basicConfig(level=logging.DEBUG if debug else logging.INFO, handlers=[handler], force=True)
     for name in _QUIET:
         logging.getLogger(name).setLevel(logging.INFO if debug else logging.WARNING)
 

@@ -130,8 +130,10 @@ class _Handlers:
             if own:
                 refused, reason = True, why
         if refused:
-            log.info("%s refused hotkey=%s: %s", synapse.name, synapse.dendrite.hotkey if synapse.dendrite else "-",
-                     reason)
+            hotkey = synapse.dendrite.hotkey if synapse.dendrite is not None else None
+            uid = self.policy.uid_of(hotkey)
+            log.info("%s uid=%s hotkey=%s refused: %s", synapse.name, uid if uid is not None else "-",
+                     f"{hotkey[:8]}…" if hotkey else "-", reason)
         return refused, reason
 
     def priority(self, synapse: Synapse) -> float:
