@@ -25,7 +25,7 @@ from bt_llm.cli.options import (
     wallet_name_options,
     wallet_options,
 )
-from bt_llm.errors import BtLlmError, ConfigError, PasswordError
+from bt_llm.errors import BtLlmError, ConfigError, KeyFileError, PasswordError
 
 if TYPE_CHECKING:
     from bt_llm.wallet.keyfile import Keyfile
@@ -240,7 +240,10 @@ def _hotkey_address(wallet: Wallet) -> str:
 def _wallet_names(root: Path) -> list[str]:
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    try:
+        return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError as exc:
+        raise KeyFileError(f"Cannot list {root}: {exc.strerror or exc}") from exc
 
 
 def _root(wallet_path: str | None) -> tuple[str, Path]:

@@ -25,7 +25,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from bt_llm.errors import WalletError
+from bt_llm.errors import KeyFileError, WalletError
 from bt_llm.wallet.keyfile import Keyfile
 from bt_llm.wallet.keypair import Keypair, check_mnemonic, public_key_from_ss58
 
@@ -337,6 +337,9 @@ class Wallet:
         folder = self.wallet_dir / "hotkeys"
         if not folder.is_dir():
             return []
-        names = {p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
+        try:
+            names = {p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
+        except OSError as exc:
+            raise KeyFileError(f"Cannot list {folder}: {exc.strerror or exc}") from exc
         return sorted(n for n in names if not (n.endswith("pub.txt") and n[: -len("pub.txt")] in names))
 
