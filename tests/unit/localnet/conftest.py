@@ -10,7 +10,9 @@ from bt_llm.localnet.engine import DispatchResult, Engine
 from bt_llm.localnet.genesis import DEV_ACCOUNTS, GenesisConfig, SubnetConfig
 from bt_llm.localnet.schema import Call
 
-ALICE, BOB, CHARLIE, DAVE, EVE, FERDIE = (DEV_ACCOUNTS[n] for n in ("Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie"))
+ALICE, BOB, CHARLIE, DAVE, EVE, FERDIE = (
+    DEV_ACCOUNTS[n] for n in ("Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie")
+)
 TAO = 10**9
 ST = "SubtensorModule"
 
@@ -66,8 +68,6 @@ class Chain:
 def make_genesis(**hyper: Any) -> GenesisConfig:
     params = {"Difficulty": 1, "MaxRegistrationsPerBlock": 64, **hyper}
     return GenesisConfig.localnet(subnets=(SubnetConfig(netuid=1, tempo=99, hyperparameters=params),))
-
-
 
 
 @pytest.fixture

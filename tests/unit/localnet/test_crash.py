@@ -59,7 +59,11 @@ def test_kill_9_mid_run_then_reopen_resumes_the_same_chain(tmp_path: Path) -> No
     state_dir = tmp_path / "chain"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, str(script), str(state_dir), "100000"], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
+        [sys.executable, str(script), str(state_dir), "100000"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
     )
     printed: dict[int, tuple[str, str]] = {}
     assert proc.stdout is not None

@@ -139,7 +139,9 @@ def test_a_failing_call_changes_nothing_but_nonce_and_events(chain: Chain) -> No
     assert r.error == (ST, "NonAssociatedColdKey")
     after = dict(e.state.layers[0])
     allowed = {storage_key("System", "Account", BOB)}
-    assert {k: v for k, v in after.items() if k not in allowed} == {k: v for k, v in before.items() if k not in allowed}
+    assert {k: v for k, v in after.items() if k not in allowed} == {
+        k: v for k, v in before.items() if k not in allowed
+    }
     assert [rec.event.name for rec in r.events] == ["ExtrinsicFailed"]
     e.seal_block()
     assert e.state.get("System", "Account", BOB)["data"]["free"] == 1000 * TAO
@@ -163,7 +165,9 @@ def _fake_epoch(inp: EpochInput) -> EpochOutput:
 
 
 def test_epoch_runs_when_blocks_until_next_epoch_is_zero_and_pays_out_next_block() -> None:
-    cfg = GenesisConfig.localnet(subnets=(SubnetConfig(netuid=1, tempo=4, hyperparameters={"Difficulty": 1}),))
+    cfg = GenesisConfig.localnet(
+        subnets=(SubnetConfig(netuid=1, tempo=4, hyperparameters={"Difficulty": 1}),)
+    )
     e = Engine.open(None, cfg, epoch=_fake_epoch)
     c = Chain(e)
     hk = acct(3)
@@ -214,19 +218,31 @@ def test_registration_terms_adjust_per_the_pallet_vectors() -> None:
     from bt_llm.localnet.yuma import adjust_registration_term
 
     cfg = make_genesis(
-        LastAdjustmentBlock=1, AdjustmentInterval=1, TargetRegistrationsPerInterval=1, Difficulty=20000,
-        MinDifficulty=1, Burn=1000, MinBurn=1, MaxBurn=10**12, MaxRegistrationsPerBlock=10,
+        LastAdjustmentBlock=1,
+        AdjustmentInterval=1,
+        TargetRegistrationsPerInterval=1,
+        Difficulty=20000,
+        MinDifficulty=1,
+        Burn=1000,
+        MinBurn=1,
+        MaxBurn=10**12,
+        MaxRegistrationsPerBlock=10,
     )
     e = Engine.open(None, cfg)
     c = Chain(e)
     for i in range(3):
         hk = acct(i + 1)
         block, nonce, seal = _solve(e, hk, 20000)
-        c.ok(hk, ST, "register", netuid=1, block_number=block, nonce=nonce, work=seal, hotkey=hk, coldkey=ALICE)
+        c.ok(
+            hk, ST, "register", netuid=1, block_number=block, nonce=nonce, work=seal, hotkey=hk, coldkey=ALICE
+        )
     e.seal_block()
     assert e.state.get(ST, "Difficulty", 1) == 40000
     assert e.state.get(ST, "Burn", 1) == 1000
-    assert e.state.get(ST, "RegistrationsThisInterval", 1) == 0 and e.state.get(ST, "RegistrationsThisBlock", 1) == 0
+    assert (
+        e.state.get(ST, "RegistrationsThisInterval", 1) == 0
+        and e.state.get(ST, "RegistrationsThisBlock", 1) == 0
+    )
     c.register(acct(11))
     c.register(acct(12))
     e.seal_block()

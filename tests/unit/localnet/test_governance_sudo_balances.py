@@ -88,8 +88,12 @@ def test_sudo_reports_the_inner_error_in_sudid(chain: Chain) -> None:
 
 
 def test_sudo_network_and_emission_values(chain: Chain) -> None:
-    r = chain.ok(ALICE, "Sudo", "sudo", call=Call(ST, "sudo_add_network", {"netuid": 1, "tempo": 1, "modality": 0}))
-    assert next(rec.event for rec in r.events if rec.event.name == "Sudid").args[0][0] == "Err"  # NetworkExist
+    r = chain.ok(
+        ALICE, "Sudo", "sudo", call=Call(ST, "sudo_add_network", {"netuid": 1, "tempo": 1, "modality": 0})
+    )
+    assert (
+        next(rec.event for rec in r.events if rec.event.name == "Sudid").args[0][0] == "Err"
+    )  # NetworkExist
     chain.sudo(ST, "sudo_add_network", netuid=2, tempo=5, modality=0)
     assert chain.get(ST, "TotalNetworks") == 2
     chain.sudo(ST, "sudo_set_emission_values", netuids=[1, 2], emission=[600_000_000, 400_000_000])
@@ -99,13 +103,21 @@ def test_sudo_network_and_emission_values(chain: Chain) -> None:
     err = next(rec.event for rec in r.events if rec.event.name == "Sudid").args[0]
     from bt_llm.localnet.schema import error_index
 
-    assert err == ("Err", ("Module", {"index": 7, "error": bytes([error_index(ST, "InvalidEmissionValues")[1], 0, 0, 0])}))
+    assert err == (
+        "Err",
+        ("Module", {"index": 7, "error": bytes([error_index(ST, "InvalidEmissionValues")[1], 0, 0, 0])}),
+    )
 
 
 def test_sudo_set_max_allowed_uids_must_exceed_n(chain: Chain) -> None:
     chain.register(acct(1))
     chain.register(acct(2))
-    r = chain.ok(ALICE, "Sudo", "sudo", call=Call(ST, "sudo_set_max_allowed_uids", {"netuid": 1, "max_allowed_uids": 2}))
+    r = chain.ok(
+        ALICE,
+        "Sudo",
+        "sudo",
+        call=Call(ST, "sudo_set_max_allowed_uids", {"netuid": 1, "max_allowed_uids": 2}),
+    )
     assert next(rec.event for rec in r.events if rec.event.name == "Sudid").args[0][0] == "Err"
 
 
@@ -167,8 +179,15 @@ def test_proposal_approved_by_the_senate_runs_as_root(senate: Chain) -> None:
     voting = senate.get(T, "Voting", h)
     assert voting["threshold"] == 1 and voting["end"] == senate.block + 3600
     senate.ok(BOB, ST, "vote", hotkey=acct(5), proposal=h, index=0, approve=True)
-    r = senate.ok(EVE, T, "close", proposal_hash=h, index=0, proposal_weight_bound={"ref_time": 0, "proof_size": 0},
-                  length_bound=1000)
+    r = senate.ok(
+        EVE,
+        T,
+        "close",
+        proposal_hash=h,
+        index=0,
+        proposal_weight_bound={"ref_time": 0, "proof_size": 0},
+        length_bound=1000,
+    )
     names = [rec.event.name for rec in r.events]
     assert names[:4] == ["Closed", "Approved", "TempoSet", "Executed"]
     assert r.events[3].event.args[1] == ("Ok", None)
@@ -180,15 +199,23 @@ def test_proposal_errors(senate: Chain) -> None:
     call = Call(ST, "sudo_set_tempo", {"netuid": 1, "tempo": 42})
     assert senate.err(DAVE, T, "propose", proposal=call, length_bound=1000, duration=3600) == "NotMember"
     assert senate.err(ALICE, T, "propose", proposal=call, length_bound=1000, duration=10) == "WrongDuration"
-    assert senate.err(ALICE, T, "propose", proposal=call, length_bound=2, duration=3600) == "WrongProposalLength"
+    assert (
+        senate.err(ALICE, T, "propose", proposal=call, length_bound=2, duration=3600) == "WrongProposalLength"
+    )
     h = _propose(senate, call)
-    assert senate.err(ALICE, T, "propose", proposal=call, length_bound=1000, duration=3600) == "DuplicateProposal"
+    assert (
+        senate.err(ALICE, T, "propose", proposal=call, length_bound=1000, duration=3600)
+        == "DuplicateProposal"
+    )
     # votes go through SubtensorModule.vote, by a senator's coldkey
     assert senate.err(ALICE, T, "vote", proposal=h, index=0, approve=True) == "NotMember"
     assert senate.err(BOB, ST, "vote", hotkey=acct(5), proposal=h, index=0, approve=True) == "NotSenateMember"
     senate.ok(BOB, ST, "join_senate", hotkey=acct(5))
     assert senate.err(BOB, ST, "vote", hotkey=acct(5), proposal=h, index=1, approve=True) == "WrongIndex"
-    assert senate.err(BOB, ST, "vote", hotkey=acct(5), proposal=bytes(32), index=0, approve=True) == "ProposalMissing"
+    assert (
+        senate.err(BOB, ST, "vote", hotkey=acct(5), proposal=bytes(32), index=0, approve=True)
+        == "ProposalMissing"
+    )
     senate.ok(BOB, ST, "vote", hotkey=acct(5), proposal=h, index=0, approve=False)
     assert senate.err(BOB, ST, "vote", hotkey=acct(5), proposal=h, index=0, approve=False) == "DuplicateVote"
 
@@ -202,8 +229,12 @@ def test_close_too_early_then_abstentions_count_as_nay(senate: Chain) -> None:
     call = Call(ST, "sudo_set_tempo", {"netuid": 1, "tempo": 42})
     h = _propose(senate, call)  # threshold 2 of 2
     senate.ok(BOB, ST, "vote", hotkey=acct(5), proposal=h, index=0, approve=True)
-    close = {"proposal_hash": h, "index": 0, "proposal_weight_bound": {"ref_time": 0, "proof_size": 0},
-             "length_bound": 1000}
+    close = {
+        "proposal_hash": h,
+        "index": 0,
+        "proposal_weight_bound": {"ref_time": 0, "proof_size": 0},
+        "length_bound": 1000,
+    }
     assert senate.err(EVE, T, "close", **close) == "TooEarly"
     senate.engine.state.set(T, "Voting", h, {**senate.get(T, "Voting", h), "end": senate.block})
     r = senate.ok(EVE, T, "close", **close)

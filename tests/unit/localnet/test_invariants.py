@@ -111,7 +111,14 @@ def test_random_call_sequences_keep_the_invariants(ops: list[tuple]) -> None:
         kind = o[0]
         if kind == "transfer":
             _, a, b, value, keep, length = o
-            apply(COLD[a], "Balances", "transfer_keep_alive" if keep else "transfer", length, dest=COLD[b], value=value)
+            apply(
+                COLD[a],
+                "Balances",
+                "transfer_keep_alive" if keep else "transfer",
+                length,
+                dest=COLD[b],
+                value=value,
+            )
         elif kind == "register":
             apply(COLD[o[1]], ST, "burned_register", netuid=1, hotkey=HOT[o[2]])
         elif kind == "add_stake":

@@ -10,13 +10,31 @@ from tests.unit.localnet.conftest import ALICE, BOB, DAVE, ST, TAO, Chain, acct
 HOT = acct(7)
 
 
-def _pow(chain: Chain, hotkey: bytes, coldkey: bytes = ALICE, *, block: int | None = None, nonce: int = 0,
-         work: bytes | None = None, signer: bytes | None = None, netuid: int = 1) -> str | None:
+def _pow(
+    chain: Chain,
+    hotkey: bytes,
+    coldkey: bytes = ALICE,
+    *,
+    block: int | None = None,
+    nonce: int = 0,
+    work: bytes | None = None,
+    signer: bytes | None = None,
+    netuid: int = 1,
+) -> str | None:
     block = chain.engine.head.number if block is None else block
     block_hash = chain.engine.block_hash(block) or bytes(32)
     seal = seal_hash(block_hash, hotkey, nonce) if work is None else work
-    r = chain.call(signer or hotkey, ST, "register", netuid=netuid, block_number=block, nonce=nonce, work=seal,
-                   hotkey=hotkey, coldkey=coldkey)
+    r = chain.call(
+        signer or hotkey,
+        ST,
+        "register",
+        netuid=netuid,
+        block_number=block,
+        nonce=nonce,
+        work=seal,
+        hotkey=hotkey,
+        coldkey=coldkey,
+    )
     return None if r.success else r.error[1]
 
 
@@ -30,7 +48,9 @@ def test_seal_matches_the_pallet_formula_and_difficulty_is_a_u256_overflow_check
 
     bh, hk = bytes(range(32)), bytes(range(32, 64))
     pre = keccak.new(data=bh + hk, digest_bits=256).digest()
-    expected = keccak.new(data=hashlib.sha256((5).to_bytes(8, "little") + pre).digest(), digest_bits=256).digest()
+    expected = keccak.new(
+        data=hashlib.sha256((5).to_bytes(8, "little") + pre).digest(), digest_bits=256
+    ).digest()
     assert seal_hash(bh, hk, 5) == expected
     assert meets_difficulty(b"\xff" * 32, 1)
     assert not meets_difficulty(b"\xff" * 32, 2)
@@ -68,7 +88,9 @@ def test_register_too_many_this_block(chain: Chain) -> None:
 
 
 def test_register_too_many_this_interval(chain: Chain) -> None:
-    chain.sudo(ST, "sudo_set_target_registrations_per_interval", netuid=1, target_registrations_per_interval=1)
+    chain.sudo(
+        ST, "sudo_set_target_registrations_per_interval", netuid=1, target_registrations_per_interval=1
+    )
     for i in range(3):
         assert _pow(chain, acct(10 + i)) is None
     assert _pow(chain, HOT) == "TooManyRegistrationsThisInterval"
@@ -140,7 +162,9 @@ def test_burned_register_errors(chain: Chain, setup: str, error: str) -> None:
         chain.sudo(ST, "sudo_set_max_registrations_per_block", netuid=1, max_registrations_per_block=1)
         chain.register(acct(1))
     elif setup == "interval":
-        chain.sudo(ST, "sudo_set_target_registrations_per_interval", netuid=1, target_registrations_per_interval=1)
+        chain.sudo(
+            ST, "sudo_set_target_registrations_per_interval", netuid=1, target_registrations_per_interval=1
+        )
         for i in range(3):
             chain.register(acct(20 + i))
     elif setup == "already":
@@ -175,7 +199,9 @@ def test_add_and_remove_stake(chain: Chain) -> None:
 
 def test_add_stake_not_enough_balance(chain: Chain) -> None:
     chain.register(HOT)
-    assert chain.err(ALICE, ST, "add_stake", hotkey=HOT, amount_staked=10**6 * TAO) == "NotEnoughBalanceToStake"
+    assert (
+        chain.err(ALICE, ST, "add_stake", hotkey=HOT, amount_staked=10**6 * TAO) == "NotEnoughBalanceToStake"
+    )
 
 
 def test_add_stake_not_registered(chain: Chain) -> None:

@@ -92,8 +92,17 @@ LOCAL = 0x7F000001
 
 
 def _axon(chain: Chain, signer: bytes = V, **kw: object) -> str | None:
-    args = {"netuid": 1, "version": 1, "ip": LOCAL, "port": 8091, "ip_type": 4, "protocol": 4, "placeholder1": 0,
-            "placeholder2": 0, **kw}
+    args = {
+        "netuid": 1,
+        "version": 1,
+        "ip": LOCAL,
+        "port": 8091,
+        "ip_type": 4,
+        "protocol": 4,
+        "placeholder1": 0,
+        "placeholder2": 0,
+        **kw,
+    }
     r = chain.call(signer, ST, "serve_axon", **args)
     return None if r.success else r.error[1]
 
