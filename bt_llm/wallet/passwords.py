@@ -16,6 +16,7 @@ Example:
     >>> os.environ["BT_COLD_PW_DOCTEST"] = "s3cret"
     >>> password_from_env("doctest")
     's3cret'
+    >>> del os.environ["BT_COLD_PW_DOCTEST"]
 """
 
 from __future__ import annotations
