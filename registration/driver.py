@@ -1,8 +1,9 @@
 """The solving loop shared by the CPU and CUDA solvers.
 
-A backend tries a fixed number of nonces per call (one *round*); between rounds the driver checks
-the cancel event, asks ``get_block`` whether the chain advanced (and if so drops the stale work and
-re-hashes the new block with the hotkey), and reports progress. Every solution a backend finds is
+A backend tries a fixed number of nonces per call (one *round*). While a round runs, a helper
+thread asks ``get_block`` whether the chain advanced; after it, the driver checks the cancel event,
+drops the stale work when the block changed (re-hashing the new block with the hotkey), and reports
+progress. Every solution a backend finds is
 re-checked with the pure-Python seal before it is returned.
 """
 
@@ -12,6 +13,7 @@ import random
 import threading
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 import numpy as np
@@ -107,30 +109,38 @@ def drive(
     started = time.monotonic()
     rate = _Rate(started)
     tried = rounds = 0
-    while cancel is None or not cancel.is_set():
-        offset = backend.search(work.words, work.target, nonce)
-        rounds += 1
-        if offset >= 0:
-            found = (nonce + offset) & NONCE_LIMIT
-            seal = seal_from_hash(work.hash, found)
-            if not meets_difficulty(seal, work.difficulty):
-                raise RegistrationError(f"kernel seal for nonce {found} fails the difficulty re-check")
-            tried += offset + 1
+    # The chain is polled on a helper thread while the kernels (which release the GIL) hash.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pow-get-block") as poller:
+        while cancel is None or not cancel.is_set():
+            pending = poller.submit(get_block)
+            offset = backend.search(work.words, work.target, nonce)
+            rounds += 1
+            if offset >= 0:
+                return _solution(work, (nonce + offset) & NONCE_LIMIT, tried + offset + 1, started, rate, rounds,
+                                 progress)  # fmt: skip
+            tried += backend.round_size
+            nonce = (nonce + backend.round_size) & NONCE_LIMIT
+            block = _as_block(pending.result())
+            previous = None
+            if not work.same_block(block):
+                previous = work.block_number
+                work = _Work(block, hotkey_pubkey)
             if progress is not None:
                 now = time.monotonic()
-                progress(_report(work, tried, now - started, rate.add(now, tried), rounds, solved=True))
-            return PowSolution(work.block_number, found, seal, work.difficulty)
-        tried += backend.round_size
-        nonce = (nonce + backend.round_size) & NONCE_LIMIT
-        block = _as_block(get_block())
-        previous = None
-        if not work.same_block(block):
-            previous = work.block_number
-            work = _Work(block, hotkey_pubkey)
-        if progress is not None:
-            now = time.monotonic()
-            progress(_report(work, tried, now - started, rate.add(now, tried), rounds, previous=previous))
+                progress(_report(work, tried, now - started, rate.add(now, tried), rounds, previous=previous))
     return None
+
+
+def _solution(
+    work: _Work, nonce: int, tried: int, started: float, rate: _Rate, rounds: int, progress: Progress | None
+) -> PowSolution:
+    seal = seal_from_hash(work.hash, nonce)
+    if not meets_difficulty(seal, work.difficulty):
+        raise RegistrationError(f"kernel seal for nonce {nonce} fails the difficulty re-check")
+    if progress is not None:
+        now = time.monotonic()
+        progress(_report(work, tried, now - started, rate.add(now, tried), rounds, solved=True))
+    return PowSolution(work.block_number, nonce, seal, work.difficulty)
 
 
 def _report(

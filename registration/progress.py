@@ -100,6 +100,8 @@ class ProgressDisplay:
 
     def __exit__(self, *exc: Any) -> None:
         self._live.stop()
+        if not self.console.is_terminal:  # rich leaves the last frame without its line end there
+            self.console.line()
 
     def __call__(self, p: PowProgress) -> None:
         self.last = p
