@@ -152,25 +152,31 @@ class Pipeline:
         return StreamingResponse(events, 200, headers, "text/event-stream")
 
     def _fill_terminals(self, synapse: Synapse, request: Request) -> None:
-        if synapse.dendrite is None:
-            synapse.dendrite = TerminalInfo()
+        # Trusted values only, so the validated models are updated without re-validation (hot path).
+        dendrite = synapse.dendrite if synapse.dendrite is not None else TerminalInfo()
         client = request.client
         if client is not None:
-            synapse.dendrite.ip, synapse.dendrite.port = client.host, client.port
-        axon = synapse.axon or TerminalInfo()
-        axon.version, axon.uuid, axon.nonce, axon.hotkey = version_as_int, self.uuid, time.time_ns(), self.hotkey
-        axon.status_code = 100
-        message = signing.response_message(axon.nonce, synapse.dendrite.hotkey, self.hotkey, self.uuid)
-        axon.signature = signing.sign(self.keypair, message)
-        synapse.axon = axon
+            dendrite.__dict__.update(ip=client.host, port=client.port)
+        nonce = time.time_ns()
+        message = signing.response_message(nonce, dendrite.hotkey, self.hotkey, self.uuid)
+        axon = synapse.axon if synapse.axon is not None else TerminalInfo()
+        axon.__dict__.update(
+            version=version_as_int,
+            uuid=self.uuid,
+            nonce=nonce,
+            hotkey=self.hotkey,
+            status_code=100,
+            signature=signing.sign(self.keypair, message),
+        )
+        synapse.__dict__.update(dendrite=dendrite, axon=axon)
 
     @staticmethod
     def _set_status(synapse: Synapse, code: int, message: str, start: float) -> None:
         if synapse.axon is None:
-            synapse.axon = TerminalInfo()
-        synapse.axon.status_code = code
-        synapse.axon.status_message = message
-        synapse.axon.process_time = time.perf_counter() - start
+            synapse.__dict__["axon"] = TerminalInfo()
+        synapse.axon.__dict__.update(  # type: ignore[union-attr]
+            status_code=code, status_message=message, process_time=time.perf_counter() - start
+        )
 
     def _error(self, synapse: Synapse | None, refusal: Refusal, start: float) -> Response:
         if synapse is None:
@@ -190,7 +196,10 @@ def _loop_time() -> float:
 
 def _safe(headers: dict[str, str]) -> dict[str, str]:
     """Header values limited to printable ASCII, so echoing caller input can never break a response."""
-    return {key: _UNSAFE.sub("?", value).strip() for key, value in headers.items()}
+    return {
+        key: value if value.isascii() and value.isprintable() and value == value.strip() else _UNSAFE.sub("?", value).strip()
+        for key, value in headers.items()
+    }
 
 
 def create_app(pipeline: Pipeline) -> FastAPI:

@@ -205,7 +205,7 @@ class Dendrite:
 
         Args:
             axons: one target (AxonInfo or Axon) or a list of them.
-            synapse: the request; each axon gets its own deep copy.
+            synapse: the request; each axon gets its own copy (the caller's synapse is left as it was).
             timeout: seconds for the whole call, per axon.
             deserialize: return ``synapse.deserialize()`` instead of the synapse.
             run_async: query the axons concurrently (else one after another).
@@ -220,9 +220,9 @@ class Dendrite:
         if streaming:
             if not isinstance(synapse, StreamingSynapse):
                 raise ConfigError("streaming=True needs a StreamingSynapse")
-            generators = [self.call_stream(t, synapse.model_copy(deep=True), timeout, deserialize) for t in targets]
+            generators = [self.call_stream(t, synapse.model_copy(), timeout, deserialize) for t in targets]
             return generators[0] if single else generators
-        calls = [self.call(t, synapse.model_copy(deep=True), timeout, deserialize) for t in targets]
+        calls = [self.call(t, synapse.model_copy(), timeout, deserialize) for t in targets]
         results = list(await asyncio.gather(*calls)) if run_async else [await c for c in calls]
         return results[0] if single else results
 
