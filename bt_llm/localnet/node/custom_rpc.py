@@ -122,8 +122,9 @@ def _query_info(node: Node, data: bytes, block_hash: bytes) -> bytes:
     length = int.from_bytes(data[-4:], "little")
     xt = parse_extrinsic(data[:-4])
     fee = int(node.engine.fee_for(schema.decode_call(xt.call), length))
-    # partial_fee as u128: the width substrate-interface's RuntimeDispatchInfo (scalecodec core types) reads.
-    return encode("Weight", {"ref_time": 0, "proof_size": 0}) + b"\x00" + encode("u128", fee)
+    # partial_fee is a subtensor Balance (u64), as on the real chain: clients declare {"Balance": "u64"}
+    # (bittensor's type registry does), since scalecodec's core types default Balance to u128.
+    return encode("Weight", {"ref_time": 0, "proof_size": 0}) + b"\x00" + encode("u64", fee)
 
 
 def _metadata(node: Node, data: bytes, block_hash: bytes) -> bytes:

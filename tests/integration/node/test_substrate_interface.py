@@ -179,8 +179,15 @@ def test_http_transport_and_runtime_calls(node, si) -> None:
     assert http.query("System", "Account", [ALICE.ss58_address]).value["data"]["free"] == free(si, ALICE)
     assert si.get_account_nonce(ALICE.ss58_address) == si.rpc_request(
         "system_accountNextIndex", [ALICE.ss58_address])["result"]
-    info = si.get_payment_info(si.compose_call("Balances", "transfer", {"dest": BOB.ss58_address, "value": 1}), ALICE)
-    assert info["partialFee"] > 100
+    # subtensor's Balance is u64 (scalecodec's core default is u128): declared as the bittensor SDKs do
+    typed = SubstrateInterface(url=node.url, ss58_format=42, type_registry={"types": {"Balance": "u64"}})
+    try:
+        call = typed.compose_call("Balances", "transfer", {"dest": BOB.ss58_address, "value": 1})
+        info = typed.get_payment_info(call, ALICE)
+        assert info["partialFee"] == len(typed.create_signed_extrinsic(call, ALICE).data)
+    finally:
+        typed.close()
+        http.close()
 
 
 def test_block_header_subscription(node, si) -> None:
