@@ -82,6 +82,26 @@ def translate(exc: BaseException, endpoint: str) -> BtLlmError:
     return RpcProtocolError(f"{type(exc).__name__} talking to {endpoint}: {exc}")
 
 
+class _MetadataCache:
+    """A process-wide stand-in for substrate-interface's dogpile ``cache_region``: decoded metadata per
+    (endpoint, genesis hash, spec version), so a second client of the same chain skips the ~1.5 s
+    metadata decode."""
+
+    _lock = threading.Lock()
+    _store: dict[tuple[str, str, str], Any] = {}
+
+    def __init__(self, endpoint: str, genesis: str) -> None:
+        self._scope = (endpoint, genesis)
+
+    def get(self, key: str) -> Any:
+        with self._lock:
+            return self._store.get((*self._scope, key))
+
+    def set(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._store[(*self._scope, key)] = value
+
+
 class ChainConnection:
     """A lazily-opened, lock-guarded ``SubstrateInterface``.
 
@@ -121,6 +141,9 @@ class ChainConnection:
 
         substrate = SubstrateInterface(url=self.endpoint, ss58_format=SS58_FORMAT, use_remote_preset=False,
                                        ws_options={"timeout": self.timeout})
+        genesis = substrate.rpc_request("chain_getBlockHash", [0]).get("result")
+        if genesis:
+            substrate.cache_region = _MetadataCache(self.endpoint, str(genesis))
         return substrate
 
     def _drop(self) -> None:

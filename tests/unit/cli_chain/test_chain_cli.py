@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from bt_llm.balance import Balance
 from bt_llm.chain import chain_data as cd
 from bt_llm.chain.extrinsics import ExtrinsicResult
-from bt_llm.cli import chain_options
+from bt_llm.cli import chain_commands, chain_options, senate_commands, stake_commands
 from bt_llm.cli.main import cli, main
 from bt_llm.errors import ExtrinsicFailedError
 from bt_llm.wallet.wallet import Wallet
@@ -128,9 +128,9 @@ def chain(monkeypatch: pytest.MonkeyPatch) -> FakeChain:
         seen.append((network, endpoint))
         return fake
 
-    monkeypatch.setattr(chain_options, "make_subtensor", make)
-    for module in ("chain_commands", "stake_commands", "senate_commands"):
-        monkeypatch.setattr(f"bt_llm.cli.{module}.make_subtensor", make)
+    # the command modules are imported above, so each holds the real function that is restored afterwards
+    for module in (chain_options, chain_commands, stake_commands, senate_commands):
+        monkeypatch.setattr(module, "make_subtensor", make)
     fake.seen = seen  # type: ignore[attr-defined]
     return fake
 
