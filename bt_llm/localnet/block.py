@@ -89,7 +89,8 @@ def drain_emission(ctx: Ctx) -> None:
             continue
         total = 0
         for hotkey, server, validator in tuples:
-            pay_out(st, hotkey, server, validator)
+            if server or validator:  # a zero tuple changes nothing (every write would be a no-op)
+                pay_out(st, hotkey, server, validator)
             total += server + validator
         st.remove(ST, "LoadedEmission", netuid)
         st.set(ST, "TotalIssuance", min(2**64 - 1, st.get(ST, "TotalIssuance") + total))

@@ -230,6 +230,8 @@ def _codec(type_str: str) -> tuple[Encoder, DecoderFn]:
                 return _codec("Vec<u8>")
             if inner in _STRUCT_FMT or inner == "bool":
                 return _bulk_vec_codec(inner)
+            if inner.startswith("(") and all(p in _STRUCT_FMT for p in _split_top(inner[1:-1])):
+                return _bulk_tuple_vec_codec(_split_top(inner[1:-1]))
             ie, idec = _codec(inner)
 
             def enc_vec(v: Any, out: bytearray) -> None:
@@ -324,6 +326,28 @@ def _bulk_vec_codec(inner: str) -> tuple[Encoder, DecoderFn]:
         if code == "?" and any(b > 1 for b in raw):
             raise CodecError("invalid bool byte")
         return list(struct.unpack(f"<{n}{code}", raw))
+
+    return enc, dec
+
+
+def _bulk_tuple_vec_codec(parts: list[str]) -> tuple[Encoder, DecoderFn]:
+    """``Vec<(u16, u16)>``-style vectors of integer tuples in one ``struct`` call each way."""
+    item = struct.Struct("<" + "".join(_STRUCT_FMT[p][1] for p in parts))
+    width = len(parts)
+
+    def enc(v: Any, out: bytearray) -> None:
+        out += encode_compact(len(v))
+        flat = [x for t in v for x in t]
+        if len(flat) != width * len(v):
+            raise CodecError(f"expected {width}-tuples")
+        try:
+            out += struct.pack("<" + item.format[1:] * len(v), *flat)
+        except struct.error as exc:
+            raise CodecError("a value does not fit its tuple type") from exc
+
+    def dec(r: _Reader) -> list[Any]:
+        n = _read_compact(r)
+        return list(item.iter_unpack(r.take(n * item.size)))
 
     return enc, dec
 
