@@ -161,7 +161,7 @@ class SubtensorOperations:
             if solution is None:
                 raise RegistrationError("proof of work was cancelled")
             params = {"netuid": netuid, "block_number": int(solution.block_number), "nonce": int(solution.nonce),
-                      "work": "0x" + bytes(solution.seal).hex(), "hotkey": hotkey_ss58,
+                      "work": list(bytes(solution.seal)), "hotkey": hotkey_ss58,
                       "coldkey": coldkey_address(wallet)}
             try:
                 return self._submit("SubtensorModule", "register", params, hotkey,

@@ -163,3 +163,15 @@ def test_two_threads_share_one_client(subtensor: Subtensor, wallets) -> None:
         t.join(60)
     assert errors == []
     assert subtensor.get_balance(bob.hotkey.ss58_address) == before + Balance.from_tao(6)
+
+
+def test_seed_serve_axon_with_an_axon(subtensor: Subtensor, wallets) -> None:
+    import bt_llm as bt
+
+    alice = wallets["alice"]
+    subtensor.burned_register(alice, 1)
+    axon = bt.axon(wallet=alice, port=8123)  # not started: announcing needs no socket
+    subtensor.serve_axon(netuid=1, axon=axon)
+    (neuron,) = subtensor.neurons_lite(1)
+    assert neuron.axon_info.port == 8123 and neuron.axon_info.ip == "127.0.0.1"
+    assert neuron.axon_info.hotkey == alice.hotkey.ss58_address

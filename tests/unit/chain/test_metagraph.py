@@ -109,6 +109,7 @@ def test_load_nothing_saved(tmp_path) -> None:
         Metagraph(1, network="unit", sync=False).load(root=tmp_path)
 
 
+@pytest.mark.slow
 def test_torch_only_when_asked() -> None:
     code = (
         "import sys\n"
