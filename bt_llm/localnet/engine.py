@@ -360,44 +360,50 @@ class Engine:
 
     # ------------------------------------------------------------------ typed readers (see info.py)
 
+    def _read(self, fn: Any, block_hash: bytes | None, *args: Any, **kwargs: Any) -> Any:
+        """Run a reader under the lock, so that a concurrent seal cannot change the state mid-read."""
+        with self._lock:
+            return fn(self.view(block_hash), *args, **kwargs)
+
     def neurons_lite(self, netuid: int, block_hash: bytes | None = None) -> list[dict[str, Any]]:
-        return info.neurons(self.view(block_hash), netuid, lite=True)
+        return self._read(info.neurons, block_hash, netuid, lite=True)
 
     def neurons(self, netuid: int, block_hash: bytes | None = None) -> list[dict[str, Any]]:
-        return info.neurons(self.view(block_hash), netuid, lite=False)
+        return self._read(info.neurons, block_hash, netuid, lite=False)
 
     def neuron_lite(self, netuid: int, uid: int, block_hash: bytes | None = None) -> dict[str, Any] | None:
-        return info.neuron(self.view(block_hash), netuid, uid, lite=True)
+        return self._read(info.neuron, block_hash, netuid, uid, lite=True)
 
     def neuron(self, netuid: int, uid: int, block_hash: bytes | None = None) -> dict[str, Any] | None:
-        return info.neuron(self.view(block_hash), netuid, uid, lite=False)
+        return self._read(info.neuron, block_hash, netuid, uid, lite=False)
 
     def subnet_info(self, netuid: int, block_hash: bytes | None = None) -> dict[str, Any] | None:
-        return info.subnet_info(self.view(block_hash), netuid)
+        return self._read(info.subnet_info, block_hash, netuid)
 
     def subnets_info(self, block_hash: bytes | None = None) -> list[dict[str, Any] | None]:
-        return info.subnets_info(self.view(block_hash))
+        return self._read(info.subnets_info, block_hash)
 
     def subnet_hyperparams(self, netuid: int, block_hash: bytes | None = None) -> dict[str, Any] | None:
-        return info.subnet_hyperparams(self.view(block_hash), netuid)
+        return self._read(info.subnet_hyperparams, block_hash, netuid)
 
     def delegates(self, block_hash: bytes | None = None) -> list[dict[str, Any]]:
-        return info.delegates(self.view(block_hash))
+        return self._read(info.delegates, block_hash)
 
     def delegate(self, hotkey: bytes, block_hash: bytes | None = None) -> dict[str, Any] | None:
-        return info.delegate(self.view(block_hash), bytes(hotkey))
+        return self._read(info.delegate, block_hash, bytes(hotkey))
 
     def delegated(self, coldkey: bytes, block_hash: bytes | None = None) -> list[tuple[dict[str, Any], int]]:
-        return info.delegated(self.view(block_hash), bytes(coldkey))
+        return self._read(info.delegated, block_hash, bytes(coldkey))
 
     def stake_info(self, coldkey: bytes, block_hash: bytes | None = None) -> list[dict[str, Any]]:
-        return info.stake_info(self.view(block_hash), bytes(coldkey))
+        return self._read(info.stake_info, block_hash, bytes(coldkey))
 
     def stake_info_many(
         self, coldkeys: list[bytes], block_hash: bytes | None = None
     ) -> list[tuple[bytes, list[dict[str, Any]]]]:
-        v = self.view(block_hash)
-        return [(bytes(c), info.stake_info(v, bytes(c))) for c in coldkeys]
+        with self._lock:
+            v = self.view(block_hash)
+            return [(bytes(c), info.stake_info(v, bytes(c))) for c in coldkeys]
 
     # ------------------------------------------------------------------ helpers
 

@@ -258,3 +258,36 @@ def test_registration_terms_adjust_per_the_pallet_vectors() -> None:
     )
     assert e.state.get(ST, "Burn", 1) == expected
     assert expected in (1249, 1250)
+
+
+def test_readers_are_consistent_while_another_thread_seals(chain: Chain) -> None:
+    import threading
+
+    for i in range(8):
+        chain.register(acct(i + 1))
+    chain.seal()
+    e = chain.engine
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def sealer() -> None:
+        try:
+            k = 0
+            while not stop.is_set():
+                e.apply(Call("Balances", "transfer", {"dest": acct(60 + k % 5), "value": TAO}), signer=ALICE,
+                        nonce=e.account_nonce(ALICE))  # fmt: skip
+                e.seal_block()
+                k += 1
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    t = threading.Thread(target=sealer)
+    t.start()
+    try:
+        for _ in range(200):
+            assert len(e.neurons_lite(1)) == 8
+            e.storage_keys_paged(prefix_key("System", "Account"), 50)
+    finally:
+        stop.set()
+        t.join()
+    assert not errors
