@@ -149,7 +149,7 @@ class Pipeline:
 
         loop_deadline = _loop_time() + remaining
         events = stream_events(source, synapse, self.executor, loop_deadline, release_once, finalize)
-        return StreamingResponse(events, 200, headers, "text/event-stream")
+        return _GatedStream(events, 200, headers, "text/event-stream", on_close=release_once)
 
     def _fill_terminals(self, synapse: Synapse, request: Request) -> None:
         # Trusted values only, so the validated models are updated without re-validation (hot path).
@@ -188,6 +188,23 @@ class Pipeline:
         except Exception:  # a synapse that cannot describe itself still gets its error
             headers = {}
         return Response(json.dumps({"message": refusal.message}), refusal.status_code, headers, "application/json")
+
+
+class _GatedStream(StreamingResponse):
+    """A streaming response that gives its worker slot back even when the stream never started."""
+
+    def __init__(self, *args: Any, on_close: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_close = on_close
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            close = getattr(self.body_iterator, "aclose", None)
+            if close is not None:
+                await close()
+            self._on_close()
 
 
 def _loop_time() -> float:

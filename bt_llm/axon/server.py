@@ -174,6 +174,9 @@ class Axon:
             lifespan="off",
             loop="asyncio",
             http="h11",
+            proxy_headers=False,
+            server_header=False,
+            date_header=False,
             timeout_graceful_shutdown=1,
         )
         self._server = uvicorn.Server(config)

@@ -39,7 +39,9 @@ def test_seed_miner_and_text_prompting_client(make_axon) -> None:  # type: ignor
     assert bot.feedback == [(answer.completion, [0.5])]
     dendrite.close()
 
-    refused = bt.text_prompting(keypair=EVE, axon=axon).forward(roles=["user"], messages=["hi"])
+    eve = bt.text_prompting(keypair=EVE, axon=axon)
+    refused = eve.forward(roles=["user"], messages=["hi"])
+    eve.close()
     assert refused.is_blacklist and "eve" in refused.dendrite.status_message
 
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 
 from bt_llm.dendrite.text_prompting import TextPromptingClient
-from bt_llm.protocol.synapses import StreamingTextPrompting
+from bt_llm.protocol.synapses import StreamingTextPrompting, TextPrompting
 
 from .conftest import BOB
 
@@ -98,3 +98,29 @@ async def test_text_prompting_client_streams(make_axon) -> None:  # type: ignore
     client = TextPromptingClient(keypair=BOB, axon=axon)
     assert [c async for c in client.stream(["user"], ["one two"])] == ["one ", "two "]
     await client.dendrite.aclose()
+
+
+async def test_a_caller_hanging_up_gives_the_worker_back(make_axon, dendrite) -> None:  # type: ignore[no-untyped-def]
+    async def endless(synapse: StreamingTextPrompting) -> AsyncIterator[str]:
+        async def chunks() -> AsyncIterator[str]:
+            while True:
+                yield "tick"
+                await asyncio.sleep(0.05)
+
+        return chunks()
+
+    def echo(synapse: TextPrompting) -> TextPrompting:
+        synapse.completion = "free"
+        return synapse
+
+    axon = make_axon(endless, echo, max_workers=1, max_queue=0)
+    stream = await dendrite.forward(axon, _prompt(), streaming=True, timeout=30)
+    assert await stream.__anext__() == "tick"
+    await stream.aclose()  # hang up mid-stream
+    for _ in range(40):
+        answer = await dendrite.forward(axon, TextPrompting(roles=["u"], messages=["x"]), deserialize=False)
+        if answer.is_success:
+            break
+        assert answer.dendrite.status_code == 503  # the slot is still held for a moment
+        await asyncio.sleep(0.05)
+    assert answer.completion == "free"
