@@ -113,7 +113,7 @@ class NodeServer:
         self.port = port or free_port(host)
         config = uvicorn.Config(
             app, host=host, port=self.port, ws="websockets-sansio", log_level=log_level, lifespan="on",
-            ws_max_size=MAX_MESSAGE_BYTES, ws_ping_interval=None, access_log=False,
+            ws_max_size=MAX_MESSAGE_BYTES, ws_ping_interval=None, access_log=False, timeout_graceful_shutdown=3,
         )
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None

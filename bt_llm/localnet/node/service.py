@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 VERIFICATION_ERROR = 1002
 MAX_FUTURE_PER_ACCOUNT = 64
+MAX_EXPIRED_WINDOWS = 32  # how far back an expired mortal extrinsic is recognised as such
 # The engine's refusal reasons, as Substrate words them.
 INVALID_REASONS = {
     "Stale": "Transaction is outdated",
@@ -184,8 +185,31 @@ class Node:
                                   transaction_version=self.runtime.transaction_version,
                                   genesis_hash=self.genesis_hash, era_block_hashes=candidates)
         except SignatureError:
+            if self._signed_in_an_older_window(xt, head):
+                raise invalid_tx("Transaction has an ancient birth block") from None
             raise invalid_tx("Transaction has a bad signature") from None
         return _Pending(xt=xt, call=call)
+
+    def _signed_in_an_older_window(self, xt: xtmod.SignedExtrinsic, head: int) -> bool:
+        """Whether a mortal extrinsic's signature is good for an earlier (expired) window."""
+        if xt.era.is_immortal:
+            return False
+        hashes = []
+        birth = xt.era.birth(head + 1) - xt.era.period
+        while birth >= 0 and len(hashes) < MAX_EXPIRED_WINDOWS:
+            block_hash = self.engine.block_hash(birth)
+            if block_hash is not None:
+                hashes.append(bytes(block_hash))
+            birth -= xt.era.period
+        if not hashes:
+            return False
+        try:
+            xtmod.check_signature(xt, spec_version=self.runtime.spec_version,
+                                  transaction_version=self.runtime.transaction_version,
+                                  genesis_hash=self.genesis_hash, era_block_hashes=hashes)
+        except SignatureError:
+            return False
+        return True
 
     def _apply(self, pending: _Pending) -> None:
         xt = pending.xt

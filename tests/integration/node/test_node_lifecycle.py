@@ -1,0 +1,116 @@
+"""The node as a process: the pytest fixture, sealing modes, eras, persistence, timed blocks, the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from substrateinterface import Keypair, SubstrateInterface
+from substrateinterface.exceptions import SubstrateRequestException
+
+from bt_llm.localnet.node.app import LocalnetNode
+from bt_llm.localnet.node.server import free_port
+
+ALICE = Keypair.create_from_uri("//Alice")
+BOB = Keypair.create_from_uri("//Bob")
+
+
+def transfer(si: SubstrateInterface, value: int, **kwargs):
+    call = si.compose_call("Balances", "transfer", {"dest": BOB.ss58_address, "value": value})
+    return si.create_signed_extrinsic(call, ALICE, **kwargs)
+
+
+def test_fixture_seals_and_hands_out_clients(localnet_node) -> None:
+    assert localnet_node.url.startswith("ws://127.0.0.1:")
+    hashes = localnet_node.seal(3)
+    assert len(hashes) == 3
+    assert localnet_node.rpc("chain_getHead") == hashes[-1]
+    si = localnet_node.substrate()
+    assert si.get_block_number(None) == 3
+    receipt = si.submit_extrinsic(transfer(si, 10**9), wait_for_inclusion=True)
+    assert receipt.is_success
+    assert si.get_block_number(None) == 4  # instant seal: one block for the extrinsic
+
+
+def test_pure_manual_sealing_holds_extrinsics_until_sealed(localnet_node_factory) -> None:
+    handle = localnet_node_factory(instant_seal=False)
+    si = handle.substrate()
+    before = si.query("System", "Account", [BOB.ss58_address]).value["data"]["free"]
+    si.submit_extrinsic(transfer(si, 777), wait_for_inclusion=False)
+    assert si.get_block_number(None) == 0
+    assert handle.rpc("author_pendingExtrinsics")
+    assert si.query("System", "Account", [BOB.ss58_address]).value["data"]["free"] == before
+    handle.seal()
+    assert si.query("System", "Account", [BOB.ss58_address]).value["data"]["free"] == before + 777
+    assert handle.rpc("author_pendingExtrinsics") == []
+
+
+def test_expired_mortal_extrinsic_is_refused(localnet_node) -> None:
+    localnet_node.seal(2)
+    si = localnet_node.substrate()
+    stale = transfer(si, 1, era={"period": 4})
+    localnet_node.seal(8)
+    with pytest.raises(SubstrateRequestException) as refused:
+        si.submit_extrinsic(stale, wait_for_inclusion=True)
+    assert refused.value.args[0]["data"] == "Transaction has an ancient birth block"
+    assert si.submit_extrinsic(transfer(si, 1, era={"period": 64}), wait_for_inclusion=True).is_success
+
+
+def test_state_survives_a_restart(tmp_path) -> None:
+    with LocalnetNode(port=0, manual_seal=True, instant_seal=True, state_dir=tmp_path) as node:
+        si = SubstrateInterface(url=node.url, ss58_format=42)
+        assert si.submit_extrinsic(transfer(si, 4242), wait_for_inclusion=True).is_success
+        node.seal(2)
+        head = si.get_chain_head()
+        bob = si.query("System", "Account", [BOB.ss58_address]).value["data"]["free"]
+        si.close()
+    with LocalnetNode(port=0, manual_seal=True, instant_seal=True, state_dir=tmp_path) as node:
+        si = SubstrateInterface(url=node.url, ss58_format=42)
+        assert si.get_chain_head() == head
+        assert si.get_block_number(head) == 3
+        assert si.query("System", "Account", [BOB.ss58_address]).value["data"]["free"] == bob
+        assert si.submit_extrinsic(transfer(si, 1), wait_for_inclusion=True).is_success
+        si.close()
+
+
+def test_timed_block_production() -> None:
+    with LocalnetNode(port=0, block_time=0.2) as node:
+        deadline = time.monotonic() + 10
+        number = 0
+        while time.monotonic() < deadline and number < 3:
+            number = int(node.rpc("chain_getHeader")["number"], 16)
+            time.sleep(0.1)
+        assert number >= 3
+
+
+def _rpc(url: str, method: str) -> object:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": []}).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())["result"]
+
+
+def test_python_dash_m_runs_a_node() -> None:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "bt_llm.localnet", "--port", str(port), "--manual-seal"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                assert _rpc(f"http://127.0.0.1:{port}", "system_chain") == "Bittensor"
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        assert _rpc(f"http://127.0.0.1:{port}", "engine_createBlock")["hash"].startswith("0x")
+        assert _rpc(f"http://127.0.0.1:{port}", "chain_getHeader")["number"] == "0x1"
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=20)
+    assert f"ws://127.0.0.1:{port}" in out
