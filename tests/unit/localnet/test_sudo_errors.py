@@ -123,3 +123,40 @@ def test_too_many_proposals_and_close_errors(chain: Chain) -> None:
         BOB, "Triumvirate", "close", proposal_hash=h, index=3, proposal_weight_bound=w, length_bound=100
     )
     assert [rec.event.name for rec in r.events][:2] == ["Closed", "Disapproved"]
+
+
+def test_membership_pallets_are_root_only_and_bounded(chain: Chain) -> None:
+    tri = "TriumvirateMembers"
+    assert chain.err(ALICE, tri, "add_member", who=BOB) == "BadOrigin"
+    r = chain.ok(ALICE, "Sudo", "sudo", call=Call(tri, "add_member", {"who": BOB}))
+    assert (
+        next(rec.event for rec in r.events if rec.event.name == "Sudid").args[0][0] == "Err"
+    )  # AlreadyMember
+    chain.sudo(tri, "remove_member", who=BOB)
+    assert BOB not in chain.get("Triumvirate", "Members") and BOB not in chain.get(tri, "Members")
+    chain.sudo(tri, "add_member", who=acct(70))
+    r = chain.ok(ALICE, "Sudo", "sudo", call=Call(tri, "add_member", {"who": acct(71)}))
+    sudid = next(rec.event for rec in r.events if rec.event.name == "Sudid").args[0]
+    assert sudid[1] == ("Module", {"index": 9, "error": bytes([2, 0, 0, 0])})  # TooManyMembers
+    r = chain.ok(ALICE, "Sudo", "sudo", call=Call("SenateMembers", "remove_member", {"who": acct(70)}))
+    sudid = next(rec.event for rec in r.events if rec.event.name == "Sudid").args[0]
+    assert sudid[1] == ("Module", {"index": 10, "error": bytes([1, 0, 0, 0])})  # NotMember
+
+
+def test_calls_the_runtime_does_not_serve_are_filtered(chain: Chain) -> None:
+    r = chain.call(ALICE, "Timestamp", "set", now=5)
+    assert r.error == ("System", "CallFiltered")
+    assert chain.engine.account_nonce(ALICE) == 1  # included all the same
+
+
+def test_sudo_set_key_and_sudo_as(chain: Chain) -> None:
+    chain.ok(
+        ALICE, "Sudo", "sudo_as", who=BOB, call=Call("Balances", "transfer", {"dest": acct(80), "value": TAO})
+    )
+    assert chain.get("System", "Account", acct(80))["data"]["free"] == TAO
+    chain.ok(ALICE, "Sudo", "set_key", new=BOB)
+    assert chain.get("Sudo", "Key") == BOB
+    assert (
+        chain.err(ALICE, "Sudo", "sudo", call=Call(ST, "sudo_set_tempo", {"netuid": 1, "tempo": 3}))
+        == "RequireSudo"
+    )
