@@ -252,7 +252,6 @@ class Engine:
             if fee:
                 withdraw(ctx, signer, fee, keep_alive=True)
                 ctx.deposit("Balances", "Withdraw", signer, fee)
-                ctx.deposit("TransactionPayment", "TransactionFeePaid", signer, fee, 0)
             pays = "Yes" if call.pallet == "Balances" else "No"
             dispatch_info = {"weight": {"ref_time": 0, "proof_size": 0}, "class": "Normal", "pays_fee": pays}
             error: tuple[str | None, str] | None = None
@@ -266,6 +265,10 @@ class Engine:
                 ctx.deposit("System", "ExtrinsicFailed", ("Other", None), dispatch_info)
             else:
                 ctx.deposit("System", "ExtrinsicSuccess", dispatch_info)
+            if fee:  # post-dispatch, as ChargeTransactionPayment does: before the final System event
+                ctx.events.insert(
+                    len(ctx.events) - 1, Event("TransactionPayment", "TransactionFeePaid", (signer, fee, 0))
+                )
             recs = self._take_events(("ApplyExtrinsic", index))
             return DispatchResult(error is None, error, recs, index, fee)
 
