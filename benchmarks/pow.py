@@ -33,7 +33,7 @@ from registration.seal import expected_hashes, target_limbs  # noqa: E402
 
 SDK_PYTHON = ROOT / ".interop-venv" / "bin" / "python"
 NEVER = np.array(target_limbs(2**64 - 1), dtype=np.uint64)  # a target no test run will meet
-WORDS = np.arange(8, dtype=np.int64) * 0x01010101
+WORDS = np.arange(8, dtype=np.uint32) * 0x01010101
 
 
 def _measure(search, round_size: int, seconds: float) -> tuple[float, float]:

@@ -25,8 +25,15 @@ M32 = 0xFFFFFFFF
 
 @njit(cache=True, nogil=True, inline="always")
 def bswap32(x):
-    """Byte-swap the low 32 bits of an int64."""
-    return ((x & 0xFF) << 24) | ((x & 0xFF00) << 8) | ((x >> 8) & 0xFF00) | ((x >> 24) & 0xFF)
+    """Byte-swap the low 32 bits of an integer; returns a uint32."""
+    x = np.uint32(x)
+    return np.uint32(((x & 0xFF) << 24) | ((x & 0xFF00) << 8) | ((x >> 8) & 0xFF00) | ((x >> 24) & 0xFF))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def lane(lo, hi):
+    """Two big-endian SHA-256 output words as one little-endian Keccak lane."""
+    return np.uint64(bswap32(lo)) | (np.uint64(bswap32(hi)) << np.uint64(32))
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -43,19 +50,20 @@ def bswap64(x):
 
 @njit(cache=True, nogil=True)
 def seal_lanes(nonce, w):
-    """The seal of a uint64 ``nonce`` as 4 little-endian uint64 lanes (``w``: 8 int64 words)."""
-    w0 = bswap32(np.int64(nonce & np.uint64(M32)))
-    w1 = bswap32(np.int64(nonce >> np.uint64(32)))
+    """The seal of a uint64 ``nonce`` as 4 little-endian uint64 lanes (``w``: 8 uint32 words)."""
+    w0 = bswap32(nonce & np.uint64(M32))
+    w1 = bswap32(nonce >> np.uint64(32))
+    z32 = np.uint32(0)
     h = sha256_compress(
         H0[0], H0[1], H0[2], H0[3], H0[4], H0[5], H0[6], H0[7],
-        w0, w1, w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], 0x80000000, 0, 0, 0, 0, 320,
+        w0, w1, w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], np.uint32(0x80000000), z32, z32, z32, z32, np.uint32(320),
     )  # fmt: skip
     z = np.uint64(0)
     r = keccak_f1600(
-        np.uint64(bswap32(h[0]) | (bswap32(h[1]) << 32)),
-        np.uint64(bswap32(h[2]) | (bswap32(h[3]) << 32)),
-        np.uint64(bswap32(h[4]) | (bswap32(h[5]) << 32)),
-        np.uint64(bswap32(h[6]) | (bswap32(h[7]) << 32)),
+        lane(h[0], h[1]),
+        lane(h[2], h[3]),
+        lane(h[4], h[5]),
+        lane(h[6], h[7]),
         np.uint64(1),
         z,
         z,
@@ -97,21 +105,22 @@ def meets_target(s0, s1, s2, s3, target):
 
 
 @njit(cache=True, nogil=True)
-def search_batches(w, target, base, batches, sst, kst, done):
+def search_batches(w, target, base, offset, batches, sst, kst, best):
     """Try ``batches * LANES`` nonces from ``base`` (uint64, wrapping), ``LANES`` at a time through the
-    vectorised kernels; ``sst`` and ``kst`` are scratch. Returns the offset of the first nonce whose
-    seal is at most ``target``, or -1; gives up early once ``done[0]`` is set by another worker."""
+        vectorised kernels; ``sst`` and ``kst`` are scratch. Returns the offset of the first nonce whose
+        seal is at most ``target``, or -1. ``offset`` is ``base``'s offset in the round; the worker gives up
+    early once another one has found a solution at a lower offset (``best[0]``)."""
     z = np.uint64(0)
     for b in range(batches):
-        if (b & 127) == 0 and done[0] != 0:
+        if (b & 127) == 0 and best[0] < offset:
             return -1
         first = base + np.uint64(b * LANES)
         for j in range(LANES):
             nonce = first + np.uint64(j)
             for i in range(8):
                 sst[i * LANES + j] = H0[i]
-            sst[8 * LANES + j] = bswap32(np.int64(nonce & np.uint64(M32)))
-            sst[9 * LANES + j] = bswap32(np.int64(nonce >> np.uint64(32)))
+            sst[8 * LANES + j] = bswap32(nonce & np.uint64(M32))
+            sst[9 * LANES + j] = bswap32(nonce >> np.uint64(32))
             for i in range(8):
                 sst[(10 + i) * LANES + j] = w[i]
             sst[18 * LANES + j] = 0x80000000
@@ -121,9 +130,9 @@ def search_batches(w, target, base, batches, sst, kst, done):
         sha256_compress_batch(sst)
         for j in range(LANES):
             for i in range(4):
-                hi = (sst[2 * i * LANES + j] + H0[2 * i]) & M32
-                lo = (sst[(2 * i + 1) * LANES + j] + H0[2 * i + 1]) & M32
-                kst[i * LANES + j] = np.uint64(bswap32(hi) | (bswap32(lo) << 32))
+                first_word = np.uint32(sst[2 * i * LANES + j] + H0[2 * i])
+                second_word = np.uint32(sst[(2 * i + 1) * LANES + j] + H0[2 * i + 1])
+                kst[i * LANES + j] = lane(first_word, second_word)
             kst[4 * LANES + j] = np.uint64(1)
             for i in range(5, 25):
                 kst[i * LANES + j] = z
@@ -140,30 +149,30 @@ def search(w, target, start, batches, workers):
     """Try ``workers * batches * LANES`` nonces from ``start`` (wrapping at 2**64) on all threads.
 
     Worker ``k`` tries the ``batches * LANES`` nonces from ``start + k * batches * LANES`` and stops
-    early once any worker has found a seal. Returns the offset from ``start`` of the lowest solution
-    found, or -1.
+    early once a worker below it has found a seal. Returns the offset from ``start`` of the lowest
+    solution in the round, or -1.
     """
     per_worker = batches * LANES
     found = np.full(workers, -1, dtype=np.int64)
-    done = np.zeros(1, dtype=np.int64)
+    best = np.full(1, 0x7FFFFFFFFFFFFFFF, dtype=np.int64)
     for k in prange(workers):
-        sst = np.empty(24 * LANES, dtype=np.int64)
+        sst = np.empty(24 * LANES, dtype=np.uint32)
         kst = np.empty(25 * LANES, dtype=np.uint64)
         base = np.uint64(start) + np.uint64(k * per_worker)
-        r = search_batches(w, target, base, batches, sst, kst, done)
+        r = search_batches(w, target, base, k * per_worker, batches, sst, kst, best)
         if r >= 0:
             found[k] = k * per_worker + r
-            done[0] = 1
-    best = -1
+            best[0] = min(best[0], found[k])  # a lost race only makes others stop later
+    lowest = -1
     for k in range(workers):
-        if found[k] >= 0 and (best < 0 or found[k] < best):
-            best = found[k]
-    return best
+        if found[k] >= 0 and (lowest < 0 or found[k] < lowest):
+            lowest = found[k]
+    return lowest
 
 
 def hash_words(block_and_hotkey_hash: bytes) -> np.ndarray:
-    """The block-and-hotkey hash as the 8 big-endian int64 words the kernels take."""
-    return np.frombuffer(block_and_hotkey_hash, dtype=">u4").astype(np.int64)
+    """The block-and-hotkey hash as the 8 big-endian uint32 words the kernels take."""
+    return np.frombuffer(block_and_hotkey_hash, dtype=">u4").astype(np.uint32)
 
 
 def seal_bytes(words: np.ndarray, nonce: int) -> bytes:

@@ -26,30 +26,28 @@ sha256_schedule16 = cuda.jit(device=True, inline=True)(sha256_schedule16_py)
 
 @cuda.jit(device=True, inline=True)
 def bswap32(x):
-    return ((x & 0xFF) << 24) | ((x & 0xFF00) << 8) | ((x >> 8) & 0xFF00) | ((x >> 24) & 0xFF)
+    x = np.uint32(x)
+    return np.uint32(((x & 0xFF) << 24) | ((x & 0xFF00) << 8) | ((x >> 8) & 0xFF00) | ((x >> 24) & 0xFF))
+
+
+@cuda.jit(device=True, inline=True)
+def lane(lo, hi):
+    return np.uint64(bswap32(lo)) | (np.uint64(bswap32(hi)) << np.uint64(32))
 
 
 @cuda.jit(device=True, inline=True)
 def bswap64(x):
-    lo = np.uint64(bswap32(np.int64(x & np.uint64(M32))))
-    hi = np.uint64(bswap32(np.int64(x >> np.uint64(32))))
-    return (lo << np.uint64(32)) | hi
+    return lane(x >> np.uint64(32), x & np.uint64(M32))
 
 
 @cuda.jit(device=True)
 def seal_lanes(nonce, w):
-    """The seal of a uint64 ``nonce`` as 4 little-endian uint64 lanes (``w``: 8 int64 words)."""
-    w0 = bswap32(np.int64(nonce & np.uint64(M32)))
-    w1 = bswap32(np.int64(nonce >> np.uint64(32)))
+    """The seal of a uint64 ``nonce`` as 4 little-endian uint64 lanes (``w``: 8 uint32 words)."""
+    w0 = bswap32(nonce & np.uint64(M32))
+    w1 = bswap32(nonce >> np.uint64(32))
     w2, w3, w4, w5, w6, w7, w8, w9 = w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]
-    w10, w11, w12, w13, w14, w15 = (
-        np.int64(0x80000000),
-        np.int64(0),
-        np.int64(0),
-        np.int64(0),
-        np.int64(0),
-        np.int64(320),
-    )
+    z32 = np.uint32(0)
+    w10, w11, w12, w13, w14, w15 = np.uint32(0x80000000), z32, z32, z32, z32, np.uint32(320)
     a, b, c, d, e, f, g, h = H0[0], H0[1], H0[2], H0[3], H0[4], H0[5], H0[6], H0[7]
     for kk in range(0, 64, 16):
         a, b, c, d, e, f, g, h = sha256_rounds16(
@@ -59,19 +57,11 @@ def seal_lanes(nonce, w):
             w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15 = sha256_schedule16(
                 w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15
             )
-    a = (a + H0[0]) & M32
-    b = (b + H0[1]) & M32
-    c = (c + H0[2]) & M32
-    d = (d + H0[3]) & M32
-    e = (e + H0[4]) & M32
-    f = (f + H0[5]) & M32
-    g = (g + H0[6]) & M32
-    h = (h + H0[7]) & M32
     z = np.uint64(0)
-    a0 = np.uint64(bswap32(a) | (bswap32(b) << 32))
-    a1 = np.uint64(bswap32(c) | (bswap32(d) << 32))
-    a2 = np.uint64(bswap32(e) | (bswap32(f) << 32))
-    a3 = np.uint64(bswap32(g) | (bswap32(h) << 32))
+    a0 = lane(np.uint32(a + H0[0]), np.uint32(b + H0[1]))
+    a1 = lane(np.uint32(c + H0[2]), np.uint32(d + H0[3]))
+    a2 = lane(np.uint32(e + H0[4]), np.uint32(f + H0[5]))
+    a3 = lane(np.uint32(g + H0[6]), np.uint32(h + H0[7]))
     a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15 = np.uint64(1), z, z, z, z, z, z, z, z, z, z, z
     a16, a17, a18, a19, a20, a21, a22, a23, a24 = np.uint64(0x8000000000000000), z, z, z, z, z, z, z, z
     for i in range(24):

@@ -64,7 +64,7 @@ class _Work:
     def __init__(self, block: tuple[int, bytes, int], hotkey_pubkey: bytes) -> None:
         self.block_number, self.block_hash, self.difficulty = block
         self.hash = block_hotkey_hash(self.block_hash, hotkey_pubkey)
-        self.words = np.frombuffer(self.hash, dtype=">u4").astype(np.int64)
+        self.words = np.frombuffer(self.hash, dtype=">u4").astype(np.uint32)
         self.target = np.array(target_limbs(self.difficulty), dtype=np.uint64)
 
     def same_block(self, block: tuple[int, bytes, int]) -> bool:

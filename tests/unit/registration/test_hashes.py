@@ -62,10 +62,10 @@ def test_keccak_batch_equals_one_state_at_a_time() -> None:
 
 def test_sha256_batch_equals_one_block_at_a_time() -> None:
     rng = np.random.default_rng(4)
-    st = np.empty(24 * LANES, dtype=np.int64)
+    st = np.empty(24 * LANES, dtype=np.uint32)
     view = st.reshape(24, LANES)
     view[:8] = H0[:, None]
-    view[8:] = rng.integers(0, 2**32, size=(16, LANES), dtype=np.int64)
+    view[8:] = rng.integers(0, 2**32, size=(16, LANES), dtype=np.uint32)
     before = view.copy()
     sha256_compress_batch(st)
     for j in range(LANES):
