@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -56,3 +57,12 @@ def signed(axon: Axon, synapse: Synapse, signer: Keypair = BOB, uuid: str = "tes
 async def post(url: str, headers: dict[str, str], body: bytes, timeout: float = 10.0) -> httpx.Response:
     async with httpx.AsyncClient() as client:
         return await client.post(url, headers=headers, content=body, timeout=timeout)
+
+
+async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait (polling) until ``condition()`` holds."""
+    for _ in range(int(timeout / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not reached")

@@ -11,6 +11,8 @@ from substrateinterface import Keypair
 from bt_llm.dendrite.client import Dendrite
 from bt_llm.protocol.synapses import TextPrompting
 
+from .conftest import until
+
 
 async def test_priority_order_under_load(make_axon, dendrite) -> None:  # type: ignore[no-untyped-def]
     gate_open = threading.Event()
@@ -27,13 +29,13 @@ async def test_priority_order_under_load(make_axon, dendrite) -> None:  # type: 
 
     axon = make_axon((forward, None, priority), max_workers=1, max_queue=50)
     blocker = asyncio.ensure_future(dendrite.forward(axon, TextPrompting(roles=["u"], messages=["block"])))
-    await asyncio.sleep(0.2)
+    await until(lambda: axon.pipeline.gate.busy == 1)
     priorities = [3, 9, 1, 7, 5, 2, 8, 4, 6, 0]
-    calls = []
-    for p in priorities:  # one at a time so every request is queued before the gate opens
-        calls.append(asyncio.ensure_future(dendrite.forward(axon, TextPrompting(roles=["u"], messages=[str(p)]), deserialize=False)))
-        await asyncio.sleep(0.02)
-    await asyncio.sleep(0.3)
+    calls = [
+        asyncio.ensure_future(dendrite.forward(axon, TextPrompting(roles=["u"], messages=[str(p)]), deserialize=False))
+        for p in priorities
+    ]
+    await until(lambda: axon.pipeline.gate.waiting == len(priorities))  # all queued before the worker frees up
     gate_open.set()
     answers = await asyncio.gather(*calls)
     await blocker

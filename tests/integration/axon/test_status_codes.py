@@ -17,7 +17,7 @@ from bt_llm.protocol.axon_info import AxonInfo
 from bt_llm.protocol.synapse import Synapse
 from bt_llm.protocol.synapses import TextPrompting
 
-from .conftest import ALICE, BOB, EVE, post, signed
+from .conftest import ALICE, BOB, EVE, post, signed, until
 
 
 def echo(synapse: TextPrompting) -> TextPrompting:
@@ -121,11 +121,9 @@ async def test_408_while_the_handler_still_runs(make_axon, dendrite) -> None:  #
         return synapse
 
     axon = make_axon(slow)
-    start = time.perf_counter()
     req = signed(axon, _prompt(), timeout=0.3)
     r = await post(req.url, req.headers, req.body)
     assert r.status_code == 408 and r.json()["message"] == "Response timeout after: 0.3s"
-    assert time.perf_counter() - start < 0.9
     assert not finished.is_set()  # answered while the handler was still running
     assert await asyncio.to_thread(finished.wait, 5)
 
@@ -160,9 +158,9 @@ async def test_503_queue_full(make_axon) -> None:  # type: ignore[no-untyped-def
     axon = make_axon(blocking, max_workers=1, max_queue=1)
     dendrites = [Dendrite(BOB) for _ in range(3)]
     first = asyncio.ensure_future(dendrites[0].forward(axon, _prompt("1"), deserialize=False))
-    await asyncio.sleep(0.2)
+    await until(lambda: axon.pipeline.gate.busy == 1)
     second = asyncio.ensure_future(dendrites[1].forward(axon, _prompt("2"), deserialize=False))
-    await asyncio.sleep(0.2)
+    await until(lambda: axon.pipeline.gate.waiting == 1)
     third = await dendrites[2].forward(axon, _prompt("3"), deserialize=False)
     assert third.dendrite.status_code == 503 and "queue is full" in third.dendrite.status_message
     release.set()
