@@ -3,7 +3,7 @@
 The engine stores every value as SCALE bytes exactly as the pallet does. Type strings follow the
 scalecodec / polkadot.js conventions (``"u16"``, ``"Vec<(u16, u16)>"``, ``"Compact<u64>"``,
 ``"Option<AccountId>"``, ``"[u16; 2]"``, ``"(AccountId, u64, u64)"``) and named types resolve through
-:data:`bt_llm.localnet.schema.TYPES` (``{"type": "struct"|"enum", "type_mapping": [[name, type], ...]}``
+:data:`bt_llm.localnet.schema_types.TYPES` (``{"type": "struct"|"enum", "type_mapping": [[name, type], ...]}``
 or a plain alias string). Python values:
 
 - unsigned ints -> ``int``; ``bool`` -> ``bool``; ``Null`` / ``()`` -> ``None``
@@ -120,7 +120,7 @@ DecoderFn = Callable[[_Reader], Any]
 
 
 def _registry() -> dict[str, Any]:
-    from bt_llm.localnet.schema import TYPES
+    from bt_llm.localnet.schema_types import TYPES
 
     return TYPES
 
