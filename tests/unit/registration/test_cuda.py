@@ -129,3 +129,41 @@ def test_gpu_solver_solves_refreshes_and_cancels() -> None:
     cancel = threading.Event()
     cancel.set()
     assert solve(lambda: (1, bytes(32), 2**64 - 1), HOTKEY, cuda=True, cancel=cancel) is None
+
+
+PTX_CHECK = textwrap.dedent(
+    """
+    import json, types as pytypes
+    import numba.cuda.dispatcher as dispatcher
+    from numba import cuda, types
+    from numba.cuda.cudadrv.error import NvvmSupportError
+    # Device functions are compiled for the current device's compute capability; without a GPU, say 8.0.
+    dispatcher.get_current_device = lambda: pytypes.SimpleNamespace(compute_capability=(8, 0))
+    from registration import cuda_kernels as ck
+    u32, u64, i64 = (types.Array(t, 1, "C") for t in (types.uint32, types.uint64, types.int64))
+    try:
+        search, _ = cuda.compile_ptx(ck.search_kernel.py_func, (u32, u64, types.uint64, i64), cc=(8, 0))
+        seals, _ = cuda.compile_ptx(ck.seal_kernel.py_func, (u32, types.uint64, types.Array(types.uint64, 2, "C")),
+                                    cc=(8, 0))
+    except NvvmSupportError as exc:
+        print(json.dumps({"skip": f"libNVVM is not available: {str(exc).splitlines()[0]}"}))
+    else:
+        print(json.dumps({"search": search, "seals": seals}))
+    """
+)
+
+
+@pytest.mark.slow
+def test_cuda_kernels_compile_to_ptx() -> None:
+    """Numba's CUDA typing and lowering (not run by the simulator) accept the kernels, with 32-bit SHA-256."""
+    proc = subprocess.run(
+        [sys.executable, "-c", PTX_CHECK], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    if "skip" in result:
+        pytest.skip(result["skip"])
+    for ptx in (result["search"], result["seals"]):
+        assert ".entry" in ptx
+        assert "shf.l.wrap.b32" in ptx  # SHA-256 rotations as 32-bit funnel shifts
+    assert "atom.global.min.s64" in result["search"]
