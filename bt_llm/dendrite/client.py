@@ -140,7 +140,7 @@ class Dendrite:
         finally:
             self._unlease(key, leased)
         if synapse.dendrite is not None:
-            synapse.dendrite.process_time = time.perf_counter() - start
+            synapse.dendrite.__dict__["process_time"] = time.perf_counter() - start
         return synapse.deserialize() if deserialize else synapse
 
     async def _post(self, url: str, headers: dict[str, str], body: bytes, timeout: float) -> httpx.Response:
@@ -189,7 +189,7 @@ class Dendrite:
         finally:
             self._unlease(key, leased)
         if synapse.dendrite is not None:
-            synapse.dendrite.process_time = time.perf_counter() - start
+            synapse.dendrite.__dict__["process_time"] = time.perf_counter() - start
         yield synapse.deserialize() if deserialize else synapse
 
     async def forward(

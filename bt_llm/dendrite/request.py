@@ -61,15 +61,16 @@ def build_request(
     external_ip: str | None = None,
 ) -> PreparedRequest:
     """Fill the synapse's terminal infos, sign it for ``target`` and serialize it (mutates ``synapse``)."""
-    synapse.timeout = timeout
+    synapse.timeout = timeout  # validated: a bad timeout raises here, before anything is sent
     nonce = time.time_ns()
-    synapse.dendrite = TerminalInfo(
+    dendrite = TerminalInfo.model_construct(
         ip=external_ip, version=version_as_int, nonce=nonce, uuid=dendrite_uuid, hotkey=signer.ss58_address
     )
-    synapse.axon = TerminalInfo(ip=target.ip, port=target.port, hotkey=target.hotkey)
+    axon = TerminalInfo(ip=target.ip, port=target.port, hotkey=target.hotkey)
+    synapse.__dict__.update(dendrite=dendrite, axon=axon)
     body_hash = synapse.body_hash
     message = signing.request_message(nonce, signer.ss58_address, target.hotkey, dendrite_uuid, body_hash)
-    synapse.dendrite.signature = signing.sign(signer, message)
+    dendrite.__dict__["signature"] = signing.sign(signer, message)
     headers = synapse.to_headers()
     headers["content-type"] = "application/json"
     url = f"http://{_url_host(str(target.ip))}:{target.port}/{type(synapse).__name__}"
@@ -135,12 +136,14 @@ def apply_fields(synapse: Synapse, data: dict[str, Any]) -> None:
 
 def finish_status(synapse: Synapse, http_status: int) -> None:
     """Copy the axon's status (else the HTTP status) onto the dendrite's info (what ``is_success`` reads)."""
-    synapse.axon = synapse.axon or TerminalInfo()
-    if synapse.axon.status_code is None:
-        synapse.axon.status_code = http_status
-    synapse.dendrite = synapse.dendrite or TerminalInfo()
-    synapse.dendrite.status_code = synapse.axon.status_code
-    synapse.dendrite.status_message = synapse.axon.status_message
+    if synapse.axon is None:
+        synapse.__dict__["axon"] = TerminalInfo()
+    if synapse.dendrite is None:
+        synapse.__dict__["dendrite"] = TerminalInfo()
+    axon, dendrite = synapse.axon, synapse.dendrite
+    if axon.status_code is None:  # type: ignore[union-attr]
+        axon.__dict__["status_code"] = http_status  # type: ignore[union-attr]
+    dendrite.__dict__.update(status_code=axon.status_code, status_message=axon.status_message)  # type: ignore[union-attr]
 
 
 def apply_error(synapse: Synapse, status: int, message: str) -> None:
