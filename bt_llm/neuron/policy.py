@@ -70,8 +70,9 @@ class CallerPolicy:
             with self._lock:
                 self._callers = callers
             return
-        hotkeys = list(getattr(metagraph, "hotkeys", []) or [])
-        permits = list(getattr(metagraph, "validator_permit", None) or [])
+        hotkeys = list(getattr(metagraph, "hotkeys", None) or [])
+        permit_values = getattr(metagraph, "validator_permit", None)
+        permits = [bool(p) for p in (permit_values if permit_values is not None else [])]
         stake_values = getattr(metagraph, "S", None)
         if stake_values is None:
             stake_values = getattr(metagraph, "stake", None)

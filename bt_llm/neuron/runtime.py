@@ -60,6 +60,9 @@ class Neuron:
         config: flags and settings.
         wallet: a ready wallet (default: ``Wallet(config.wallet_name, config.wallet_hotkey, config.wallet_path)``).
         subtensor: a ready chain client (default: from ``config.subtensor_*``).
+
+    Attributes (after :meth:`start`): ``wallet``, ``subtensor``, ``metagraph`` (a lite
+    :class:`~bt_llm.chain.metagraph.Metagraph`, resynced every ``sync_every`` blocks), ``uid``, ``axon``.
     """
 
     def __init__(self, miner: Miner, config: NeuronConfig, *, wallet: Any = None, subtensor: Any = None) -> None:
@@ -69,7 +72,7 @@ class Neuron:
         self.subtensor = subtensor
         self.axon: Any = None
         self.uid: int | None = None
-        self.neurons: list[Any] = []
+        self.metagraph: Any = None
         self.last_sync_block: int | None = None
         self.policy = CallerPolicy(allow_non_registered=config.blacklist_allow_non_registered,
                                    force_validator_permit=config.blacklist_force_validator_permit)
@@ -123,14 +126,19 @@ class Neuron:
         return self
 
     def sync(self, block: int | None = None) -> None:
-        """Take a new metagraph snapshot (neurons with hotkey, stake, permit) for the policy."""
-        self.neurons = list(self.subtensor.neurons_lite(self.config.netuid))
-        self.policy.refresh(self.neurons)
+        """Resync the metagraph (lite: hotkeys, stake, permits, axons) and refresh the policy."""
+        if self.metagraph is None:
+            from bt_llm.chain.metagraph import Metagraph
+
+            self.metagraph = Metagraph(self.config.netuid, sync=False, subtensor=self.subtensor)
+        self.metagraph.sync(block=block)
+        self.policy.refresh(self.metagraph)
         mine = self.wallet.hotkey.ss58_address
-        self.uid = next((n.uid for n in self.neurons if n.hotkey == mine), None)
-        self.last_sync_block = block if block is not None else self.subtensor.get_current_block()
+        hotkeys = list(self.metagraph.hotkeys)
+        self.uid = int(self.metagraph.uids[hotkeys.index(mine)]) if mine in hotkeys else None
+        self.last_sync_block = int(self.metagraph.block)
         log.debug("metagraph synced at block %s: %d neurons, own uid %s", self.last_sync_block,
-                  len(self.neurons), self.uid)
+                  len(hotkeys), self.uid)
         if self.uid is None:
             log.warning("hotkey %s is no longer registered on subnet %s (deregistered?)", mine, self.config.netuid)
 

@@ -37,13 +37,13 @@ class FakeChain:
     served: list[tuple[int, str, int]] = field(default_factory=list)
     syncs: int = 0
 
-    def subnet_exists(self, netuid: int) -> bool:
+    def subnet_exists(self, netuid: int, block: int | None = None) -> bool:
         return netuid == 1
 
     def get_uid_for_hotkey_on_subnet(self, hotkey: str, netuid: int) -> int | None:
         return next((n.uid for n in self.neurons if n.hotkey == hotkey), None)
 
-    def neurons_lite(self, netuid: int) -> list[SimpleNamespace]:
+    def neurons_lite(self, netuid: int, block: int | None = None) -> list[SimpleNamespace]:
         self.syncs += 1
         return list(self.neurons)
 
@@ -59,7 +59,11 @@ class FakeChain:
 
 
 def neuron(hotkey: str, uid: int, stake: float, permit: bool) -> SimpleNamespace:
-    return SimpleNamespace(hotkey=hotkey, uid=uid, stake=stake, validator_permit=permit, is_null=False)
+    """What ``neurons_lite`` decodes, with the fields the metagraph reads."""
+    return SimpleNamespace(hotkey=hotkey, coldkey=hotkey, uid=uid, total_stake_rao=int(stake * 1e9), stake=stake,
+                           validator_permit=permit, is_null=False, active=True, last_update=0, axon_info=None,
+                           rank=0.0, trust=0.0, consensus=0.0, validator_trust=0.0, incentive=0.0, emission=0.0,
+                           dividends=0.0)
 
 
 def chain() -> FakeChain:
