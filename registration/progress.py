@@ -18,6 +18,7 @@ from typing import Any
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from registration.results import PowProgress
 
@@ -92,7 +93,8 @@ class ProgressDisplay:
         self.console = console or Console()
         self.last: PowProgress | None = None
         self.stale_drops = 0
-        self._live = Live(console=self.console, refresh_per_second=refresh_per_second, transient=False)
+        waiting = Text("Preparing the solver (Numba compiles it on first use)...", style="dim")
+        self._live = Live(waiting, console=self.console, refresh_per_second=refresh_per_second, transient=False)
 
     def __enter__(self) -> ProgressDisplay:
         self._live.start()
