@@ -140,7 +140,10 @@ class ChainConnection:
         from substrateinterface import SubstrateInterface
 
         substrate = SubstrateInterface(url=self.endpoint, ss58_format=SS58_FORMAT, use_remote_preset=False,
-                                       ws_options={"timeout": self.timeout})
+                                       ws_options={"timeout": self.timeout,
+                                                   # JSON decoding checks UTF-8 anyway; websocket-client's
+                                                   # pure-Python check costs ~1.5 s per MiB
+                                                   "skip_utf8_validation": True})
         genesis = substrate.rpc_request("chain_getBlockHash", [0]).get("result")
         if genesis:
             substrate.cache_region = _MetadataCache(self.endpoint, str(genesis))
