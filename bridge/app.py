@@ -23,7 +23,8 @@ log = logging.getLogger("bridge.http")
 
 @dataclass(frozen=True, kw_only=True)
 class HttpSettings:
-    api_keys: frozenset[str] = frozenset()
+    api_keys: frozenset[str] | dict[str, float | None] = frozenset()
+    """Bearer keys (none: the API is open), each with its own requests/minute or None for the default."""
     rate_limit_per_minute: float = 600.0
     max_body_bytes: int = 1_000_000
 
@@ -119,7 +120,9 @@ def create_app(backend: Backend, settings: HttpSettings | None = None, metrics: 
     app = FastAPI(title="bt-llm bridge", docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.metrics = metrics
     authenticator = Authenticator(settings.api_keys)
-    limiter = RateLimiter(settings.rate_limit_per_minute)
+    own_limits = settings.api_keys if isinstance(settings.api_keys, dict) else {}
+    limiter = RateLimiter(settings.rate_limit_per_minute,
+                          per_caller={f"key:{k}": v for k, v in own_limits.items() if v is not None})
     app.include_router(build_router(backend, authenticator, limiter))
 
     @app.exception_handler(BridgeError)

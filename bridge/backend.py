@@ -34,7 +34,7 @@ class MinerAnswer:
     latency_s: float
     status_code: int = 200
     status_message: str = ""
-    score: float = 0.0
+    score: float | None = None  # None until scored (a single named miner is scored in the background)
 
     @property
     def ok(self) -> bool:

@@ -23,7 +23,7 @@ from bridge.errors import MinersTimedOut, ModelNotFound, NoMinerAvailable
 from bridge.metrics import BridgeMetrics
 from bridge.scoring import Scorer
 from bridge.weights import ScoreBook
-from bt_llm.protocol.synapses import Embedding, StreamingTextPrompting, TextPrompting
+from bt_llm.protocol.synapses import Embedding, StreamingTextPrompting, TextPrompting, TextPromptingBackward
 
 log = logging.getLogger("bridge.network")
 
@@ -43,6 +43,7 @@ class NetworkBackend:
         k: int = 8,
         timeout: float = 12.0,
         stream_stall: float = 2.0,
+        send_rewards: bool = True,
     ) -> None:
         self.netuid = netuid
         self.directory = directory
@@ -53,6 +54,7 @@ class NetworkBackend:
         self.k = k
         self.timeout = timeout
         self.stream_stall = stream_stall
+        self.send_rewards = send_rewards
         self._background: set[asyncio.Task[None]] = set()
         self._created = int(time.time())
 
@@ -123,6 +125,25 @@ class NetworkBackend:
             self.scores.update(answer.uid, score)
         return [MinerAnswer(**{**a.__dict__, "score": s}) for a, s in zip(answers, scores, strict=True)]
 
+    async def _score_and_reward(self, prompt: PromptSpec, targets: Sequence[Miner],
+                                answers: list[MinerAnswer]) -> None:
+        scored = await asyncio.to_thread(self._score, prompt, answers)
+        if self.send_rewards:
+            await self._reward(prompt, targets, scored)
+
+    async def _reward(self, prompt: PromptSpec, targets: Sequence[Miner], scored: Sequence[MinerAnswer]) -> None:
+        """Send each miner that answered its score (the seed's ``backward``); failures are ignored."""
+        calls = []
+        for miner, answer in zip(targets, scored, strict=True):
+            if not answer.ok:
+                continue
+            synapse = TextPromptingBackward(roles=list(prompt.roles), messages=list(prompt.messages),
+                                            completion=answer.completion, rewards=[float(answer.score or 0.0)],
+                                            timeout=self.timeout)
+            calls.append(self.dendrite.call(miner.axon, synapse, timeout=self.timeout, deserialize=False))
+        if calls:
+            await asyncio.gather(*calls, return_exceptions=True)
+
     def _in_background(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
         self._background.add(task)
@@ -133,11 +154,13 @@ class NetworkBackend:
         answers = await self.query(targets, prompt)
         good = [a for a in answers if a.ok and a.completion.strip()]
         if len(targets) == 1:
-            # One named miner: nothing to choose, so score off the answer's path.
-            self._in_background(asyncio.to_thread(self._score, prompt, answers))
+            # One named miner: nothing to choose, so score (and reward) off the answer's path.
+            self._in_background(self._score_and_reward(prompt, targets, answers))
         else:
             scored = await asyncio.to_thread(self._score, prompt, answers)
-            good = sorted((a for a in scored if a.ok and a.completion.strip()), key=lambda a: -a.score)
+            good = sorted((a for a in scored if a.ok and a.completion.strip()), key=lambda a: -(a.score or 0.0))
+            if self.send_rewards:
+                self._in_background(self._reward(prompt, targets, scored))
         if not good:
             raise self._failure(answers)
         return good[:n]

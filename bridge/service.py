@@ -48,7 +48,7 @@ class BridgeService:
         self.scores = ScoreBook(alpha=config.score_alpha)
         self.scorer = scorer or (LexicalScorer() if config.scorer == "lexical" else default_scorer())
         self.directory = MinerDirectory(self._load_snapshot, self.scores, refresh_seconds=config.metagraph_refresh)
-        keys = load_api_keys(Path(config.api_keys_file)) if config.api_keys_file else frozenset()
+        keys = load_api_keys(Path(config.api_keys_file)) if config.api_keys_file else {}
         self.http_settings = HttpSettings(api_keys=keys, rate_limit_per_minute=config.rate_limit_per_minute,
                                           max_body_bytes=config.max_body_bytes)
         self._http: ServerThread | None = None
@@ -64,7 +64,10 @@ class BridgeService:
         from bt_llm.chain.metagraph import Metagraph
 
         metagraph = Metagraph(self.config.netuid, subtensor=self.subtensor, lite=True, sync=True)
-        return snapshot_from_metagraph(metagraph, exclude_hotkeys=frozenset({self.hotkey}))
+        # Delegates (other bridges among them) serve prompting synapses too, but by fanning out again:
+        # asking them would send prompts around in circles. Miners are the rest.
+        delegates = {d.hotkey_ss58 for d in self.subtensor.get_delegates()}
+        return snapshot_from_metagraph(metagraph, exclude_hotkeys=frozenset({self.hotkey, *delegates}))
 
     def _backend(self) -> NetworkBackend:
         """A backend with a dendrite of its own (each event loop gets its own connection pool)."""

@@ -98,13 +98,13 @@ class DelegateFinder:
         try:
             metagraph = Metagraph(netuid, subtensor=subtensor, lite=True, sync=True)
             axons = {hotkey: axon for hotkey, axon in zip(metagraph.hotkeys, metagraph.axons, strict=False)}
-            delegates = sorted(subtensor.get_delegates(), key=lambda d: -float(d.total_stake))
+            delegates = sorted(subtensor.get_delegates(), key=lambda d: -d.total_stake_rao)
         finally:
             close = getattr(subtensor, "close", None)
             if close is not None:
                 close()
         endpoints = [
-            DelegateEndpoint(hotkey=d.hotkey_ss58, axon=axons[d.hotkey_ss58], stake=float(d.total_stake))
+            DelegateEndpoint(hotkey=d.hotkey_ss58, axon=axons[d.hotkey_ss58], stake=d.total_stake_rao / 1e9)
             for d in delegates
             if d.hotkey_ss58 in axons and axons[d.hotkey_ss58].is_serving
         ]

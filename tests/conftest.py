@@ -1,3 +1,3 @@
 """Shared pytest plugins."""
 
-pytest_plugins = ["tests.localnet_fixture"]
+pytest_plugins = ["tests.localnet_fixture", "tests.devnet_fixture"]

@@ -123,7 +123,7 @@ class MinerInfo(BaseModel):
 
     uid: int
     hotkey: str
-    score: float
+    score: float | None
     latency_ms: float
 
 

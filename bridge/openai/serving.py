@@ -62,7 +62,8 @@ def completion_prompt(request: CompletionRequest, prompt: str) -> PromptSpec:
 
 def _miner(answer: MinerAnswer) -> MinerInfo:
     return MinerInfo(
-        uid=answer.uid, hotkey=answer.hotkey, score=round(answer.score, 6), latency_ms=round(answer.latency_s * 1e3, 2)
+        uid=answer.uid, hotkey=answer.hotkey,
+        score=None if answer.score is None else round(answer.score, 6), latency_ms=round(answer.latency_s * 1e3, 2)
     )
 
 
@@ -154,7 +155,7 @@ async def stream_chat_completion(
 
     async for event in backend.stream(model, prompt):
         if isinstance(event, StreamStart):
-            miner = MinerInfo(uid=event.uid, hotkey=event.hotkey, score=0.0,
+            miner = MinerInfo(uid=event.uid, hotkey=event.hotkey, score=None,
                               latency_ms=round((time.perf_counter() - started) * 1e3, 2))
             yield chunk(ChunkDelta(role="assistant", content=""), miner=miner)
         elif isinstance(event, StreamText):

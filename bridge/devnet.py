@@ -1,0 +1,203 @@
+"""A whole Bittensor network on one machine: localnet node, wallets, miners, the bridge.
+
+Used by ``make demo`` (examples/demo.py), the end-to-end tests and the benchmarks. Everything listens
+on 127.0.0.1; wallets and chain state live under one folder.
+
+Example::
+
+    with Devnet(root) as net:
+        net.start_node()
+        miner = net.wallet("miner1", coldkey_uri="//Alice", hotkey_uri="//Alice/miner1")
+        net.register(miner)
+        net.start_miner("template", miner, "--template.reply", "hi")
+        bridge = net.start_bridge(net.wallet("bridge", coldkey_uri="//Bob", hotkey_uri="//Bob/bridge"))
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bridge.config import BridgeConfig
+from bridge.service import BridgeService
+from bt_llm.errors import BtLlmError, ConfigError
+
+log = logging.getLogger("bridge.devnet")
+
+REPO = Path(__file__).resolve().parents[1]
+TAO = 10**9
+
+
+@dataclass
+class MinerProcess:
+    name: str
+    hotkey: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+@dataclass
+class Devnet:
+    """Start parts with the ``start_*`` methods; :meth:`stop` (or leaving ``with``) stops them all."""
+
+    root: Path
+    netuid: int = 1
+    tempo: int = 10
+    block_time: float = 0.5
+    manual_seal: bool = False
+    node: Any = None
+    miners: list[MinerProcess] = field(default_factory=list)
+    bridges: list[BridgeService] = field(default_factory=list)
+    _subtensor: Any = None
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root)
+        self.wallet_path = self.root / "wallets"
+        self.wallet_path.mkdir(parents=True, exist_ok=True)
+
+    # ---- the chain ----------------------------------------------------------------------------
+    def start_node(self, *, state_dir: Path | None = None) -> str:
+        """Start the localnet node with a short tempo (epochs every ``tempo + 1`` blocks)."""
+        from bt_llm.localnet.genesis import GenesisConfig, SubnetConfig
+        from bt_llm.localnet.node.app import LocalnetNode
+
+        genesis = GenesisConfig.localnet(subnets=(SubnetConfig(netuid=self.netuid, tempo=self.tempo),))
+        self.node = LocalnetNode(port=0, block_time=self.block_time, manual_seal=self.manual_seal,
+                                 instant_seal=self.manual_seal, genesis=genesis, state_dir=state_dir).start()
+        return self.url
+
+    @property
+    def url(self) -> str:
+        if self.node is None:
+            raise ConfigError("the devnet node is not started")
+        return self.node.url
+
+    @property
+    def subtensor(self) -> Any:
+        if self._subtensor is None:
+            from bt_llm.chain.subtensor import Subtensor
+
+            self._subtensor = Subtensor(chain_endpoint=self.url)
+        return self._subtensor
+
+    def wait_blocks(self, count: int, timeout: float | None = None) -> int:
+        """Wait until ``count`` more blocks exist (sealing them at once under manual sealing)."""
+        start = self.subtensor.get_current_block()
+        if self.manual_seal:
+            self.node.seal(count)
+            return self.subtensor.get_current_block()
+        deadline = time.monotonic() + (timeout if timeout is not None else count * self.block_time * 4 + 10)
+        while (block := self.subtensor.get_current_block()) < start + count:
+            if time.monotonic() > deadline:
+                raise BtLlmError(f"the chain did not advance {count} blocks in time")
+            time.sleep(self.block_time / 2)
+        return block
+
+    # ---- wallets and registration ---------------------------------------------------------------
+    def wallet(self, name: str, *, coldkey_uri: str, hotkey_uri: str) -> Any:
+        """A wallet under the devnet folder with keys derived from dev URIs (unencrypted)."""
+        from bt_llm.wallet.wallet import Wallet
+
+        wallet = Wallet(name=name, hotkey="default", path=str(self.wallet_path))
+        wallet.create_coldkey_from_uri(coldkey_uri, use_password=False, overwrite=True, suppress=True)
+        wallet.create_hotkey_from_uri(hotkey_uri, use_password=False, overwrite=True, suppress=True)
+        return wallet
+
+    def register(self, wallet: Any) -> int:
+        """Burned registration on the devnet's subnet; returns the uid."""
+        self.subtensor.burned_register(wallet, self.netuid, wait_for_inclusion=True, wait_for_finalization=True)
+        uid = self.subtensor.get_uid_for_hotkey_on_subnet(wallet.hotkey.ss58_address, self.netuid)
+        if uid is None:
+            raise BtLlmError(f"{wallet.hotkey.ss58_address} is not registered after burned_register")
+        return int(uid)
+
+    # ---- miners and the bridge ------------------------------------------------------------------
+    def start_miner(self, template: str, wallet: Any, *args: str, timeout: float = 180.0,
+                    wait: bool = True) -> MinerProcess:
+        """Run ``miners/<template>/neuron.py`` as a process; returns once its axon is on chain.
+
+        With ``wait=False`` it returns at once: start several, then :meth:`wait_for_miners`.
+        """
+        script = REPO / "miners" / template / "neuron.py"
+        if not script.exists():
+            raise ConfigError(f"no miner template {template!r} ({script} is missing)")
+        log_path = self.root / f"miner-{wallet.name}.log"
+        command = [sys.executable, str(script), "--netuid", str(self.netuid), "--wallet.name", wallet.name,
+                   "--wallet.hotkey", "default", "--wallet.path", str(self.wallet_path),
+                   "--subtensor.chain_endpoint", self.url, "--axon.port", "0", "--neuron.sync_every", "5", *args]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        with log_path.open("wb") as log_file:
+            process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, cwd=REPO, env=env)
+        miner = MinerProcess(name=wallet.name, hotkey=wallet.hotkey.ss58_address, process=process, log_path=log_path)
+        self.miners.append(miner)
+        if wait:
+            self.wait_for_miners([miner], timeout)
+        return miner
+
+    def wait_for_miners(self, miners: list[MinerProcess] | None = None, timeout: float = 180.0) -> None:
+        """Wait until every miner serves its axon on chain (raises with its log if one exits)."""
+        from bt_llm.chain.metagraph import Metagraph
+
+        waiting = list(miners if miners is not None else self.miners)
+        deadline = time.monotonic() + timeout
+        while waiting:
+            for miner in waiting:
+                if miner.process.poll() is not None:
+                    tail = miner.log_path.read_text(errors="replace")[-2000:]
+                    raise BtLlmError(f"miner {miner.name} exited with {miner.process.returncode}:\n{tail}")
+            metagraph = Metagraph(self.netuid, subtensor=self.subtensor, lite=True, sync=True)
+            serving = {h for h, a in zip(metagraph.hotkeys, metagraph.axons, strict=False) if a.is_serving}
+            waiting = [m for m in waiting if m.hotkey not in serving]
+            if not waiting:
+                return
+            if time.monotonic() > deadline:
+                names = ", ".join(m.name for m in waiting)
+                raise BtLlmError(f"miners {names} did not serve their axons within {timeout:.0f} s")
+            if self.manual_seal:
+                self.node.seal(1)
+            time.sleep(0.5)
+
+    def start_bridge(self, wallet: Any, *, stake_tao: float = 100.0, **settings: Any) -> BridgeService:
+        """Register, stake, nominate and start a bridge (a validator and delegate endpoint)."""
+        self.register(wallet)
+        self.subtensor.add_stake(wallet, stake_tao, wallet.hotkey.ss58_address, wait_for_inclusion=True)
+        self.subtensor.nominate(wallet, wait_for_inclusion=True)
+        options = dict(netuid=self.netuid, chain_endpoint=self.url, port=0, axon_port=0, metagraph_refresh=2.0,
+                       weights_interval=self.tempo, scorer="lexical")
+        options.update(settings)
+        config = BridgeConfig.from_sources(None, **options)
+        bridge = BridgeService(config, wallet=wallet, subtensor=self.subtensor).start()
+        self.bridges.append(bridge)
+        return bridge
+
+    # ---- lifecycle ------------------------------------------------------------------------------
+    def stop(self) -> None:
+        for bridge in self.bridges:
+            bridge.stop()
+        for miner in self.miners:
+            miner.stop()
+        if self._subtensor is not None:
+            self._subtensor.close()
+        if self.node is not None:
+            self.node.stop()
+
+    def __enter__(self) -> Devnet:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
