@@ -135,3 +135,19 @@ def test_resolve_model_path(tiny_model_path: Path) -> None:
     assert (found / "config.json").is_file()
     with pytest.raises(ConfigError, match="neither a model folder"):
         resolve_model_path("no-such-model-anywhere")
+
+
+@pytest.mark.cuda
+def test_cuda_generation_matches_the_cpu_path_shape(tiny_model_path: Path) -> None:
+    import torch
+
+    from bt_llm.models.text_generation import TextGenerator
+
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA GPU")
+    gen = TextGenerator.from_path(tiny_model_path, device="cuda")
+    assert gen.device.type == "cuda" and gen.model.dtype in (torch.bfloat16, torch.float16)
+    p = SamplingParams(max_tokens=8, temperature=1.0, seed=2)
+    text = gen.generate("hello", p)
+    assert text == gen.generate("hello", p)
+    assert "".join(gen.stream("hello", p)) == text
