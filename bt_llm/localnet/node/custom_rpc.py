@@ -15,6 +15,8 @@ from bt_llm.localnet.codec import CodecError, decode, decode_prefix, encode
 from bt_llm.localnet.node.rpc import Dispatcher, Session, hex_param, invalid_params, param
 from bt_llm.localnet.node.service import Node
 
+READER_CACHE_SIZE = 64
+
 
 def _wrap(inner: bytes) -> bytes:
     """``Vec<u8>`` of ``inner``: what a 2023 runtime API returns."""
@@ -89,13 +91,29 @@ def _engine_args(arg_types: tuple[str, ...], values: list[Any]) -> list[Any]:
     return out
 
 
+def _hashable(value: Any) -> Any:
+    return tuple(_hashable(v) for v in value) if isinstance(value, list) else value
+
+
 def read(node: Node, reader: str, values: list[Any], block_hash: bytes) -> bytes:
-    """Run one reader and SCALE-encode its answer (empty bytes for a missing single item)."""
+    """Run one reader and SCALE-encode its answer (empty bytes for a missing single item).
+
+    A sealed block's state never changes, so answers are cached per ``(reader, args, block)``: the
+    many clients polling the same metagraph pay for it once per block.
+    """
+    cache = node.reader_cache
+    key = (reader, _hashable(values), bytes(block_hash))
+    cached = cache.get(key)
+    if cached is not None:
+        cache.move_to_end(key)
+        return cached
     arg_types, method, result_type = READERS[reader]
     value = getattr(node.engine, method)(*_engine_args(arg_types, values), block_hash=block_hash)
-    if result_type.endswith("?"):
-        return _maybe(result_type[:-1], value)
-    return encode(result_type, value)
+    data = _maybe(result_type[:-1], value) if result_type.endswith("?") else encode(result_type, value)
+    cache[key] = data
+    while len(cache) > READER_CACHE_SIZE:
+        cache.popitem(last=False)
+    return data
 
 
 def _decode_args(arg_types: tuple[str, ...], data: bytes) -> list[Any]:

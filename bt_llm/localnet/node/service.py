@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import importlib
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +75,8 @@ class Node:
         self.manual_seal = manual_seal
         self.instant_seal = instant_seal  # seal a block as soon as an extrinsic is ready
         self._background: set[asyncio.Task[Any]] = set()
+        # Encoded answers of the bulk readers per (reader, args, sealed block): see custom_rpc.read.
+        self.reader_cache: OrderedDict[Any, bytes] = OrderedDict()
         self.genesis_hash: bytes = bytes(engine.block_hash(0))
 
         self._lock = asyncio.Lock()

@@ -146,5 +146,11 @@ class FakeEngine:
         self._pending.pop(storage_key("System", "Events"), None)
         return header
 
+    reads = 0
+
+    def neurons_lite(self, netuid: int, block_hash: bytes | None = None) -> list[Any]:
+        self.reads += 1
+        return []
+
     def close(self) -> None:
         pass

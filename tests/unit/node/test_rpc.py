@@ -17,10 +17,15 @@ ALICE = bytes.fromhex("d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a
 
 
 @pytest.fixture(scope="module")
-def client():
-    app, _ = create_node_app(lambda: FakeEngine({ALICE: 10**12}), manual_seal=True)
+def running():
+    app, holder = create_node_app(lambda: FakeEngine({ALICE: 10**12}), manual_seal=True)
     with TestClient(app) as test_client:
-        yield test_client
+        yield test_client, holder
+
+
+@pytest.fixture(scope="module")
+def client(running):
+    return running[0]
 
 
 def call(client: TestClient, method: str, params: list | None = None) -> dict:
@@ -135,3 +140,15 @@ def test_random_params_never_break_the_node(client, method: str, params: list) -
     assert ("result" in reply) != ("error" in reply)
     if "error" in reply:
         assert reply["error"]["code"] != -32603, reply
+
+
+def test_bulk_reads_are_cached_per_sealed_block(running) -> None:
+    client, holder = running
+    engine = holder["node"].engine
+    before = engine.reads
+    assert call(client, "neuronInfo_getNeuronsLite", [1])["result"] == [0]
+    assert call(client, "state_call", ["NeuronInfoRuntimeApi_get_neurons_lite", "0x0100"])["result"] == "0x0400"
+    assert engine.reads == before + 1
+    call(client, "engine_createBlock", [True, True])
+    assert call(client, "neuronInfo_getNeuronsLite", [1])["result"] == [0]
+    assert engine.reads == before + 2
