@@ -1,9 +1,10 @@
 """The solving loop shared by the CPU and CUDA solvers.
 
 A backend tries a fixed number of nonces per call (one *round*). While a round runs, a helper
-thread asks ``get_block`` whether the chain advanced; after it, the driver checks the cancel event,
-drops the stale work when the block changed (re-hashing the new block with the hotkey), and reports
-progress. Every solution a backend finds is
+thread asks ``get_block`` whether the chain advanced (one call in flight at a time, so a fast
+``get_block`` is called once per round); after the round, the driver checks the cancel event, drops
+the stale work if the answer names a new block (re-hashing it with the hotkey), and reports progress.
+A slow node never stalls the hashing. Every solution a backend finds is
 re-checked with the pure-Python seal before it is returned.
 """
 
@@ -13,7 +14,7 @@ import random
 import threading
 import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol
 
 import numpy as np
@@ -109,10 +110,14 @@ def drive(
     started = time.monotonic()
     rate = _Rate(started)
     tried = rounds = 0
-    # The chain is polled on a helper thread while the kernels (which release the GIL) hash.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pow-get-block") as poller:
+    # The chain is polled on a helper thread, one call in flight at a time, while the kernels (which
+    # release the GIL) hash; a round never waits for the node, it takes the answer once it is there.
+    poller = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pow-get-block")
+    pending: Future[tuple[int, bytes, int]] | None = None
+    try:
         while cancel is None or not cancel.is_set():
-            pending = poller.submit(get_block)
+            if pending is None:
+                pending = poller.submit(get_block)
             offset = backend.search(work.words, work.target, nonce)
             rounds += 1
             if offset >= 0:
@@ -120,14 +125,18 @@ def drive(
                                  progress)  # fmt: skip
             tried += backend.round_size
             nonce = (nonce + backend.round_size) & NONCE_LIMIT
-            block = _as_block(pending.result())
             previous = None
-            if not work.same_block(block):
-                previous = work.block_number
-                work = _Work(block, hotkey_pubkey)
+            if pending.done():
+                block = _as_block(pending.result())
+                pending = None
+                if not work.same_block(block):
+                    previous = work.block_number
+                    work = _Work(block, hotkey_pubkey)
             if progress is not None:
                 now = time.monotonic()
                 progress(_report(work, tried, now - started, rate.add(now, tried), rounds, previous=previous))
+    finally:
+        poller.shutdown(wait=False, cancel_futures=True)
     return None
 
 

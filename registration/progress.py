@@ -94,7 +94,9 @@ class ProgressDisplay:
         self.last: PowProgress | None = None
         self.stale_drops = 0
         waiting = Text("Preparing the solver (Numba compiles it on first use)...", style="dim")
-        self._live = Live(waiting, console=self.console, refresh_per_second=refresh_per_second, transient=False)
+        self._live = Live(
+            waiting, console=self.console, refresh_per_second=refresh_per_second, transient=False
+        )
 
     def __enter__(self) -> ProgressDisplay:
         self._live.start()

@@ -6,11 +6,12 @@ import _thread
 import io
 import random
 import threading
+import time
 
 import pytest
 from rich.console import Console
 
-from bt_llm.errors import ConfigError, RegistrationError
+from bt_llm.errors import ChainError, ConfigError, RegistrationError
 from registration.progress import ProgressDisplay, millify, rate, stale_line, status_line
 from registration.results import PowProgress, PowSolution
 from registration.seal import meets_difficulty, seal
@@ -176,3 +177,38 @@ def test_formatting_helpers() -> None:
                     stale_dropped=True, previous_block=6)  # fmt: skip
     assert status_line(p) == "difficulty 1.00M | block 7 | 10 H/s | 1.00K nonces | 1 min 15 s"
     assert stale_line(p) == "New block 7: dropped stale work for block 6"
+
+
+def test_a_slow_node_does_not_stall_the_hashing() -> None:
+    calls = []
+
+    def slow_get_block() -> tuple[int, bytes, int]:
+        calls.append(1)
+        if len(calls) > 1:
+            time.sleep(0.5)
+        return 100, _hash(100), IMPOSSIBLE
+
+    reports: list[PowProgress] = []
+    cancel = threading.Event()
+    timer = threading.Timer(0.4, cancel.set)
+    timer.start()
+    try:
+        assert solve(slow_get_block, HOTKEY, processes=1, update_interval=64, progress=reports.append,
+                     cancel=cancel) is None  # fmt: skip
+    finally:
+        timer.cancel()
+    assert len(calls) == 2  # one answer awaited, not one per round
+    assert len(reports) > 10
+
+
+def test_get_block_errors_reach_the_caller() -> None:
+    calls = []
+
+    def failing() -> tuple[int, bytes, int]:
+        calls.append(1)
+        if len(calls) > 1:
+            raise ChainError("node went away")
+        return 100, _hash(100), IMPOSSIBLE
+
+    with pytest.raises(ChainError, match="node went away"):
+        solve(failing, HOTKEY, processes=1, update_interval=64)
