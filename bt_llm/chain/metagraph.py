@@ -74,7 +74,15 @@ class Metagraph:
         if not isinstance(netuid, int) or netuid < 0:
             raise ConfigError(f"netuid must be a non-negative int, got {netuid!r}")
         self.netuid = netuid
-        self.network = getattr(subtensor, "network", None) or network
+        if subtensor is not None:
+            self.network, self._endpoint = subtensor.network, getattr(subtensor, "chain_endpoint", None)
+        else:
+            from bt_llm.chain.networks import resolve_network
+
+            try:
+                self.network, self._endpoint = resolve_network(network)
+            except ConfigError:  # a bare name is fine for save/load; sync() will refuse it
+                self.network, self._endpoint = network, None
         self.lite = lite
         self.use_torch = use_torch
         self._subtensor = subtensor
@@ -142,8 +150,7 @@ class Metagraph:
         if self._subtensor is None:
             from bt_llm.chain.subtensor import Subtensor
 
-            self._subtensor = Subtensor(self.network)
-            self.network = self._subtensor.network
+            self._subtensor = Subtensor(self.network, chain_endpoint=self._endpoint)
         return self._subtensor
 
     def sync(self, block: int | None = None, lite: bool | None = None, subtensor: Any = None) -> Metagraph:

@@ -125,3 +125,8 @@ def test_torch_only_when_asked() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_network_name_from_url() -> None:
+    assert Metagraph(1, network="ws://127.0.0.1:9999", sync=False).network == "local"
+    assert Metagraph(1, network="test", sync=False).network == "test"
