@@ -105,11 +105,16 @@ _FLAGS: tuple[tuple[str, str, Any, str], ...] = (
 
 
 def add_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the shared miner flags to ``parser`` (defaults from :class:`NeuronConfig`)."""
+    """Add the shared miner flags to ``parser``.
+
+    Defaults come from :class:`NeuronConfig`, except where the template already set one with
+    ``parser.set_defaults(field=value)`` (e.g. ``max_workers=1`` for a one-generation-at-a-time model).
+    """
     defaults = NeuronConfig()
     group = parser.add_argument_group("neuron")
     for flag, dest, kind, help_text in _FLAGS:
-        default = getattr(defaults, dest)
+        template_default = parser.get_default(dest)
+        default = template_default if template_default is not None else getattr(defaults, dest)
         if kind is bool:
             group.add_argument(flag, dest=dest, action="store_true", default=default, help=help_text)
         else:

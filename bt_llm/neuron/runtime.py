@@ -24,8 +24,8 @@ import time
 from types import FrameType
 from typing import Any
 
-from bt_llm.errors import ConfigError, RegistrationError
-from bt_llm.neuron.config import NeuronConfig
+from bt_llm.errors import ConfigError, KeyFileError, RegistrationError
+from bt_llm.neuron.config import DEFAULT_WALLET_PATH, NeuronConfig
 from bt_llm.neuron.handlers import build_handlers
 from bt_llm.neuron.miner import Miner
 from bt_llm.neuron.policy import CallerPolicy
@@ -41,7 +41,7 @@ def not_registered_message(hotkey: str, config: NeuronConfig, endpoint: str) -> 
     """What to tell someone whose hotkey is not on the subnet, with the command that fixes it."""
     flags = (f"--netuid {config.netuid} --wallet.name {config.wallet_name} --wallet.hotkey {config.wallet_hotkey}"
              f" --subtensor.chain_endpoint {endpoint}")
-    if config.wallet_path != NeuronConfig().wallet_path:
+    if config.wallet_path != DEFAULT_WALLET_PATH:
         flags += f" --wallet.path {config.wallet_path}"
     return (
         f"Hotkey {hotkey} (wallet {config.wallet_name!r}, hotkey {config.wallet_hotkey!r}) is not registered "
@@ -50,6 +50,10 @@ def not_registered_message(hotkey: str, config: NeuronConfig, endpoint: str) -> 
         f"or, burning TAO instead of solving proof of work:\n"
         f"    btcli recycle_register {flags}"
     )
+
+
+def _is_local(endpoint: str) -> bool:
+    return any(host in endpoint for host in ("127.0.0.1", "localhost", "[::1]", "0.0.0.0"))
 
 
 class Neuron:
@@ -94,7 +98,14 @@ class Neuron:
             from bt_llm.wallet.wallet import Wallet
 
             self.wallet = Wallet(name=cfg.wallet_name, hotkey=cfg.wallet_hotkey, path=cfg.wallet_path)
-        hotkey = self.wallet.hotkey.ss58_address
+        try:
+            hotkey = self.wallet.hotkey.ss58_address
+        except KeyFileError as exc:
+            raise KeyFileError(
+                f"{exc}\nCreate it with:\n    btcli new_hotkey --wallet.name {cfg.wallet_name} "
+                f"--wallet.hotkey {cfg.wallet_hotkey}" + ("" if cfg.wallet_path == DEFAULT_WALLET_PATH
+                                                          else f" --wallet.path {cfg.wallet_path}")
+            ) from exc
         if self.subtensor is None:
             from bt_llm.chain.subtensor import Subtensor
 
@@ -120,6 +131,9 @@ class Neuron:
         except BaseException:
             self.axon.stop()
             raise
+        if cfg.announced_ip.startswith("127.") and not _is_local(endpoint):
+            log.warning("announcing %s on %s: other machines cannot reach it; pass --axon.external_ip",
+                        cfg.announced_ip, endpoint)
         log.info("%s serving on %s:%s (announced %s:%s) as uid %s on subnet %s at %s", self.miner.name,
                  cfg.axon_ip, self.axon.port, cfg.announced_ip, cfg.axon_external_port or self.axon.port,
                  self.uid, cfg.netuid, endpoint)

@@ -77,6 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="the most new tokens a request may ask for")
     parser.add_argument("--model.temperature", dest="model_temperature", type=float, default=0.7,
                         help="temperature when a request does not say")
+    # One generation at a time: with one axon worker, waiting callers queue by stake (the axon's
+    # priority gate) instead of all holding threads blocked on the model's lock.
+    parser.set_defaults(max_workers=1)
     config, args = parse_config(argv, parser)
     defaults = SamplingParams(max_tokens=args.model_max_tokens, temperature=args.model_temperature)
     return run_miner(lambda: TransformersMiner(args.model_path, device=args.model_device,

@@ -71,3 +71,13 @@ def test_help_lists_every_flag() -> None:
                  "--axon.external_ip", "--subtensor.network", "--subtensor.chain_endpoint", "--logging.debug",
                  "--blacklist.allow_non_registered", "--blacklist.force_validator_permit", "--neuron.sync_every"):
         assert flag in text
+
+
+def test_a_template_can_change_a_shared_default() -> None:
+    parser = argparse.ArgumentParser()
+    parser.set_defaults(max_workers=1)
+    cfg, _ = parse_config([], parser)
+    assert cfg.max_workers == 1
+    parser = argparse.ArgumentParser()
+    parser.set_defaults(max_workers=1)
+    assert parse_config(["--axon.max_workers", "3"], parser)[0].max_workers == 3
