@@ -26,7 +26,6 @@ from bt_llm.errors import (
     BtLlmError,
     ChainError,
     RpcConnectError,
-    RpcError,
     RpcProtocolError,
     RpcRemoteError,
     RpcTimeoutError,
@@ -127,9 +126,10 @@ class ChainConnection:
             except BtLlmError:
                 raise
             except Exception as exc:
-                if isinstance(exc, RpcError | OSError):
-                    self._drop()
-                raise translate(exc, self.endpoint) from exc
+                error = translate(exc, self.endpoint)
+                if isinstance(error, RpcConnectError | RpcProtocolError | RpcTimeoutError):
+                    self._drop()  # the socket is in an unknown state: the next call reconnects
+                raise error from exc
 
     def run(self, fn: Callable[[Any], T]) -> T:
         """Run ``fn(substrate)`` inside :meth:`session`."""

@@ -175,3 +175,17 @@ def test_seed_serve_axon_with_an_axon(subtensor: Subtensor, wallets) -> None:
     (neuron,) = subtensor.neurons_lite(1)
     assert neuron.axon_info.port == 8123 and neuron.axon_info.ip == "127.0.0.1"
     assert neuron.axon_info.hotkey == alice.hotkey.ss58_address
+
+
+def test_a_stopped_node_is_an_rpc_error(localnet_node_factory) -> None:
+    from bt_llm.errors import RpcError
+
+    handle = localnet_node_factory()
+    client = Subtensor(handle.url, timeout=5)
+    assert client.get_current_block() == 0
+    handle.node.stop()
+    with pytest.raises(RpcError):
+        client.get_current_block()
+    with pytest.raises(RpcError):  # and again: the broken socket was dropped, reconnecting is refused
+        client.get_balance("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY")
+    client.close()
