@@ -10,7 +10,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import xxhash
@@ -61,6 +61,18 @@ def prefix_key(pallet_name: str, item: str) -> bytes:
 
 def storage_key(pallet_name: str, item: str, *keys: Any) -> bytes:
     """The raw key of ``pallet.item[keys...]``; give fewer keys for an iteration prefix."""
+    try:
+        return _cached_key(pallet_name, item, *keys)
+    except TypeError:  # an unhashable key (a list): compute it directly
+        return _storage_key(pallet_name, item, *keys)
+
+
+@lru_cache(maxsize=1 << 16)
+def _cached_key(pallet_name: str, item: str, *keys: Any) -> bytes:
+    return _storage_key(pallet_name, item, *keys)
+
+
+def _storage_key(pallet_name: str, item: str, *keys: Any) -> bytes:
     s = storage_item(pallet_name, item)
     if len(keys) > len(s.keys):
         raise CodecError(f"{pallet_name}.{item} takes {len(s.keys)} keys, got {len(keys)}")
