@@ -157,3 +157,27 @@ def test_recycle_register(chain: FakeChain, wallet_args: list[str]) -> None:
 def test_recycle_register_declined(chain: FakeChain, wallet_args: list[str]) -> None:
     result = CliRunner().invoke(cli, ["recycle_register", "--netuid", "1", *wallet_args], input="n\n")
     assert result.exit_code != 0 and chain.calls == []
+
+
+def test_register_ctrl_c_stops_cleanly(chain: FakeChain, wallet_args: list[str], capsys) -> None:
+    import _thread
+    import threading
+
+    chain.difficulty = lambda netuid: 2**64 - 1  # type: ignore[method-assign]
+    timer = threading.Timer(1.0, _thread.interrupt_main)
+    timer.start()
+    try:
+        code = main(["register", "--netuid", "1", *wallet_args, "--no_prompt", "--processes", "1",
+                     "--update_interval", "1024"])  # fmt: skip
+    finally:
+        timer.cancel()
+    # click turns KeyboardInterrupt into Abort: btcli prints "Aborted." and exits 1.
+    assert code == 1
+    assert "Aborted" in capsys.readouterr().err
+    assert chain.uids == {}
+
+
+def test_register_help_lists_the_solver_flags() -> None:
+    out = run(["register", "--help"]).output
+    for flag in ("--netuid", "--cuda", "--cuda.dev_id", "--cuda.tpb", "--processes", "--update_interval"):
+        assert flag in out
