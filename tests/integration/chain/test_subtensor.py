@@ -189,3 +189,25 @@ def test_a_stopped_node_is_an_rpc_error(localnet_node_factory) -> None:
     with pytest.raises(RpcError):  # and again: the broken socket was dropped, reconnecting is refused
         client.get_balance("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY")
     client.close()
+
+
+def test_proposal_and_senate_vote(subtensor: Subtensor, wallets) -> None:
+    from bt_llm.chain import extrinsics
+
+    alice = wallets["alice"]
+    subtensor.burned_register(alice, 1)
+    subtensor.nominate(alice)
+    subtensor.add_stake(alice, 100)
+    subtensor.join_senate(alice)
+    # Alice's coldkey is a triumvirate member on the localnet: it proposes a call for the senate
+    call = subtensor.connection.run(
+        lambda substrate: substrate.compose_call("SubtensorModule", "sudo_set_tempo", {"netuid": 1, "tempo": 50}))
+    extrinsics.submit(subtensor.connection, "Triumvirate", "propose",
+                      {"proposal": call, "length_bound": 100, "duration": 3600}, alice.coldkey)
+    ((proposal_hash, (proposed, votes)),) = subtensor.get_proposals().items()
+    assert proposed["call_function"] == "sudo_set_tempo" and votes.ayes == [] and votes.threshold == 1
+    subtensor.vote(alice, proposal_hash, votes.index, approve=True)
+    assert subtensor.get_proposal_vote_data(proposal_hash).ayes == [alice.hotkey.ss58_address]
+    with pytest.raises(ExtrinsicFailedError) as info:  # one vote per senator
+        subtensor.vote(alice, proposal_hash, votes.index, approve=True)
+    assert info.value.error_name
