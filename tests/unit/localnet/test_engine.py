@@ -291,3 +291,27 @@ def test_readers_are_consistent_while_another_thread_seals(chain: Chain) -> None
         stop.set()
         t.join()
     assert not errors
+
+
+def test_a_failed_dispatch_leaves_the_pending_state_root_unchanged(chain: Chain) -> None:
+    from bt_llm.errors import ExtrinsicFailedError
+    from bt_llm.localnet.calls import dispatch
+    from bt_llm.localnet.calls.context import Origin
+
+    e = chain.engine
+    hk = acct(7)
+    chain.register(hk, coldkey=ALICE)
+    chain.ok(ALICE, ST, "add_stake", hotkey=hk, amount_staked=TAO)
+    ctx = e._ctx
+    assert ctx is not None
+    root = state_root(e.head.state_root, e.state.block_writes())
+    failing = [
+        Call(ST, "remove_stake", {"hotkey": hk, "amount_unstaked": 2 * TAO}),  # NotEnoughStaketoWithdraw
+        Call(ST, "set_weights", {"netuid": 1, "dests": [0, 0], "weights": [1, 1], "version_key": 0}),
+        Call("Balances", "transfer_keep_alive", {"dest": BOB, "value": 10**15}),
+    ]
+    for call in failing:
+        with pytest.raises(ExtrinsicFailedError):
+            ctx.transactional(lambda call=call: dispatch(ctx, Origin.signed(ALICE), call))
+        assert state_root(e.head.state_root, e.state.block_writes()) == root
+        assert ctx.events == []
