@@ -150,12 +150,16 @@ def _metadata(node: Node, data: bytes, block_hash: bytes) -> bytes:
 
 
 def _metadata_versions(node: Node, data: bytes, block_hash: bytes) -> bytes:
-    return encode("Vec<u32>", [14])
+    return encode("Vec<u32>", [14, 15])
 
 
 def _metadata_at_version(node: Node, data: bytes, block_hash: bytes) -> bytes:
     version = decode("u32", data)
-    return b"\x01" + _wrap(node.runtime.metadata.data) if version == 14 else b"\x00"
+    if version == 14:
+        return b"\x01" + _wrap(node.runtime.metadata.data)
+    if version == 15:
+        return b"\x01" + _wrap(node.runtime.metadata_v15)
+    return b"\x00"
 
 
 SPECIAL_APIS: dict[str, Callable[[Node, bytes, bytes], bytes]] = {

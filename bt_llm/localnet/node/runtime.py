@@ -85,6 +85,13 @@ class Runtime:
     def metadata_hex(self) -> str:
         return "0x" + self.metadata.data.hex()
 
+    @cached_property
+    def metadata_v15(self) -> bytes:
+        """``"meta" ++ 15 ++ MetadataV15`` (V14 plus runtime APIs), built on first use."""
+        from bt_llm.localnet.node.metadata_v15 import build_v15
+
+        return build_v15(self.metadata)
+
     def version(self) -> dict[str, Any]:
         """The ``state_getRuntimeVersion`` answer."""
         return {

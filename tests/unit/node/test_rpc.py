@@ -152,3 +152,12 @@ def test_bulk_reads_are_cached_per_sealed_block(running) -> None:
     call(client, "engine_createBlock", [True, True])
     assert call(client, "neuronInfo_getNeuronsLite", [1])["result"] == [0]
     assert engine.reads == before + 2
+
+
+def test_metadata_at_version(client) -> None:
+    assert call(client, "state_call", ["Metadata_metadata_versions", "0x"])["result"] == "0x080e0000000f000000"
+    v14 = call(client, "state_call", ["Metadata_metadata_at_version", "0x0e000000"])["result"]
+    v15 = call(client, "state_call", ["Metadata_metadata_at_version", "0x0f000000"])["result"]
+    assert v14.startswith("0x01") and "6d6574610e" in v14[:24]
+    assert v15.startswith("0x01") and "6d6574610f" in v15[:24]
+    assert call(client, "state_call", ["Metadata_metadata_at_version", "0x10000000"])["result"] == "0x00"
