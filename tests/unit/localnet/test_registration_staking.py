@@ -272,3 +272,20 @@ def test_replacing_a_pruned_neuron_returns_its_stake(chain: Chain) -> None:
     assert chain.get(ST, "Keys", 1, 0) == acct(8)
     assert chain.get(ST, "Stake", HOT, BOB) == 0
     assert chain.get("System", "Account", BOB)["data"]["free"] == bob_free + 3 * TAO
+
+
+def test_a_full_subnet_replaces_the_lowest_pruning_score_outside_immunity(chain: Chain) -> None:
+    chain.sudo(ST, "sudo_set_max_allowed_uids", netuid=1, max_allowed_uids=3)
+    for i in range(3):
+        chain.register(acct(30 + i))
+    chain.sudo(ST, "sudo_set_immunity_period", netuid=1, immunity_period=5)
+    chain.seal(2)
+    chain.register(acct(33))  # uid 3 does not exist: all three are immune, the lowest immune score goes
+    assert chain.get(ST, "SubnetworkN", 1) == 3
+    chain.seal(6)
+    # nobody immune any more: uid 1 holds the lowest score
+    chain.engine.state.set(ST, "PruningScores", 1, [500, 100, 300])
+    uid = chain.register(acct(34))
+    assert uid == 1 and chain.get(ST, "Keys", 1, 1) == acct(34)
+    assert chain.get(ST, "PruningScores", 1)[1] == 65535  # marked by get_neuron_to_prune
+    assert chain.get(ST, "BlockAtRegistration", 1, 1) == chain.block
