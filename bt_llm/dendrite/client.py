@@ -34,6 +34,7 @@ from bt_llm.dendrite.request import (
     target_of,
 )
 from bt_llm.dendrite.sse import SSEDecoder
+from bt_llm.dendrite.transport import AxonTransport
 from bt_llm.errors import ConfigError
 from bt_llm.protocol.synapse import StreamingSynapse, Synapse
 
@@ -57,8 +58,9 @@ class Dendrite:
     Args:
         wallet: a bt Wallet (its ``.hotkey`` signs) or a Keypair.
         external_ip: announced as ``bt_header_dendrite_ip`` (nothing is looked up on the network).
-        max_connections: the connection pool's size.
-        transport: an httpx transport, for tests (``httpx.MockTransport``, ``httpx.ASGITransport``).
+        max_connections: the pool's size (idle keep-alive connections kept per axon).
+        transport: an httpx transport; the default is :class:`AxonTransport` (lean keep-alive HTTP/1.1);
+            tests pass ``httpx.MockTransport``, and ``httpx.AsyncHTTPTransport()`` gives httpx's own.
     """
 
     def __init__(
@@ -92,7 +94,8 @@ class Dendrite:
         client = self._clients.get(loop)
         if client is None:
             limits = httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections)
-            client = httpx.AsyncClient(transport=self._transport, limits=limits, timeout=None)
+            transport = self._transport if self._transport is not None else AxonTransport(max_idle=self.max_connections)
+            client = httpx.AsyncClient(transport=transport, limits=limits, timeout=None)
             with self._lock:
                 self._clients = {lp: c for lp, c in self._clients.items() if not lp.is_closed()}
                 self._clients[loop] = client
