@@ -34,6 +34,7 @@ class FakeChain:
     neurons: list[SimpleNamespace]
     block: int = 100
     chain_endpoint: str = "ws://fake:9944"
+    network: str = "fake"
     served: list[tuple[int, str, int]] = field(default_factory=list)
     syncs: int = 0
 
@@ -252,5 +253,41 @@ def test_miner_errors_reach_the_caller_with_their_status() -> None:
             *chunks, final = d.run_sync(stream())
             assert chunks == ["partial "]
             assert final.dendrite.status_code == 504 and "timed out" in final.dendrite.status_message
+    finally:
+        n.close()
+
+
+def test_a_caller_hanging_up_mid_stream_stops_the_miners_generation() -> None:
+    closed = threading.Event()
+    produced: list[int] = []
+
+    class Endless(Miner):
+        def forward(self, messages, params):
+            return "x"
+
+        def stream(self, messages, params):
+            try:
+                for i in range(10_000):
+                    produced.append(i)
+                    time.sleep(0.02)
+                    yield f"{i} "
+            finally:
+                closed.set()
+
+    n = start(chain(), Endless())
+    try:
+        with Dendrite(VALIDATOR) as d:
+            async def first_chunks() -> list:
+                gen = await d.forward(n.axon.info(), StreamingTextPrompting(roles=["user"], messages=["go"]),
+                                      streaming=True, timeout=30)
+                got = [await gen.__anext__(), await gen.__anext__()]
+                await gen.aclose()  # hang up
+                return got
+
+            assert d.run_sync(first_chunks()) == ["0 ", "1 "]
+        assert closed.wait(5), "the miner kept generating for a caller that hung up"
+        count = len(produced)
+        time.sleep(0.3)
+        assert len(produced) <= count + 1 and len(produced) < 200
     finally:
         n.close()
