@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,6 +78,7 @@ class Node:
         self._background: set[asyncio.Task[Any]] = set()
         # Encoded answers of the bulk readers per (reader, args, sealed block): see custom_rpc.read.
         self.reader_cache: OrderedDict[Any, bytes] = OrderedDict()
+        self._last_timestamp = 0
         self.genesis_hash: bytes = bytes(engine.block_hash(0))
 
         self._lock = asyncio.Lock()
@@ -252,6 +254,7 @@ class Node:
         hashes = []
         for _ in range(max(1, count)):
             async with self._lock:
+                self._timestamp_inherent()
                 header = self.engine.seal_block()
                 included, self._in_block = self._in_block, []
             block_hash = "0x" + bytes(header.hash).hex()
@@ -272,6 +275,14 @@ class Node:
     def pending_extrinsics(self) -> list[str]:
         """Extrinsics applied to the block being built, then those waiting for their nonce."""
         return ["0x" + p.xt.raw.hex() for p in [*self._in_block, *self._future.values()]]
+
+    def _timestamp_inherent(self) -> None:
+        """Set ``Timestamp.Now`` (ms, strictly increasing) of the block being sealed, as the inherent does."""
+        set_timestamp = getattr(self.engine, "set_timestamp", None)
+        if set_timestamp is None:
+            return
+        self._last_timestamp = max(int(time.time() * 1000), self._last_timestamp + 1)
+        set_timestamp(self._last_timestamp)
 
     # -- head subscriptions -------------------------------------------------------------------------
     def subscribe_heads(self, session: Session, *, finalized: bool) -> str:

@@ -34,6 +34,8 @@ def test_fixture_seals_and_hands_out_clients(localnet_node) -> None:
     receipt = si.submit_extrinsic(transfer(si, 10**9), wait_for_inclusion=True)
     assert receipt.is_success
     assert si.get_block_number(None) == 4  # instant seal: one block for the extrinsic
+    now = si.query("Timestamp", "Now").value  # the timestamp inherent (ms)
+    assert abs(now / 1000 - time.time()) < 60
 
 
 def test_pure_manual_sealing_holds_extrinsics_until_sealed(localnet_node_factory) -> None:
