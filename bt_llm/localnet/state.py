@@ -156,9 +156,12 @@ class ArchiveView(TypedReads):
     def __init__(self, db: ChainDB, number: int) -> None:
         self.db = db
         self.number = number
+        self._cache: dict[bytes, bytes | None] = {}  # a sealed block never changes
 
     def get_raw(self, key: bytes) -> bytes | None:
-        return self.db.get_at(key, self.number)
+        if key not in self._cache:
+            self._cache[key] = self.db.get_at(key, self.number)
+        return self._cache[key]
 
     def items_raw(self, prefix: bytes) -> list[tuple[bytes, bytes]]:
         return self.db.items_at(prefix, self.number)
