@@ -107,11 +107,13 @@ class ChainConnection:
     Args:
         endpoint: ``ws://`` / ``wss://`` URL (``http(s)://`` works without subscriptions).
         timeout: seconds a single websocket read may wait.
+        opener: builds the ``SubstrateInterface`` (a seam for tests: e.g. one over a fake websocket).
     """
 
-    def __init__(self, endpoint: str, *, timeout: float = 120.0) -> None:
+    def __init__(self, endpoint: str, *, timeout: float = 120.0, opener: Callable[[], Any] | None = None) -> None:
         self.endpoint = endpoint
         self.timeout = timeout
+        self._opener = opener or self._open
         self._lock = threading.RLock()
         self._substrate: Any = None
 
@@ -121,7 +123,7 @@ class ChainConnection:
         with self._lock:
             try:
                 if self._substrate is None:
-                    self._substrate = self._open()
+                    self._substrate = self._opener()
                 yield self._substrate
             except BtLlmError:
                 raise
