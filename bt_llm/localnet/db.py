@@ -15,10 +15,12 @@ durable against process crashes.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from bt_llm.errors import ChainError
 
@@ -51,6 +53,22 @@ CREATE TABLE IF NOT EXISTS meta (
     value BLOB
 );
 """
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _translated(fn: F) -> F:
+    """Re-raise SQLite errors as :class:`ChainError` (the boundary rule of ``bt_llm.errors``)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except sqlite3.Error as exc:
+            raise ChainError(f"chain database error in {fn.__name__}: {exc}") from exc
+
+    return wrapper  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -87,11 +105,13 @@ class ChainDB:
         except sqlite3.Error as exc:
             raise ChainError(f"cannot open the chain database at {target}: {exc}") from exc
 
+    @_translated
     def close(self) -> None:
         self._conn.close()
 
     # ------------------------------------------------------------------ writes
 
+    @_translated
     def commit_block(
         self,
         block: BlockRow,
@@ -129,29 +149,36 @@ class ChainDB:
 
     # ------------------------------------------------------------------ reads
 
+    @_translated
     def meta(self, name: str) -> bytes | None:
         row = self._conn.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
         return None if row is None else row[0]
 
+    @_translated
     def head_state(self) -> dict[bytes, bytes]:
         return dict(self._conn.execute("SELECT key, value FROM head"))
 
+    @_translated
     def last_block(self) -> BlockRow | None:
         row = self._conn.execute("SELECT * FROM blocks ORDER BY number DESC LIMIT 1").fetchone()
         return None if row is None else BlockRow(*row)
 
+    @_translated
     def block_by_number(self, number: int) -> BlockRow | None:
         row = self._conn.execute("SELECT * FROM blocks WHERE number = ?", (number,)).fetchone()
         return None if row is None else BlockRow(*row)
 
+    @_translated
     def block_by_hash(self, block_hash: bytes) -> BlockRow | None:
         row = self._conn.execute("SELECT * FROM blocks WHERE hash = ?", (bytes(block_hash),)).fetchone()
         return None if row is None else BlockRow(*row)
 
+    @_translated
     def extrinsics(self, number: int) -> list[bytes]:
         rows = self._conn.execute("SELECT data FROM extrinsics WHERE number = ? ORDER BY idx", (number,))
         return [r[0] for r in rows]
 
+    @_translated
     def get_at(self, key: bytes, number: int) -> bytes | None:
         row = self._conn.execute(
             "SELECT value FROM history WHERE key = ? AND block <= ? ORDER BY block DESC LIMIT 1",
@@ -159,6 +186,7 @@ class ChainDB:
         ).fetchone()
         return None if row is None else row[0]
 
+    @_translated
     def items_at(
         self, prefix: bytes, number: int, start_key: bytes | None = None, count: int | None = None
     ) -> list[tuple[bytes, bytes]]:

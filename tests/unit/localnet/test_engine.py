@@ -315,3 +315,11 @@ def test_a_failed_dispatch_leaves_the_pending_state_root_unchanged(chain: Chain)
             ctx.transactional(lambda call=call: dispatch(ctx, Origin.signed(ALICE), call))
         assert state_root(e.head.state_root, e.state.block_writes()) == root
         assert ctx.events == []
+
+
+def test_a_corrupt_database_is_a_chain_error(tmp_path: Path) -> None:
+    from bt_llm.errors import ChainError
+
+    (tmp_path / "chain.sqlite").write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(ChainError):
+        Engine.open(tmp_path)
