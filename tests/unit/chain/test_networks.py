@@ -34,3 +34,13 @@ def test_bad_values() -> None:
         resolve_network("nakamoto", env={})
     with pytest.raises(ConfigError, match="not a chain endpoint"):
         resolve_network(chain_endpoint="not a url", env={})
+
+
+def test_bittensor_style_config() -> None:
+    from types import SimpleNamespace
+
+    from bt_llm.chain.subtensor import Subtensor
+
+    config = SimpleNamespace(subtensor=SimpleNamespace(network="local", chain_endpoint="ws://127.0.0.1:9950"))
+    sub = Subtensor(config=config)  # nothing is sent before the first call
+    assert (sub.network, sub.chain_endpoint) == ("local", "ws://127.0.0.1:9950")
