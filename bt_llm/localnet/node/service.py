@@ -86,6 +86,7 @@ class Node:
         self._future: dict[tuple[bytes, int], _Pending] = {}
         self._head_subs: dict[str, Session] = {}
         self._finalized_subs: dict[str, Session] = {}
+        self._storage_subs: dict[str, tuple[Session, dict[bytes, bytes | None]]] = {}
         self._producer: asyncio.Task[None] | None = None
         # The engine's "refused before touching state" exception (InvalidTransaction in its module).
         self._refusal: type[Exception] = getattr(engine, "InvalidTransaction", None) or importlib.import_module(type(engine).__module__).InvalidTransaction
@@ -264,6 +265,7 @@ class Node:
                 await self._notify(pending, {"finalized": block_hash})
                 for watch in pending.watchers:
                     watch.session.remove_subscription(watch.subscription)
+            await self._notify_storage(bytes(header.hash))
             rendered = header_json(header)
             for subscription, session in list(self._head_subs.items()):
                 await session.notify("chain_newHead", subscription, rendered)
@@ -292,3 +294,33 @@ class Node:
         subs[subscription] = session
         session.add_subscription(subscription, lambda: subs.pop(subscription, None))
         return subscription
+
+    # -- storage subscriptions ----------------------------------------------------------------------
+    async def subscribe_storage(self, session: Session, keys: list[bytes]) -> str:
+        """Watch ``keys``: their current values now, then each sealed block's changes (``state_storage``)."""
+        session.require_subscriptions()
+        subscription = new_subscription_id()
+        head = bytes(self.engine.head.hash)
+        values = {key: self.engine.storage_at(key, head) for key in keys}
+        self._storage_subs[subscription] = (session, values)
+        session.add_subscription(subscription, lambda: self._storage_subs.pop(subscription, None))
+        await session.notify("state_storage", subscription, _changes(head, values))
+        return subscription
+
+    async def _notify_storage(self, block_hash: bytes) -> None:
+        for subscription, (session, values) in list(self._storage_subs.items()):
+            changed = {}
+            for key, old in values.items():
+                new = self.engine.storage_at(key, block_hash)
+                if new != old:
+                    values[key] = new
+                    changed[key] = new
+            if changed:
+                await session.notify("state_storage", subscription, _changes(block_hash, changed))
+
+
+def _changes(block_hash: bytes, values: dict[bytes, bytes | None]) -> dict[str, Any]:
+    return {
+        "block": "0x" + block_hash.hex(),
+        "changes": [["0x" + k.hex(), None if v is None else "0x" + bytes(v).hex()] for k, v in values.items()],
+    }

@@ -90,6 +90,18 @@ def register(dispatcher: Dispatcher, node: Node) -> None:
             raise RpcFailure(4003, "Client error", f"Execution failed: Other: Exported method {method} is not found")
         return _hex(result)
 
+    async def subscribe_storage(session: Session, params: list[Any]) -> str:
+        keys = param(params, 0, [])
+        if not isinstance(keys, list) or not keys or len(keys) > MAX_PAGE:
+            raise invalid_params(f"keys must be an array of 1..{MAX_PAGE} hex strings")
+        return await node.subscribe_storage(session, [hex_param(keys, i, name="key") for i in range(len(keys))])
+
+    async def unsubscribe(session: Session, params: list[Any]) -> bool:
+        subscription = param(params, 0)
+        return isinstance(subscription, str) and session.remove_subscription(subscription)
+
+    dispatcher.add("state_subscribeStorage", subscribe_storage)
+    dispatcher.add("state_unsubscribeStorage", unsubscribe)
     dispatcher.add("state_getStorageAt", get_storage, "state_getStorage")
     dispatcher.add("state_getStorageHash", get_storage_hash, "state_getStorageHashAt")
     dispatcher.add("state_getStorageSize", get_storage_size, "state_getStorageSizeAt")

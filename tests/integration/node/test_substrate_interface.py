@@ -205,3 +205,34 @@ def test_block_header_subscription(node, si) -> None:
     si.subscribe_block_headers(handler)
     sealer.join()
     assert seen == [start, start + 1, start + 2]
+
+
+def test_storage_subscription_sees_a_transfer(node, si) -> None:
+    seen: list[int] = []
+
+    def send() -> None:
+        other = SubstrateInterface(url=node.url, ss58_format=42)
+        try:
+            submit(other, BOB, "Balances", "transfer", {"dest": CHARLIE.ss58_address, "value": 99})
+        finally:
+            other.close()
+
+    sender = threading.Timer(0.5, send)
+
+    def handler(account, update_nr, subscription_id):
+        seen.append(account.value["data"]["free"])
+        return True if update_nr == 1 else None
+
+    sender.start()
+    si.query("System", "Account", [CHARLIE.ss58_address], subscription_handler=handler)
+    sender.join()
+    assert seen[1] == seen[0] + 99
+
+
+def test_unfunded_sender_cannot_pay_the_fee(si) -> None:
+    nobody = Keypair.create_from_uri("//Nobody-with-no-funds")
+    call = si.compose_call("Balances", "transfer", {"dest": ALICE.ss58_address, "value": 1})
+    with pytest.raises(SubstrateRequestException) as refused:
+        si.submit_extrinsic(si.create_signed_extrinsic(call, nobody), wait_for_inclusion=True)
+    assert refused.value.args[0]["code"] == 1010
+    assert refused.value.args[0]["data"].startswith("Inability to pay some fees")
