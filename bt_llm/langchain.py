@@ -60,6 +60,38 @@ def to_conversation(messages: Sequence[BaseMessage]) -> tuple[list[str], list[st
     return [r or "user" for r in roles], [_message_text(m) for m in messages]
 
 
+_SAMPLING = ("max_tokens", "temperature", "top_p", "seed")
+
+
+def _request(model: Any, stop: Sequence[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``bt.prompt``'s keyword arguments: the model's fields, overridden by per-call sampling settings."""
+    sampling = {k: getattr(model, k) for k in _SAMPLING if getattr(model, k) is not None}
+    sampling.update({k: kwargs[k] for k in _SAMPLING if kwargs.get(k) is not None})
+    if stop:
+        sampling["stop"] = list(stop)
+    return dict(hotkey=model.hotkey, netuid=model.netuid, timeout=model.timeout, wallet=model.wallet,
+                network=model.network, **sampling)
+
+
+async def _acut(pieces: AsyncIterator[str], stop: Sequence[str] | None) -> AsyncIterator[str]:
+    """An async stream of text cut at the first stop sequence; closes ``pieces`` when done."""
+    cutter = StopCutter(stop)
+    try:
+        async for piece in pieces:
+            text = cutter.feed(piece)
+            if text:
+                yield text
+            if cutter.stopped:
+                return
+        tail = cutter.flush()
+        if tail:
+            yield tail
+    finally:
+        aclose = getattr(pieces, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
 def _usage(prompt_texts: Sequence[str], output: str) -> UsageMetadata:
     input_tokens = sum(count_tokens(t) for t in prompt_texts)
     output_tokens = count_tokens(output)
@@ -97,35 +129,38 @@ class BittensorLLM(LLM):
         """The seed's ``llm("prompt me")``."""
         return self.invoke(prompt, stop=stop, **kwargs)
 
-    def _kwargs(self, stop: list[str] | None, **overrides: Any) -> dict[str, Any]:
-        sampling = {k: getattr(self, k) for k in ("max_tokens", "temperature", "top_p", "seed")
-                    if getattr(self, k) is not None}
-        if stop:
-            sampling["stop"] = list(stop)
-        return dict(hotkey=self.hotkey, netuid=self.netuid, timeout=self.timeout, wallet=self.wallet,
-                    network=self.network, **sampling, **overrides)
-
     def _generate(self, prompts: list[str], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> LLMResult:
         if not self.return_all:
             return super()._generate(prompts, stop=stop, run_manager=run_manager, **kwargs)
         generations = []
         for text in prompts:
-            answers = prompting.prompt(text, return_all=True, **self._kwargs(stop))
+            answers = prompting.prompt(text, return_all=True, **_request(self, stop, kwargs))
             generations.append([Generation(text=_cut(a, stop)) for a in answers])  # type: ignore[union-attr]
+        return LLMResult(generations=generations)
+
+    async def _agenerate(self, prompts: list[str], stop: list[str] | None = None,
+                         run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any) -> LLMResult:
+        if not self.return_all:
+            return await super()._agenerate(prompts, stop=stop, run_manager=run_manager, **kwargs)
+        generations = []
+        for text in prompts:
+            answers = await prompting.aprompt(text, return_all=True, **_request(self, stop, kwargs))
+            generations.append([Generation(text=_cut(a, stop)) for a in answers])
         return LLMResult(generations=generations)
 
     def _call(self, prompt: str, stop: list[str] | None = None,
               run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> str:
-        return _cut(prompting.prompt(prompt, **self._kwargs(stop)), stop)  # type: ignore[arg-type]
+        return _cut(prompting.prompt(prompt, **_request(self, stop, kwargs)), stop)  # type: ignore[arg-type]
 
     async def _acall(self, prompt: str, stop: list[str] | None = None,
                      run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any) -> str:
-        return _cut(await prompting.aprompt(prompt, **self._kwargs(stop)), stop)  # type: ignore[arg-type]
+        return _cut(await prompting.aprompt(prompt, **_request(self, stop, kwargs)), stop)  # type: ignore[arg-type]
 
     def _stream(self, prompt: str, stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[GenerationChunk]:
-        for text in StopCutter(stop).feed_all(prompting.prompt(prompt, stream=True, **self._kwargs(stop))):
+        pieces = prompting.prompt(prompt, stream=True, **_request(self, stop, kwargs))
+        for text in StopCutter(stop).feed_all(pieces):  # type: ignore[arg-type]
             chunk = GenerationChunk(text=text)
             if run_manager:
                 run_manager.on_llm_new_token(text, chunk=chunk)
@@ -134,22 +169,17 @@ class BittensorLLM(LLM):
     async def _astream(self, prompt: str, stop: list[str] | None = None,
                        run_manager: AsyncCallbackManagerForLLMRun | None = None,
                        **kwargs: Any) -> AsyncIterator[GenerationChunk]:
-        cutter = StopCutter(stop)
-        async for piece in prompting.astream_prompt(prompt, **self._kwargs(stop)):
-            text = cutter.feed(piece)
-            if text:
-                chunk = GenerationChunk(text=text)
-                if run_manager:
-                    await run_manager.on_llm_new_token(text, chunk=chunk)
-                yield chunk
-            if cutter.stopped:
-                break
+        async for text in _acut(prompting.astream_prompt(prompt, **_request(self, stop, kwargs)), stop):
+            chunk = GenerationChunk(text=text)
+            if run_manager:
+                await run_manager.on_llm_new_token(text, chunk=chunk)
+            yield chunk
 
 
 class ChatBittensor(BaseChatModel):
     """A LangChain chat model answered by the Bittensor network through a delegate."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, populate_by_name=True)
 
     hotkey: str | None = None
     netuid: int = 1
@@ -177,7 +207,8 @@ class ChatBittensor(BaseChatModel):
         return {"hotkey": self.hotkey, "netuid": self.netuid, "network": self.network, "return_all": self.return_all}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        params = LangSmithParams(ls_provider="bittensor", ls_model_name=self.model_name, ls_model_type="chat")
+        model_name = kwargs.get("model") or self.model_name
+        params = LangSmithParams(ls_provider="bittensor", ls_model_name=model_name, ls_model_type="chat")
         if self.temperature is not None:
             params["ls_temperature"] = self.temperature
         if self.max_tokens is not None:
@@ -185,15 +216,6 @@ class ChatBittensor(BaseChatModel):
         if stop or self.stop:
             params["ls_stop"] = stop or self.stop
         return params
-
-    def _kwargs(self, stop: list[str] | None) -> dict[str, Any]:
-        sampling = {k: getattr(self, k) for k in ("max_tokens", "temperature", "top_p", "seed")
-                    if getattr(self, k) is not None}
-        stops = stop or self.stop
-        if stops:
-            sampling["stop"] = list(stops)
-        return dict(hotkey=self.hotkey, netuid=self.netuid, timeout=self.timeout, wallet=self.wallet,
-                    network=self.network, **sampling)
 
     def _result(self, messages: list[BaseMessage], answers: list[str], stop: list[str] | None) -> ChatResult:
         _, texts = to_conversation(messages)
@@ -208,22 +230,24 @@ class ChatBittensor(BaseChatModel):
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         roles, texts = to_conversation(messages)
-        answer = prompting.prompt(roles=roles, messages=texts, return_all=self.return_all, **self._kwargs(stop))
+        answer = prompting.prompt(roles=roles, messages=texts, return_all=self.return_all,
+                                  **_request(self, stop or self.stop, kwargs))
         return self._result(messages, answer if isinstance(answer, list) else [answer], stop)  # type: ignore[arg-type]
 
     async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                          run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         roles, texts = to_conversation(messages)
         answer = await prompting.aprompt(roles=roles, messages=texts, return_all=self.return_all,
-                                         **self._kwargs(stop))
+                                         **_request(self, stop or self.stop, kwargs))
         return self._result(messages, answer if isinstance(answer, list) else [answer], stop)
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         roles, texts = to_conversation(messages)
+        stops = stop or self.stop
+        pieces = prompting.prompt(roles=roles, messages=texts, stream=True, **_request(self, stops, kwargs))
         produced: list[str] = []
-        cutter = StopCutter(stop or self.stop)
-        for text in cutter.feed_all(prompting.prompt(roles=roles, messages=texts, stream=True, **self._kwargs(stop))):
+        for text in StopCutter(stops).feed_all(pieces):  # type: ignore[arg-type]
             produced.append(text)
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
             if run_manager:
@@ -235,22 +259,15 @@ class ChatBittensor(BaseChatModel):
                        run_manager: AsyncCallbackManagerForLLMRun | None = None,
                        **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
         roles, texts = to_conversation(messages)
+        stops = stop or self.stop
+        pieces = prompting.astream_prompt(roles=roles, messages=texts, **_request(self, stops, kwargs))
         produced: list[str] = []
-        cutter = StopCutter(stop or self.stop)
-        async for piece in prompting.astream_prompt(roles=roles, messages=texts, **self._kwargs(stop)):
-            text = cutter.feed(piece)
-            if text:
-                produced.append(text)
-                chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
-                if run_manager:
-                    await run_manager.on_llm_new_token(text, chunk=chunk)
-                yield chunk
-            if cutter.stopped:
-                break
-        tail = cutter.flush()
-        if tail:
-            produced.append(tail)
-            yield ChatGenerationChunk(message=AIMessageChunk(content=tail))
+        async for text in _acut(pieces, stops):
+            produced.append(text)
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+            if run_manager:
+                await run_manager.on_llm_new_token(text, chunk=chunk)
+            yield chunk
         yield self._final_chunk(texts, "".join(produced))
 
     def _final_chunk(self, prompt_texts: list[str], output: str) -> ChatGenerationChunk:
