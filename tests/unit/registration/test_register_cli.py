@@ -163,6 +163,8 @@ def test_register_ctrl_c_stops_cleanly(chain: FakeChain, wallet_args: list[str],
     import _thread
     import threading
 
+    solve(lambda: (1, bytes(32), 1), bytes(32), processes=1, update_interval=32)  # compile before the timer
+
     chain.difficulty = lambda netuid: 2**64 - 1  # type: ignore[method-assign]
     timer = threading.Timer(1.0, _thread.interrupt_main)
     timer.start()
