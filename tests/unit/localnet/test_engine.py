@@ -323,3 +323,47 @@ def test_a_corrupt_database_is_a_chain_error(tmp_path: Path) -> None:
     (tmp_path / "chain.sqlite").write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(ChainError):
         Engine.open(tmp_path)
+
+
+def test_pallet_difficulty_adjustment_sequence() -> None:
+    """``tests/difficulty.rs::test_registration_difficulty_adjustment``, shifted by one block (our first
+    extrinsics land in block 1, the mock's in block 0): 20000 -> 40000 after 3 PoW registrations with
+    target 1 and interval 1; then interval 3 / target 3 accumulates 6 registrations over two blocks and
+    the next adjustment gives 40000 * (6 + 3) / 6 = 60000. (Difficulties scaled by 1/10 to keep the
+    Python PoW fast; the adjustment is linear in the difficulty.)"""
+    cfg = make_genesis(
+        LastAdjustmentBlock=1, AdjustmentInterval=1, TargetRegistrationsPerInterval=1, Difficulty=2000,
+        MinDifficulty=1, MaxRegistrationsPerBlock=3, MaxAllowedUids=3, ImmunityPeriod=0,
+    )  # fmt: skip
+    e = Engine.open(None, cfg)
+    c = Chain(e)
+
+    def pow_register(hk: bytes, difficulty: int) -> None:
+        block, nonce, seal = _solve(e, hk, difficulty)
+        c.ok(hk, ST, "register", netuid=1, block_number=block, nonce=nonce, work=seal, hotkey=hk, coldkey=hk)
+
+    for i in range(3):
+        pow_register(acct(100 + i), 2000)
+    assert [c.get(ST, "Keys", 1, uid) for uid in range(3)] == [acct(100 + i) for i in range(3)]
+    assert c.get(ST, "RegistrationsThisBlock", 1) == 3 and c.get(ST, "RegistrationsThisInterval", 1) == 3
+    c.seal()
+    assert c.get(ST, "RegistrationsThisBlock", 1) == 0
+    assert c.get(ST, "LastAdjustmentBlock", 1) == c.block
+    assert c.get(ST, "Difficulty", 1) == 4000
+    assert c.get(ST, "RegistrationsThisInterval", 1) == 0
+    adjusted_at = c.block
+    c.sudo(ST, "sudo_set_adjustment_interval", netuid=1, adjustment_interval=3)
+    c.sudo(ST, "sudo_set_target_registrations_per_interval", netuid=1, target_registrations_per_interval=3)
+    for i in range(3):
+        pow_register(acct(110 + i), 4000)
+    assert c.get(ST, "SubnetworkN", 1) == 3  # every registration replaced someone
+    c.seal()
+    assert c.get(ST, "LastAdjustmentBlock", 1) == adjusted_at
+    assert c.get(ST, "RegistrationsThisBlock", 1) == 0 and c.get(ST, "RegistrationsThisInterval", 1) == 3
+    for i in range(3):
+        pow_register(acct(120 + i), 4000)
+    c.seal()
+    assert c.get(ST, "RegistrationsThisInterval", 1) == 6 and c.get(ST, "Difficulty", 1) == 4000
+    c.seal()
+    assert c.get(ST, "Difficulty", 1) == 6000
+    assert c.get(ST, "RegistrationsThisInterval", 1) == 0
