@@ -173,7 +173,7 @@ class Axon:
             access_log=False,
             lifespan="off",
             loop="asyncio",
-            http="h11",
+            http="auto",  # httptools when installed (about 30% less CPU per request than h11), else h11
             proxy_headers=False,
             server_header=False,
             date_header=False,
