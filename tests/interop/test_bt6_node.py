@@ -91,6 +91,11 @@ out["neurons_lite"] = [(n.uid, n.hotkey, n.axon_info.port) for n in st.neurons_l
 lite = st.metagraph(1)
 full = st.metagraph(1, lite=False)
 out["metagraph"] = [int(lite.n), [float(s) for s in lite.S], lite.hotkeys, int(full.n), full.W.shape[0] if hasattr(full.W, "shape") else len(full.W)]
+old = bt.metagraph(1, network={node.url!r}, sync=False)
+old.sync(block=2, lite=True, subtensor=st)  # archive: as of block 2 (after the first registration only)
+out["metagraph_at_2"] = [int(old.n), int(old.block)]
+out["stake_info"] = [s.stake.rao for s in st.get_stake_info_for_coldkey("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY")]
+out["delegated"] = len(st.get_delegated("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"))
 out["senate"] = st.get_senate_members()
 out["proposals"] = st.get_proposals()
 print(json.dumps(out, default=str))
@@ -107,6 +112,9 @@ print(json.dumps(out, default=str))
     assert n == full_n == weight_rows == 2
     assert stakes[0] == pytest.approx(10.0, abs=1e-3)
     assert hotkeys[0] == out["delegates"][0]
+    assert out["metagraph_at_2"] == [1, 2]
+    assert out["stake_info"] == [10 * 10**9 - 1000]
+    assert out["delegated"] == 1
     assert out["senate"] == [] and out["proposals"] == {}
 
 
