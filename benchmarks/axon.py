@@ -129,7 +129,7 @@ async def level(conc, seconds, max_requests):
         return time.perf_counter() - t0, r.dendrite.status_code == 200 and r.total == k + 3
     await asyncio.gather(*[one(d, 0) for d in dendrites for _ in range(2)])  # warm up connections
     latencies, failures, count = [], 0, 0
-    cpu0 = read_cpu(SERVER_PID)
+    cpu0, own0 = read_cpu(SERVER_PID), time.process_time()
     start = time.perf_counter()
     deadline = start + seconds
     async def worker(d):
@@ -141,13 +141,14 @@ async def level(conc, seconds, max_requests):
             failures += not ok
     await asyncio.gather(*[worker(d) for d in dendrites])
     elapsed = time.perf_counter() - start
-    cpu = read_cpu(SERVER_PID) - cpu0
+    cpu, own = read_cpu(SERVER_PID) - cpu0, time.process_time() - own0
     for d in dendrites:
         await close(d)
     latencies.sort()
     n = len(latencies)
     return {"n": n, "p50_ms": latencies[n // 2] * 1e3, "p90_ms": latencies[int(n * 0.9)] * 1e3,
-            "rps": n / elapsed, "failures": failures, "server_cpu_ms": cpu / max(n, 1) * 1e3}
+            "rps": n / elapsed, "failures": failures, "server_cpu_ms": cpu / max(n, 1) * 1e3,
+            "client_cpu_ms": own / max(n, 1) * 1e3}
 async def main():
     out = {}
     for conc in LEVELS:
@@ -205,11 +206,11 @@ def run_side(name: str, python: Path | str, prelude: str, server: str, client: s
 
 
 def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
-    lines = [f"{'impl':<12}{'conc':>5}{'n':>7}{'p50 ms':>9}{'p90 ms':>9}{'req/s':>9}{'fail':>6}{'srv cpu ms/req':>16}"]
+    lines = [f"{'impl':<12}{'conc':>5}{'n':>7}{'p50 ms':>9}{'p90 ms':>9}{'req/s':>9}{'fail':>6}{'server cpu ms/req':>19}{'client cpu ms/req':>19}"]
     for impl, levels in results.items():
         for conc, r in levels.items():
             lines.append(f"{impl:<12}{conc:>5}{r['n']:>7}{r['p50_ms']:>9.2f}{r['p90_ms']:>9.2f}{r['rps']:>9.1f}"
-                         f"{r['failures']:>6}{r['server_cpu_ms']:>16.2f}")
+                         f"{r['failures']:>6}{r['server_cpu_ms']:>19.2f}{r['client_cpu_ms']:>19.2f}")
     if "bittensor" in results and "bt-llm" in results:
         lines.append("")
         lines.append(f"{'ratio (ours/theirs)':<20}{'conc':>5}{'req/s x':>10}{'p50 /':>9}")
