@@ -24,7 +24,7 @@ import time
 from types import FrameType
 from typing import Any
 
-from bt_llm.errors import ConfigError, KeyFileError, RegistrationError
+from bt_llm.errors import ChainError, ConfigError, ExtrinsicFailedError, KeyFileError, RegistrationError
 from bt_llm.neuron.config import DEFAULT_WALLET_PATH, NeuronConfig
 from bt_llm.neuron.handlers import build_handlers
 from bt_llm.neuron.miner import Miner
@@ -127,7 +127,7 @@ class Neuron:
         self.miner.neuron = self
         self.axon.start()
         try:
-            self.subtensor.serve_axon(netuid=cfg.netuid, axon=self.axon)
+            self._announce()
         except BaseException:
             self.axon.stop()
             raise
@@ -138,6 +138,30 @@ class Neuron:
                  cfg.axon_ip, self.axon.port, cfg.announced_ip, cfg.axon_external_port or self.axon.port,
                  self.uid, cfg.netuid, endpoint)
         return self
+
+    def _announce(self) -> None:
+        """``serve_axon`` unless the chain already holds this exact endpoint (a restart on a fixed port
+        would otherwise hit the serving rate limit and refuse to start)."""
+        wanted = self.axon.info()
+        current = None
+        if self.metagraph is not None and self.uid is not None:
+            hotkeys = list(self.metagraph.hotkeys)
+            if wanted.hotkey in hotkeys:
+                current = self.metagraph.axons[hotkeys.index(wanted.hotkey)]
+        if current is not None and (current.ip, current.port, current.version) == (wanted.ip, wanted.port,
+                                                                                   wanted.version):
+            log.info("axon %s:%s already announced on chain", wanted.ip, wanted.port)
+            return
+        try:
+            self.subtensor.serve_axon(netuid=self.config.netuid, axon=self.axon)
+        except ExtrinsicFailedError as exc:
+            if "RateLimit" not in exc.error_name:
+                raise
+            raise ChainError(
+                f"serve_axon refused ({exc.error_name}): the chain limits how often an endpoint may change. "
+                f"Restart on the announced port ({current.port if current else 'see btcli overview'}) or wait "
+                f"for the serving rate limit to pass."
+            ) from exc
 
     def sync(self, block: int | None = None) -> None:
         """Resync the metagraph (lite: hotkeys, stake, permits, axons) and refresh the policy."""
@@ -185,6 +209,7 @@ class Neuron:
     def close(self) -> None:
         """Stop the axon, release the miner and the chain connection."""
         started = time.perf_counter()
+        served = self.axon is not None and self.axon.started
         if self.axon is not None:
             self.axon.stop()
         with contextlib.suppress(Exception):
@@ -192,7 +217,8 @@ class Neuron:
         if self._owns_subtensor and self.subtensor is not None:
             with contextlib.suppress(Exception):
                 self.subtensor.close()
-        log.info("%s stopped in %.2fs", self.miner.name, time.perf_counter() - started)
+        if served:
+            log.info("%s stopped in %.2fs", self.miner.name, time.perf_counter() - started)
 
     def _install_signals(self) -> dict[int, Any]:
         if threading.current_thread() is not threading.main_thread():

@@ -291,3 +291,28 @@ def test_a_caller_hanging_up_mid_stream_stops_the_miners_generation() -> None:
         assert len(produced) <= count + 1 and len(produced) < 200
     finally:
         n.close()
+
+
+def test_a_restart_on_the_announced_endpoint_does_not_serve_again() -> None:
+    import socket
+
+    from bt_llm.protocol.axon_info import AxonInfo
+    from bt_llm.protocol.version import version_as_int
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sub = chain()
+    sub.neurons[0].axon_info = AxonInfo(version=version_as_int, ip="127.0.0.1", port=port, ip_type=4,
+                                        hotkey=MINER.ss58_address, coldkey=MINER.ss58_address)
+    n = Neuron(Slow(), NeuronConfig(netuid=1, axon_port=port), wallet=SimpleNamespace(hotkey=MINER),
+               subtensor=sub).start()
+    try:
+        assert sub.served == [] and n.axon.port == port
+    finally:
+        n.close()
+    n = start(sub)  # another port: announce it
+    try:
+        assert sub.served == [(1, "127.0.0.1", n.axon.port)]
+    finally:
+        n.close()
