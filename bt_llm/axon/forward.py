@@ -2,7 +2,8 @@
 
 Past the deadline the caller gets 408 while the handler keeps running; its worker slot is given back
 only when it really ends. An exception becomes 500 ``Internal Server Error #{id}`` (logged here, never
-sent). Streaming handlers return an iterator of text chunks, sent as server-sent events.
+sent), except a :class:`~bt_llm.axon.refusal.Refusal`, whose status and message the handler chose.
+Streaming handlers return an iterator of text chunks, sent as server-sent events.
 """
 
 from __future__ import annotations

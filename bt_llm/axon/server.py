@@ -127,7 +127,9 @@ class Axon:
         ``forward_fn`` fills the synapse and returns it (or ``None``); for a ``StreamingSynapse`` it
         returns an iterator (sync or async) of text chunks. ``blacklist_fn(synapse) -> (bool, str)``,
         ``priority_fn(synapse) -> float`` (higher first) and ``verify_fn(synapse) -> None`` (raise to
-        refuse; runs after the built-in signature and nonce checks) may be sync or async.
+        refuse; runs after the built-in signature and nonce checks) may be sync or async. A handler
+        that raises ``bt_llm.axon.refusal.Refusal(status, message)`` answers that status; any other
+        exception answers 500 without details.
 
         Returns:
             The axon, for chaining.

@@ -252,3 +252,15 @@ def test_info_and_serve(make_axon) -> None:  # type: ignore[no-untyped-def]
     assert axon.serve(netuid=3, subtensor=Subtensor()) is axon
     assert served == [(3, axon)]
     assert httpx.get(f"http://127.0.0.1:{axon.port}/Synapse").status_code == 401
+
+
+async def test_a_handler_refusal_keeps_its_status(make_axon, dendrite) -> None:  # type: ignore[no-untyped-def]
+    from bt_llm.axon.refusal import Refusal
+
+    def picky(synapse: TextPrompting) -> TextPrompting:
+        raise Refusal(429, "Too many requests: slow down.")
+
+    axon = make_axon(picky)
+    answer = await dendrite.forward(axon, _prompt(), deserialize=False)
+    assert answer.dendrite.status_code == 429
+    assert answer.dendrite.status_message == "Too many requests: slow down."

@@ -124,3 +124,19 @@ async def test_a_caller_hanging_up_gives_the_worker_back(make_axon, dendrite) ->
         assert answer.dendrite.status_code == 503  # the slot is still held for a moment
         await asyncio.sleep(0.05)
     assert answer.completion == "free"
+
+
+async def test_a_stream_refusal_keeps_its_status(make_axon, dendrite) -> None:  # type: ignore[no-untyped-def]
+    from bt_llm.axon.refusal import Refusal
+
+    def forward(synapse: StreamingTextPrompting) -> Iterator[str]:
+        def chunks() -> Iterator[str]:
+            yield "a"
+            raise Refusal(400, "max_tokens too large for this miner")
+
+        return chunks()
+
+    axon = make_axon(forward)
+    items = [item async for item in dendrite.call_stream(axon, _prompt(), deserialize=False)]
+    assert items[0] == "a"
+    assert (items[-1].dendrite.status_code, items[-1].dendrite.status_message) == (400, "max_tokens too large for this miner")
