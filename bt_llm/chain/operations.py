@@ -78,14 +78,20 @@ def normalize_weights(uids: Sequence[int], weights: Sequence[float]) -> tuple[li
 
 
 class SubtensorOperations:
-    """Mixin: the signed operations of ``Subtensor`` (needs ``self._conn``)."""
+    """Mixin: the signed operations of ``Subtensor``.
+
+    Extrinsics go through ``self._tx_conn``, a connection of their own: a submit that waits for its
+    block holds only that one (submits stay serialised, so nonces never race), and reads on
+    ``self._conn`` go on meanwhile.
+    """
 
     _conn: ChainConnection
+    _tx_conn: ChainConnection
 
     def _submit(self, module: str, function: str, params: dict[str, Any], keypair: Any, *,
                 wait_for_inclusion: bool, wait_for_finalization: bool,
                 era: dict[str, int] | None = None) -> ExtrinsicResult:
-        return submit(self._conn, module, function, params, keypair, wait_for_inclusion=wait_for_inclusion,
+        return submit(self._tx_conn, module, function, params, keypair, wait_for_inclusion=wait_for_inclusion,
                       wait_for_finalization=wait_for_finalization, era=era)
 
     def _has_call(self, module: str, function: str) -> bool:

@@ -46,7 +46,8 @@ class Subtensor(SubtensorOperations):
     def __init__(self, network: str | None = None, config: Any = None, *, chain_endpoint: str | None = None,
                  timeout: float = 120.0) -> None:
         self.network, self.chain_endpoint = resolve_network(network, chain_endpoint, config=config)
-        self._conn = ChainConnection(self.chain_endpoint, timeout=timeout)
+        self._conn = ChainConnection(self.chain_endpoint, timeout=timeout)  # reads
+        self._tx_conn = ChainConnection(self.chain_endpoint, timeout=timeout)  # extrinsics (see operations)
 
     def __repr__(self) -> str:
         return f"Subtensor(network={self.network!r}, chain_endpoint={self.chain_endpoint!r})"
@@ -60,8 +61,9 @@ class Subtensor(SubtensorOperations):
         self.close()
 
     def close(self) -> None:
-        """Close the connection (a later call reconnects)."""
+        """Close the connections (a later call reconnects)."""
         self._conn.close()
+        self._tx_conn.close()
 
     @property
     def connection(self) -> ChainConnection:

@@ -211,3 +211,35 @@ def test_proposal_and_senate_vote(subtensor: Subtensor, wallets) -> None:
     with pytest.raises(ExtrinsicFailedError) as info:  # one vote per senator
         subtensor.vote(alice, proposal_hash, votes.index, approve=True)
     assert info.value.error_name
+
+
+def test_reads_go_on_while_a_submit_waits_for_its_block(localnet_node_factory, wallets) -> None:
+    handle = localnet_node_factory(instant_seal=False)  # blocks only when the test seals one
+    client = Subtensor(handle.url)
+    alice, bob = wallets["alice"], wallets["bob"]
+    done = threading.Event()
+    outcome: list[object] = []
+
+    def submit() -> None:
+        try:
+            outcome.append(client.transfer(alice, bob.coldkeypub.ss58_address, 1))
+        except BaseException as exc:  # reported below
+            outcome.append(exc)
+        done.set()
+
+    client.get_balance(bob.coldkeypub.ss58_address)  # connected, metadata loaded
+    worker = threading.Thread(target=submit)
+    worker.start()
+    try:
+        assert not done.wait(1.0)  # waiting for inclusion...
+        assert client.get_current_block() == 0  # ...while reads still answer
+        for _ in range(20):  # seal until the extrinsic is in a block
+            handle.seal(1)
+            if done.wait(1.0):
+                break
+        assert done.is_set()
+    finally:
+        handle.seal(1)
+        worker.join(30)
+        client.close()
+    assert getattr(outcome[0], "included", False), outcome

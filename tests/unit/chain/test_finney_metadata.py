@@ -69,8 +69,8 @@ class FakeFinney:
 def finney():
     fake = FakeFinney(free=123 * 10**9)
     sub = Subtensor("finney")
-    sub._conn = ChainConnection(sub.chain_endpoint,
-                                opener=lambda: SubstrateInterface(websocket=fake, ss58_format=42))
+    conn = ChainConnection(sub.chain_endpoint, opener=lambda: SubstrateInterface(websocket=fake, ss58_format=42))
+    sub._conn = sub._tx_conn = conn
     return sub, fake
 
 
