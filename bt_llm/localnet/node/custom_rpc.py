@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bt_llm.localnet.codec import CodecError, decode, decode_prefix, encode
+from bt_llm.localnet.node.extrinsic import ExtrinsicFormatError
 from bt_llm.localnet.node.rpc import Dispatcher, Session, hex_param, invalid_params, param
 from bt_llm.localnet.node.service import Node
 
@@ -182,7 +183,7 @@ def call_runtime_api(node: Node, method: str, data: bytes, block_hash: bytes) ->
             return special(node, data, block_hash)
         arg_types = READERS[reader][0]  # type: ignore[index]
         return _wrap(read(node, reader, _decode_args(arg_types, data), block_hash))  # type: ignore[arg-type]
-    except (CodecError, ValueError, IndexError) as exc:
+    except (CodecError, ExtrinsicFormatError, ValueError, IndexError) as exc:
         from bt_llm.localnet.node.rpc import RpcFailure
 
         raise RpcFailure(4003, "Client error", f"Execution failed: could not decode input: {exc}") from None

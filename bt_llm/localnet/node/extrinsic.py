@@ -23,13 +23,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from bt_llm.errors import SignatureError
+from bt_llm.errors import ChainError, SignatureError
 
 SIGNED_BIT = 0x80
 EXTRINSIC_VERSION = 4
 
 
-class ExtrinsicFormatError(ValueError):
+class ExtrinsicFormatError(ChainError):
     """The bytes are not a well-formed extrinsic."""
 
 

@@ -22,6 +22,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bt_llm.errors import RpcRemoteError
+
 log = logging.getLogger(__name__)
 
 PARSE_ERROR = -32700
@@ -38,14 +40,14 @@ POOL_ALREADY_IMPORTED = 1013
 SUBSCRIPTIONS_UNSUPPORTED = -32090
 
 
-class RpcFailure(Exception):
-    """A handler's way of answering with a JSON-RPC error object."""
+class RpcFailure(RpcRemoteError):
+    """A handler's way of answering with a JSON-RPC error object (what a client sees as RpcRemoteError)."""
+
+    code: int
 
     def __init__(self, code: int, message: str, data: Any = None) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code=code, data=data)
         self.message = message
-        self.data = data
 
     def to_json(self) -> dict[str, Any]:
         error: dict[str, Any] = {"code": self.code, "message": self.message}

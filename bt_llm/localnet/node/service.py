@@ -89,7 +89,10 @@ class Node:
         self._storage_subs: dict[str, tuple[Session, dict[bytes, bytes | None]]] = {}
         self._producer: asyncio.Task[None] | None = None
         # The engine's "refused before touching state" exception (InvalidTransaction in its module).
-        self._refusal: type[Exception] = getattr(engine, "InvalidTransaction", None) or importlib.import_module(type(engine).__module__).InvalidTransaction
+        refusal = getattr(engine, "InvalidTransaction", None)
+        if refusal is None:
+            refusal = importlib.import_module(type(engine).__module__).InvalidTransaction
+        self._refusal: type[Exception] = refusal
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def start(self) -> None:

@@ -152,5 +152,8 @@ class FakeEngine:
         self.reads += 1
         return []
 
+    def neuron(self, netuid: int, uid: int, block_hash: bytes | None = None) -> dict[str, Any] | None:
+        return None
+
     def close(self) -> None:
         pass

@@ -161,3 +161,8 @@ def test_metadata_at_version(client) -> None:
     assert v14.startswith("0x01") and "6d6574610e" in v14[:24]
     assert v15.startswith("0x01") and "6d6574610f" in v15[:24]
     assert call(client, "state_call", ["Metadata_metadata_at_version", "0x10000000"])["result"] == "0x00"
+
+
+def test_payment_query_with_a_malformed_extrinsic_is_an_error_object(client) -> None:
+    reply = call(client, "state_call", ["TransactionPaymentApi_query_info", "0x0102030405060708"])
+    assert reply["error"]["code"] == 4003
