@@ -29,6 +29,7 @@ from bt_llm.dendrite.request import (
     apply_error,
     apply_fields,
     apply_response,
+    apply_stream_start,
     build_request,
     finish_status,
     target_of,
@@ -170,7 +171,7 @@ class Dendrite:
                     body = await asyncio.wait_for(response.aread(), max(deadline - loop.time(), 0.001))
                     apply_response(synapse, response.status_code, response.headers, body)
                 else:
-                    apply_response(synapse, 200, response.headers, b"{}")
+                    apply_stream_start(synapse, response.headers)
                     async for event, data in _events(response, deadline):
                         if event == "error":
                             info = data if isinstance(data, dict) else {}

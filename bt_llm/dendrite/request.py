@@ -26,7 +26,16 @@ from bt_llm.protocol import signing
 from bt_llm.protocol.synapse import Synapse, TerminalInfo, parse_header_inputs
 from bt_llm.protocol.version import version_as_int
 
-__all__ = ["PreparedRequest", "apply_error", "apply_response", "build_request", "target_of"]
+__all__ = [
+    "PreparedRequest",
+    "apply_error",
+    "apply_fields",
+    "apply_response",
+    "apply_stream_start",
+    "build_request",
+    "finish_status",
+    "target_of",
+]
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,12 @@ def apply_response(synapse: Synapse, status: int, headers: Mapping[str, str], bo
         synapse.axon.status_message = str(message) if message is not None else None
     _merge_headers(synapse, headers)
     finish_status(synapse, status)
+
+
+def apply_stream_start(synapse: Synapse, headers: Mapping[str, str]) -> None:
+    """Fold the headers of a 200 ``text/event-stream`` answer into ``synapse`` (fields come later)."""
+    _merge_headers(synapse, headers)
+    finish_status(synapse, 200)
 
 
 def apply_fields(synapse: Synapse, data: dict[str, Any]) -> None:

@@ -189,3 +189,16 @@ def test_wallet_or_keypair() -> None:
     assert Dendrite(Wallet()).hotkey == BOB.ss58_address
     with pytest.raises(ConfigError):
         Dendrite(object())
+
+
+async def test_streaming_synapses_with_required_fields() -> None:
+    class Needs(StreamingTextPrompting):
+        topic: str
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        final = {**json.loads(request.content), "completion": "x"}
+        text = 'data: "x"\n\nevent: synapse\ndata: ' + json.dumps(final) + "\n\n"
+        return httpx.Response(200, content=text.encode(), headers={"content-type": "text/event-stream"})
+
+    items = [i async for i in _dendrite(handler).call_stream(TARGET, Needs(topic="t", roles=["u"], messages=["m"]), deserialize=False)]
+    assert items[0] == "x" and items[-1].is_success and items[-1].topic == "t"
