@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bt_llm.axon.server import Axon
 from bt_llm.dendrite.request import build_request
-from bt_llm.protocol.synapses import TextPrompting
+from bt_llm.protocol.synapses import StreamingTextPrompting, TextPrompting
 
 from .conftest import ALICE, BOB
 
@@ -47,9 +47,13 @@ def echo(synapse: TextPrompting) -> TextPrompting:
     return synapse
 
 
+def stream(synapse: StreamingTextPrompting) -> Iterator[str]:
+    return iter(["a", "b"])
+
+
 @pytest.fixture(scope="module")
 def axon() -> Iterator[Axon]:
-    served = Axon(wallet=ALICE, ip="127.0.0.1", port=0, max_body_bytes=4096).attach(echo).start()
+    served = Axon(wallet=ALICE, ip="127.0.0.1", port=0, max_body_bytes=4096).attach(echo).attach(stream).start()
     yield served
     served.stop()
 
@@ -67,7 +71,7 @@ def _signed(axon: Axon, text: str) -> tuple[str, dict[str, str], bytes]:
 
 @FUZZ
 @given(
-    route=st.sampled_from(["TextPrompting", "Synapse", "Nope", "TextPrompting%00", "..", "a" * 300]),
+    route=st.sampled_from(["TextPrompting", "StreamingTextPrompting", "Synapse", "Nope", "TextPrompting%00", "..", "a" * 300]),
     headers=st.dictionaries(st.sampled_from(HEADER_NAMES) | st.text("abcdefgh_", min_size=1, max_size=12), header_text, max_size=10),
     body=bodies,
 )
