@@ -47,7 +47,7 @@ def setup_logging(debug: bool = False) -> None:
 
 
 def run_miner(make_miner: Callable[[], Miner], config: NeuronConfig, **neuron_kwargs: object) -> int:
-    """Build the miner, run it until SIGINT/SIGTERM, and return a process exit code.
+    """Check registration, build the miner (``make_miner()``), serve until SIGINT/SIGTERM; return an exit code.
 
     Errors bt-llm raises on purpose (not registered, bad flags, chain unreachable) are logged as one
     clear message and give exit code 1; anything else propagates with its traceback.
@@ -55,8 +55,9 @@ def run_miner(make_miner: Callable[[], Miner], config: NeuronConfig, **neuron_kw
     setup_logging(config.logging_debug)
     log = logging.getLogger("bt_llm.neuron")
     try:
-        miner = make_miner()
-        Neuron(miner, config, **neuron_kwargs).run()  # type: ignore[arg-type]
+        # The factory runs inside start(), after the registration check: an unregistered hotkey is
+        # reported at once instead of after a model has loaded.
+        Neuron(make_miner, config, **neuron_kwargs).run()  # type: ignore[arg-type]
     except BtLlmError as exc:
         log.error("%s", exc)
         return 1

@@ -21,6 +21,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -60,7 +61,8 @@ class Neuron:
     """A miner on a subnet: wallet, chain client, metagraph snapshot, axon.
 
     Args:
-        miner: what answers requests.
+        miner: what answers requests, or a function making it: then the model loads only once the
+            registration check passed.
         config: flags and settings.
         wallet: a ready wallet (default: ``Wallet(config.wallet_name, config.wallet_hotkey, config.wallet_path)``).
         subtensor: a ready chain client (default: from ``config.subtensor_*``).
@@ -69,8 +71,9 @@ class Neuron:
     :class:`~bt_llm.chain.metagraph.Metagraph`, resynced every ``sync_every`` blocks), ``uid``, ``axon``.
     """
 
-    def __init__(self, miner: Miner, config: NeuronConfig, *, wallet: Any = None, subtensor: Any = None) -> None:
-        self.miner = miner
+    def __init__(self, miner: Miner | Callable[[], Miner], config: NeuronConfig, *, wallet: Any = None,
+                 subtensor: Any = None) -> None:
+        self.miner: Any = miner
         self.config = config
         self.wallet = wallet
         self.subtensor = subtensor
@@ -117,6 +120,8 @@ class Neuron:
         if self.uid is None:
             raise RegistrationError(not_registered_message(hotkey, cfg, endpoint))
         self.sync()
+        if not isinstance(self.miner, Miner):
+            self.miner = self.miner()
 
         from bt_llm.axon.server import Axon
 
@@ -212,13 +217,14 @@ class Neuron:
         served = self.axon is not None and self.axon.started
         if self.axon is not None:
             self.axon.stop()
-        with contextlib.suppress(Exception):
-            self.miner.close()
+        if isinstance(self.miner, Miner):
+            with contextlib.suppress(Exception):
+                self.miner.close()
         if self._owns_subtensor and self.subtensor is not None:
             with contextlib.suppress(Exception):
                 self.subtensor.close()
         if served:
-            log.info("%s stopped in %.2fs", self.miner.name, time.perf_counter() - started)
+            log.info("%s stopped in %.2fs", getattr(self.miner, "name", "miner"), time.perf_counter() - started)
 
     def _install_signals(self) -> dict[int, Any]:
         if threading.current_thread() is not threading.main_thread():

@@ -190,8 +190,15 @@ def test_higher_stake_is_served_first() -> None:
 def test_not_registered_says_how_to_register() -> None:
     sub = chain()
     sub.neurons = sub.neurons[1:]
+    built: list[Miner] = []
+
+    def make() -> Miner:
+        built.append(Slow())
+        return built[-1]
+
     with pytest.raises(RegistrationError) as info:
-        start(sub)
+        Neuron(make, NeuronConfig(netuid=1, axon_port=0), wallet=SimpleNamespace(hotkey=MINER), subtensor=sub).start()
+    assert built == []  # the model is never loaded for an unregistered hotkey
     text = str(info.value)
     assert MINER.ss58_address in text and "btcli register --netuid 1" in text and "ws://fake:9944" in text
     with pytest.raises(ConfigError, match="subnet 5 does not exist"):
