@@ -16,7 +16,9 @@ Example (with a running localnet and bridge)::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -71,6 +73,42 @@ def _request(model: Any, stop: Sequence[str] | None, kwargs: dict[str, Any]) -> 
         sampling["stop"] = list(stop)
     return dict(hotkey=model.hotkey, netuid=model.netuid, timeout=model.timeout, wallet=model.wallet,
                 network=model.network, **sampling)
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _prompt(*args: Any, **kwargs: Any) -> Any:
+    """``bt.prompt`` for LangChain's sync methods, which may be called inside a running event loop.
+
+    In a notebook (or any coroutine) ``llm.invoke(...)`` runs inside the caller's loop, where
+    ``bt.prompt`` refuses to start one of its own; there the call runs on a worker thread instead.
+    A stream is driven on that thread too, one chunk at a time.
+    """
+    if not _loop_running():
+        return prompting.prompt(*args, **kwargs)
+    if kwargs.get("stream"):
+        return _stream_on_worker(lambda: prompting.prompt(*args, **kwargs))
+    with ThreadPoolExecutor(1, thread_name_prefix="bt-llm-prompt") as pool:
+        return pool.submit(prompting.prompt, *args, **kwargs).result()
+
+
+def _stream_on_worker(start: Callable[[], Iterator[str]]) -> Iterator[str]:
+    done = object()
+    with ThreadPoolExecutor(1, thread_name_prefix="bt-llm-stream") as pool:
+        pieces = pool.submit(start).result()
+        try:
+            while (piece := pool.submit(next, pieces, done).result()) is not done:
+                yield piece
+        finally:
+            close = getattr(pieces, "close", None)
+            if close is not None:
+                pool.submit(close).result()
 
 
 async def _acut(pieces: AsyncIterator[str], stop: Sequence[str] | None) -> AsyncIterator[str]:
@@ -135,7 +173,7 @@ class BittensorLLM(LLM):
             return super()._generate(prompts, stop=stop, run_manager=run_manager, **kwargs)
         generations = []
         for text in prompts:
-            answers = prompting.prompt(text, return_all=True, **_request(self, stop, kwargs))
+            answers = _prompt(text, return_all=True, **_request(self, stop, kwargs))
             generations.append([Generation(text=_cut(a, stop)) for a in answers])  # type: ignore[union-attr]
         return LLMResult(generations=generations)
 
@@ -151,7 +189,7 @@ class BittensorLLM(LLM):
 
     def _call(self, prompt: str, stop: list[str] | None = None,
               run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> str:
-        return _cut(prompting.prompt(prompt, **_request(self, stop, kwargs)), stop)  # type: ignore[arg-type]
+        return _cut(_prompt(prompt, **_request(self, stop, kwargs)), stop)  # type: ignore[arg-type]
 
     async def _acall(self, prompt: str, stop: list[str] | None = None,
                      run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any) -> str:
@@ -159,7 +197,7 @@ class BittensorLLM(LLM):
 
     def _stream(self, prompt: str, stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[GenerationChunk]:
-        pieces = prompting.prompt(prompt, stream=True, **_request(self, stop, kwargs))
+        pieces = _prompt(prompt, stream=True, **_request(self, stop, kwargs))
         for text in StopCutter(stop).feed_all(pieces):  # type: ignore[arg-type]
             chunk = GenerationChunk(text=text)
             if run_manager:
@@ -230,8 +268,8 @@ class ChatBittensor(BaseChatModel):
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         roles, texts = to_conversation(messages)
-        answer = prompting.prompt(roles=roles, messages=texts, return_all=self.return_all,
-                                  **_request(self, stop or self.stop, kwargs))
+        answer = _prompt(roles=roles, messages=texts, return_all=self.return_all,
+                         **_request(self, stop or self.stop, kwargs))
         return self._result(messages, answer if isinstance(answer, list) else [answer], stop)  # type: ignore[arg-type]
 
     async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
@@ -245,7 +283,7 @@ class ChatBittensor(BaseChatModel):
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         roles, texts = to_conversation(messages)
         stops = stop or self.stop
-        pieces = prompting.prompt(roles=roles, messages=texts, stream=True, **_request(self, stops, kwargs))
+        pieces = _prompt(roles=roles, messages=texts, stream=True, **_request(self, stops, kwargs))
         produced: list[str] = []
         for text in StopCutter(stops).feed_all(pieces):  # type: ignore[arg-type]
             produced.append(text)

@@ -6,6 +6,7 @@ What the integration fills in LangChain's hooks: message conversion, the argumen
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -27,6 +28,14 @@ PIECES = ["Aus", "tin is the ca", "pital of Te", "xas."]
 OTHERS = [ANSWER, "The capital city of Texas is Austin.", "purple monkey dishwasher"]
 
 
+def refuse_inside_a_loop() -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise PromptError("bt.prompt was called inside a running event loop")
+
+
 class FakeNetwork:
     """Stands in for bt.prompt / bt.aprompt / bt.astream_prompt and records what they were given."""
 
@@ -35,6 +44,7 @@ class FakeNetwork:
         self.closed = False
 
     def prompt(self, content: Any = None, **kwargs: Any) -> Any:
+        refuse_inside_a_loop()  # as bt.prompt does
         self.calls.append({"content": content, **kwargs})
         if kwargs.get("stream"):
             return self._pieces()
@@ -42,7 +52,9 @@ class FakeNetwork:
 
     def _pieces(self) -> Iterator[str]:
         try:
-            yield from PIECES
+            for piece in PIECES:
+                refuse_inside_a_loop()  # bt.prompt's stream drives a private event loop
+                yield piece
         finally:
             self.closed = True
 
@@ -213,6 +225,18 @@ async def test_llm_return_all_async(fake: FakeNetwork) -> None:
     assert [g.text for g in result.generations[0]] == [
         "Austin is the capital of ", "The capital city of ", "purple monkey dishwasher"]
     assert fake.calls[-1]["return_all"] is True
+
+
+async def test_sync_calls_work_inside_a_running_loop(fake: FakeNetwork) -> None:
+    # A notebook runs cells inside an event loop: llm("prompt me") must still work there.
+    llm = BittensorLLM(**PARAMS)
+    assert llm("prompt me") == ANSWER
+    assert "".join(llm.stream("x", stop=["Tex"])) == "Austin is the capital of "
+    assert fake.closed
+    chat = ChatBittensor(**PARAMS)
+    assert chat.invoke("q").content == ANSWER
+    assert "".join(str(c.content) for c in chat.stream("q")) == ANSWER
+    assert BittensorLLM(return_all=True, **PARAMS).generate(["a"]).generations[0][1].text == OTHERS[1]
 
 
 class Recorder(BaseCallbackHandler):
