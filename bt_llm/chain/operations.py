@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from bt_llm.chain import chain_data as cd
 from bt_llm.chain import queries, runtime
-from bt_llm.chain.extrinsics import ExtrinsicResult, submit
+from bt_llm.chain.extrinsics import ExtrinsicResult, compose, submit
 from bt_llm.errors import ChainError, ConfigError, RegistrationError
 
 if TYPE_CHECKING:
@@ -115,6 +115,30 @@ class SubtensorOperations:
             function = "transfer"
         return self._submit("Balances", function, {"dest": dest, "value": to_rao(amount)}, coldkey_of(wallet),
                             wait_for_inclusion=wait_for_inclusion, wait_for_finalization=wait_for_finalization)
+
+    def get_transfer_fee(self, wallet: Any, dest: str, amount: Any, *, keep_alive: bool = True) -> int:
+        """The fee in rao the chain would charge for :meth:`transfer` (``TransactionPaymentApi_query_info``).
+
+        The extrinsic is built as ``transfer`` builds it, with a blank signature (no key is unlocked).
+        The answer is ``RuntimeDispatchInfo``; its last field, ``partial_fee``, is subtensor's ``u64``
+        balance (substrate-interface's generic decoder assumes u128, so the bytes are read here).
+        """
+        runtime.public_key(dest)
+        function = "transfer_keep_alive" if keep_alive else "transfer_allow_death"
+        if not self._has_call("Balances", function):
+            function = "transfer"
+        signer = getattr(wallet, "coldkeypub", None) or wallet.coldkey
+
+        def build(substrate: Any) -> bytes:
+            call = compose(substrate, "Balances", function, {"dest": dest, "value": to_rao(amount)})
+            extrinsic = substrate.create_signed_extrinsic(call=call, keypair=signer, signature="0x" + "00" * 64)
+            return bytes(extrinsic.data.data)
+
+        xt = self._conn.run(build)
+        raw = runtime.state_call(self._conn, "TransactionPaymentApi_query_info", xt + len(xt).to_bytes(4, "little"))
+        if len(raw) < 9:
+            raise ChainError(f"TransactionPaymentApi_query_info answered {len(raw)} bytes")
+        return int.from_bytes(raw[-8:], "little")
 
     # --- registration ------------------------------------------------------------------------------
 

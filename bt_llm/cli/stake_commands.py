@@ -61,14 +61,15 @@ def transfer_command(wallet_name, wallet_hotkey, wallet_path, dest, amount, subt
     subtensor = make_subtensor(subtensor_network, subtensor_chain_endpoint)
     try:
         before = subtensor.get_balance(coldkey)
-        confirm(f"Do you want to transfer:\n  amount: {value}\n  from: {wallet.name}:{coldkey}\n  to: {dest}",
-                no_prompt=no_prompt)
+        fee = tao(subtensor.get_transfer_fee(wallet, dest, value))
+        confirm(f"Do you want to transfer:\n  amount: {value}\n  from: {wallet.name}:{coldkey}\n  to: {dest}\n"
+                f"  for fee: {fee}", no_prompt=no_prompt)
         with console().status(f"Transferring {value} on {subtensor.network}..."):
             result = subtensor.transfer(wallet, dest, value)
         after = subtensor.get_balance(coldkey)
     finally:
         subtensor.close()
-    _done(f"Finalized: transfer of {value} to {dest} in block {result.block_hash}")
+    _done(f"Finalized: transfer of {value} (fee {fee}) to {dest} in block {result.block_hash}")
     console().print(f"Balance:\n  {before} :arrow_right: {after}")
 
 

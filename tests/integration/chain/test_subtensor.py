@@ -23,11 +23,13 @@ def test_transfer_moves_exactly_the_amount(subtensor: Subtensor, wallets) -> Non
     alice, bob = wallets["alice"], wallets["bob"]
     bob_before = subtensor.get_balance(bob.coldkeypub.ss58_address)
     alice_before = subtensor.get_balance(alice.coldkeypub.ss58_address)
+    fee = subtensor.get_transfer_fee(alice, bob.coldkeypub.ss58_address, 10.0)
+    assert 0 < fee < 1000  # the localnet burns 1 rao per extrinsic byte
     result = subtensor.transfer(wallet=alice, dest=bob.coldkeypub.ss58_address, amount=10.0)
     assert result.included and result.block_hash
     assert subtensor.get_balance(bob.coldkeypub.ss58_address) == bob_before + Balance.from_tao(10)
     spent = alice_before - subtensor.get_balance(alice.coldkeypub.ss58_address)
-    assert Balance.from_tao(10) < spent < Balance.from_tao(10) + Balance.from_rao(1000)  # + the per-byte fee
+    assert spent == Balance.from_tao(10) + Balance.from_rao(fee)
     # history: the balance as of the block before the transfer
     block = subtensor.get_current_block()
     assert subtensor.get_balance(bob.coldkeypub.ss58_address, block=block - 1) == bob_before

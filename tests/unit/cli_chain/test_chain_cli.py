@@ -100,6 +100,9 @@ class FakeChain:
     def unstake(self, wallet, amount=None, hotkey=None):
         return self._write("unstake", amount.rao, hotkey)
 
+    def get_transfer_fee(self, wallet, dest, amount) -> int:
+        return 125
+
     def transfer(self, wallet, dest, amount):
         return self._write("transfer", dest, amount.rao)
 
@@ -175,6 +178,7 @@ def test_transfer_declined_sends_nothing(chain: FakeChain, wallet_args: list[str
     assert result.exit_code != 0 and chain.calls == []
     result = run(["transfer", *wallet_args, "--dest", address("x"), "--amount", "2"], input="y\n")
     assert chain.calls == [("transfer", address("x"), 2 * 10**9)]
+    assert "for fee: τ0.000000125" in result.output
 
 
 def test_chain_refusal_is_one_red_line(chain: FakeChain, wallet_args: list[str], capsys) -> None:
