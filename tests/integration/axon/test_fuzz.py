@@ -39,7 +39,9 @@ bodies = st.one_of(
                       "dendrite": json_values, "axon": json_values, "name": json_values}
     ).map(lambda v: json.dumps(v).encode()),
 )
-FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 def echo(synapse: TextPrompting) -> TextPrompting:
