@@ -116,7 +116,7 @@ async def test_408_while_the_handler_still_runs(make_axon, dendrite) -> None:  #
     finished = threading.Event()
 
     def slow(synapse: TextPrompting) -> TextPrompting:
-        time.sleep(1.0)
+        time.sleep(2.0)
         finished.set()
         return synapse
 
