@@ -115,6 +115,8 @@ def new_hotkey_command(wallet_name: str | None, wallet_hotkey: str | None, walle
 
 def _secret_options(func: Any) -> Any:
     func = click.argument("extra_words", nargs=-1, metavar="[WORDS]...")(func)
+    func = click.option("--uri", "uri", default=None, metavar="URI",
+                        help="A dev secret URI such as //Alice (localnet accounts).")(func)
     func = click.option("--seed", "seed", default=None, metavar="HEX", help="32-byte seed in hex.")(func)
     func = click.option("--mnemonic", "mnemonic", default=None, metavar="WORD...",
                         help="The mnemonic, as space-separated words after the flag.")(func)
@@ -129,11 +131,21 @@ def _secret_options(func: Any) -> Any:
 @click.option("--overwrite_coldkey", "overwrite", is_flag=True, help="Replace an existing coldkey.")
 @no_prompt_option
 def regen_coldkey_command(wallet_name: str | None, wallet_path: str | None, mnemonic: str | None,
-                          seed: str | None, extra_words: tuple[str, ...], use_password: bool, overwrite: bool,
-                          no_prompt: bool) -> None:
+                          seed: str | None, uri: str | None, extra_words: tuple[str, ...], use_password: bool,
+                          overwrite: bool, no_prompt: bool) -> None:
     """Regenerates a coldkey from a passed value."""
     from bt_llm.wallet.keypair import check_mnemonic
     from bt_llm.wallet.wallet import keypair_from_secret
+
+    if uri:
+        wallet = wallet_from_options(wallet_name, None, wallet_path, no_prompt=no_prompt)
+        overwrite = confirm_overwrite([wallet.coldkey_file, wallet.coldkeypub_file], overwrite=overwrite,
+                                      no_prompt=no_prompt, flag="--overwrite_coldkey")
+        password = _password_for(wallet, use_password=use_password, no_prompt=no_prompt, coldkey=True)
+        wallet.create_coldkey_from_uri(uri, use_password=use_password, overwrite=overwrite, password=password,
+                                       suppress=True)
+        click.echo(f"Regenerated the coldkey of {wallet} from {uri}: {wallet.coldkeypub.ss58_address}")
+        return
 
     phrase = _mnemonic_words(mnemonic, extra_words)
     if phrase:
@@ -186,11 +198,21 @@ def regen_coldkeypub_command(wallet_name: str | None, wallet_path: str | None, s
 @click.option("--overwrite_hotkey", "overwrite", is_flag=True, help="Replace an existing hotkey.")
 @no_prompt_option
 def regen_hotkey_command(wallet_name: str | None, wallet_hotkey: str | None, wallet_path: str | None,
-                         mnemonic: str | None, seed: str | None, extra_words: tuple[str, ...],
+                         mnemonic: str | None, seed: str | None, uri: str | None, extra_words: tuple[str, ...],
                          use_password: bool, overwrite: bool, no_prompt: bool) -> None:
     """Regenerates a hotkey from a passed mnemonic."""
     from bt_llm.wallet.keypair import check_mnemonic
     from bt_llm.wallet.wallet import keypair_from_secret
+
+    if uri:
+        wallet = wallet_from_options(wallet_name, wallet_hotkey, wallet_path, no_prompt=no_prompt, ask_hotkey=True)
+        overwrite = confirm_overwrite([wallet.hotkey_file], overwrite=overwrite, no_prompt=no_prompt,
+                                      flag="--overwrite_hotkey")
+        password = _password_for(wallet, use_password=use_password, no_prompt=no_prompt, coldkey=False)
+        wallet.create_hotkey_from_uri(uri, use_password=use_password, overwrite=overwrite, password=password,
+                                      suppress=True)
+        click.echo(f"Regenerated hotkey '{wallet.hotkey_str}' of {wallet} from {uri}: {wallet.hotkey.ss58_address}")
+        return
 
     phrase = _mnemonic_words(mnemonic, extra_words)
     if phrase:

@@ -282,3 +282,20 @@ def test_installed_btcli_script(root: Path) -> None:
                           "not", "a", "mnemonic"], capture_output=True, text=True, env=env, timeout=60)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr and bad.stderr.count("\n") == 1
     assert json.loads((root / "default" / "coldkeypub.txt").read_text())["ss58Address"] == SPEC_ADDRESS
+
+
+def test_regen_from_dev_uri(capsys: pytest.CaptureFixture[str], root: Path) -> None:
+    code, out, _ = run(capsys, "regen_coldkey", "--uri", "//Alice", "--wallet.name", "alice",
+                       "--wallet.path", str(root), "--no_password", "--no_prompt")
+    assert code == 0 and "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY" in out
+    code, out, _ = run(capsys, "regen_hotkey", "--uri", "//Alice/miner", "--wallet.name", "alice",
+                       "--wallet.hotkey", "miner", "--wallet.path", str(root), "--no_prompt")
+    assert code == 0
+    wallet = bt.wallet(name="alice", hotkey="miner", path=str(root))
+    assert wallet.coldkey.ss58_address == Keypair.create_from_uri("//Alice").ss58_address
+    assert wallet.hotkey.ss58_address == Keypair.create_from_uri("//Alice/miner").ss58_address
+    code, _, err = run(capsys, "regen_hotkey", "--uri", "//Alice/other", "--wallet.name", "alice",
+                       "--wallet.hotkey", "miner", "--wallet.path", str(root), "--no_prompt")
+    assert code == 1 and "--overwrite_hotkey" in err
+    reread = bt.wallet(name="alice", hotkey="miner", path=str(root))  # a fresh object reads the file again
+    assert reread.hotkey.ss58_address == Keypair.create_from_uri("//Alice/miner").ss58_address
