@@ -34,6 +34,16 @@ class AxonInfo:
     placeholder1: int = 0
     placeholder2: int = 0
 
+    def __eq__(self, other: object) -> bool:
+        """Same endpoint and keys (``protocol`` and the placeholders are not compared, as in bittensor)."""
+        if not isinstance(other, AxonInfo):
+            return NotImplemented
+        return (self.version, self.ip, self.port, self.ip_type, self.hotkey, self.coldkey) == (
+            other.version, other.ip, other.port, other.ip_type, other.hotkey, other.coldkey
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass default
+
     @property
     def is_serving(self) -> bool:
         """Whether the axon announced a real address (``0.0.0.0`` means "not serving")."""

@@ -57,3 +57,9 @@ def test_public_names_resolve() -> None:
     for name in ("Synapse", "StreamingSynapse", "TerminalInfo", "TextPrompting", "StreamingTextPrompting",
                  "TextPromptingBackward", "Embedding", "Axon", "Dendrite", "text_prompting", "TextPromptingSynapse"):
         assert isinstance(getattr(bt, name), type), name
+
+
+def test_equality_ignores_protocol_and_placeholders() -> None:
+    assert _info(protocol=0, placeholder1=7) == _info()
+    assert _info(port=1) != _info()
+    assert _info() != "AxonInfo"
