@@ -183,7 +183,38 @@ class Devnet:
         config = BridgeConfig.from_sources(None, **options)
         bridge = BridgeService(config, wallet=wallet, subtensor=self.subtensor).start()
         self.bridges.append(bridge)
+        self.wait_until_miners_accept(wallet)
         return bridge
+
+    def wait_until_miners_accept(self, wallet: Any, timeout: float = 60.0) -> None:
+        """Wait until every running miner has synced its metagraph past ``wallet``'s registration.
+
+        Miners refuse hotkeys they don't know yet (403) and resync every few blocks; under manual
+        sealing blocks only come when sealed, so this seals them while it waits.
+        """
+        import asyncio
+
+        from bt_llm.chain.metagraph import Metagraph
+        from bt_llm.dendrite.client import Dendrite
+        from bt_llm.protocol.synapses import TextPrompting
+
+        mine = {m.hotkey for m in self.miners}
+        metagraph = Metagraph(self.netuid, subtensor=self.subtensor, lite=True, sync=True)
+        axons = [a for h, a in zip(metagraph.hotkeys, metagraph.axons, strict=False) if h in mine and a.is_serving]
+        deadline = time.monotonic() + timeout
+
+        async def refused() -> int:
+            async with Dendrite(wallet) as dendrite:
+                answers = await dendrite.forward(axons, TextPrompting(roles=["user"], messages=["ping"]), timeout=10,
+                                                 deserialize=False)
+            return sum(1 for a in answers if a.dendrite.status_code == 403)
+
+        while axons and asyncio.run(refused()):
+            if time.monotonic() > deadline:
+                raise BtLlmError(f"miners still refuse {wallet.hotkey.ss58_address} after {timeout:.0f} s")
+            if self.manual_seal:
+                self.node.seal(1)
+            time.sleep(0.5)
 
     # ---- lifecycle ------------------------------------------------------------------------------
     def stop(self) -> None:

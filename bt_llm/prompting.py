@@ -18,6 +18,7 @@ Example (with a running localnet and bridge; see examples/prompt.py)::
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import threading
 import time
@@ -256,11 +257,17 @@ async def astream_prompt(
 
 
 def _run(coro: Any) -> Any:
+    """Run ``coro`` to completion from sync code, also where an event loop already runs (Jupyter).
+
+    Inside a running loop it runs on a private loop in a worker thread: the caller's loop is blocked
+    meanwhile, as any sync call blocks it (``await bt.aprompt(...)`` does not).
+    """
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(coro)
-    raise PromptError("bt.prompt was called inside a running event loop: use `await bt.aprompt(...)`")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="bt-prompt") as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _iterate(agen: AsyncIterator[str]) -> Iterator[str]:

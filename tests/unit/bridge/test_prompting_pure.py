@@ -56,3 +56,12 @@ def test_stop_cutter_over_chunk_boundaries() -> None:
 def test_docstring_examples_run(module: object) -> None:
     result = doctest.testmod(module)  # type: ignore[arg-type]
     assert result.attempted > 0 and result.failed == 0
+
+
+async def test_sync_prompt_path_works_inside_a_running_loop() -> None:
+    from bt_llm.prompting import _run
+
+    async def answer() -> str:
+        return "ok"
+
+    assert _run(answer()) == "ok"  # a running loop (as in Jupyter) does not stop the sync shell
