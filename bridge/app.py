@@ -99,8 +99,7 @@ class Observe:
             await self.app(scope, receive, observed_send)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
-            self.metrics.requests.labels(route=route, status=str(status)).inc()
-            self.metrics.latency.labels(route=route).observe(time.perf_counter() - started)
+            self.metrics.record_request(route, status, time.perf_counter() - started)
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -25,9 +27,24 @@ class BridgeMetrics:
             buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
         )
 
+        # Labelled children, looked up once: ``labels()`` validates and locks on every call.
+        self._request_children: dict[tuple[str, int], tuple[Any, Any]] = {}
+        self._miner_children: dict[tuple[int, int], Any] = {}
+
+    def record_request(self, route: str, status_code: int, latency_s: float) -> None:
+        children = self._request_children.get((route, status_code))
+        if children is None:
+            children = (self.requests.labels(route=route, status=str(status_code)), self.latency.labels(route=route))
+            self._request_children[(route, status_code)] = children
+        children[0].inc()
+        children[1].observe(latency_s)
+
     def record_miner(self, uid: int, status_code: int, latency_s: float) -> None:
-        outcome = "success" if status_code == 200 else str(status_code)
-        self.miner_queries.labels(uid=str(uid), outcome=outcome).inc()
+        child = self._miner_children.get((uid, status_code))
+        if child is None:
+            outcome = "success" if status_code == 200 else str(status_code)
+            child = self._miner_children[(uid, status_code)] = self.miner_queries.labels(uid=str(uid), outcome=outcome)
+        child.inc()
         self.miner_latency.observe(latency_s)
 
     def render(self) -> bytes:

@@ -4,7 +4,12 @@ One prompt goes to the top-k serving miners (ranked by :class:`~bridge.directory
 once, under one deadline; the answers are scored, the scores feed the per-uid moving average that
 becomes the bridge's weights, and the best ``n`` are returned. A model name picks the subnet
 (``bittensor/subnet-1``) or one miner (``bittensor/subnet-1/uid-5``); with one miner the scoring runs
-in the background, off the answer's path.
+in the background, off the answer's path, batched (:class:`~bridge.score_queue.ScoreQueue`).
+
+The deadline is the bridge's, not each call's: whatever has not answered ``timeout`` seconds after the
+fan-out began counts as timed out (408) and is cancelled, so signing many requests one after another
+does not stretch it. A miner whose axon does not serve the reward synapse (404) is not sent rewards
+again for ``NO_BACKWARD_RETRY`` seconds.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from bridge.backend import MinerAnswer, ModelInfo, PromptSpec, StreamStart, Stre
 from bridge.directory import Miner, MinerDirectory
 from bridge.errors import MinersTimedOut, ModelNotFound, NoMinerAvailable
 from bridge.metrics import BridgeMetrics
+from bridge.score_queue import ScoreQueue
 from bridge.scoring import Scorer
 from bridge.weights import ScoreBook
 from bt_llm.protocol.synapses import Embedding, StreamingTextPrompting, TextPrompting, TextPromptingBackward
@@ -28,6 +34,9 @@ from bt_llm.protocol.synapses import Embedding, StreamingTextPrompting, TextProm
 log = logging.getLogger("bridge.network")
 
 _MODEL = re.compile(r"^bittensor/subnet-(\d+)(?:/uid-(\d+))?$")
+NO_BACKWARD_RETRY = 600.0
+
+_ScoreJob = tuple[PromptSpec, Sequence[Miner], list[MinerAnswer]]
 
 
 class NetworkBackend:
@@ -55,7 +64,10 @@ class NetworkBackend:
         self.timeout = timeout
         self.stream_stall = stream_stall
         self.send_rewards = send_rewards
-        self._background: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Future[Any]] = set()
+        self._later: ScoreQueue[_ScoreJob, list[MinerAnswer]] = ScoreQueue(
+            lambda job: self._score(job[0], job[2]), self._after_scoring)
+        self._no_backward: dict[tuple[str, str, int], float] = {}  # axon -> when it answered 404 to a reward
         self._created = int(time.time())
 
     # ---- models ------------------------------------------------------------------------------
@@ -112,12 +124,34 @@ class NetworkBackend:
 
     async def query(self, targets: Sequence[Miner], prompt: PromptSpec) -> list[MinerAnswer]:
         """Ask every target at once under one deadline; one answer (or failure) per target."""
-        synapse = self._synapse(prompt, TextPrompting, self.timeout)
         started = time.perf_counter()
-        responses = await self.dendrite.forward([m.axon for m in targets], synapse, timeout=self.timeout,
-                                                deserialize=False)
+        if len(targets) == 1:  # no fan-out: no tasks to spread it over
+            synapse = self._synapse(prompt, TextPrompting, self.timeout)
+            response = await self.dendrite.call(targets[0].axon, synapse, timeout=self.timeout, deserialize=False)
+            return [self._answer(targets[0], response, time.perf_counter() - started)]
+        synapse = self._synapse(prompt, TextPrompting, self.timeout)
+        calls = [asyncio.ensure_future(self.dendrite.call(m.axon, synapse.model_copy(), timeout=self.timeout,
+                                                          deserialize=False))
+                 for m in targets]
+        try:
+            _, late = await asyncio.wait(calls, timeout=self.timeout)
+        finally:  # past the deadline, or the caller went away: cancelled calls close their connections
+            for call in calls:
+                if not call.done():
+                    call.cancel()
+                    self._background.add(call)
+                    call.add_done_callback(self._background.discard)
         elapsed = time.perf_counter() - started
-        return [self._answer(m, r, elapsed) for m, r in zip(targets, responses, strict=True)]
+        answers = []
+        for miner, call in zip(targets, calls, strict=True):
+            if call in late:
+                message = f"Request timeout after {self.timeout} seconds"
+                self.metrics.record_miner(miner.uid, 408, elapsed)
+                answers.append(MinerAnswer(uid=miner.uid, hotkey=miner.hotkey, completion="", latency_s=elapsed,
+                                           status_code=408, status_message=message))
+            else:
+                answers.append(self._answer(miner, call.result(), elapsed))
+        return answers
 
     def _score(self, prompt: PromptSpec, answers: list[MinerAnswer]) -> list[MinerAnswer]:
         scores = self.scorer.score(prompt, answers)
@@ -125,24 +159,35 @@ class NetworkBackend:
             self.scores.update(answer.uid, score)
         return [MinerAnswer(**{**a.__dict__, "score": s}) for a, s in zip(answers, scores, strict=True)]
 
-    async def _score_and_reward(self, prompt: PromptSpec, targets: Sequence[Miner],
-                                answers: list[MinerAnswer]) -> None:
-        scored = await asyncio.to_thread(self._score, prompt, answers)
+    async def _after_scoring(self, job: _ScoreJob, scored: list[MinerAnswer]) -> None:
         if self.send_rewards:
-            await self._reward(prompt, targets, scored)
+            await self._reward(job[0], job[1], scored)
 
     async def _reward(self, prompt: PromptSpec, targets: Sequence[Miner], scored: Sequence[MinerAnswer]) -> None:
         """Send each miner that answered its score (the seed's ``backward``); failures are ignored."""
-        calls = []
+        now = time.monotonic()
+        calls, called = [], []
         for miner, answer in zip(targets, scored, strict=True):
-            if not answer.ok:
+            axon_key = (miner.hotkey, miner.axon.ip, miner.axon.port)
+            if not answer.ok or now - self._no_backward.get(axon_key, -NO_BACKWARD_RETRY) < NO_BACKWARD_RETRY:
                 continue
             synapse = TextPromptingBackward(roles=list(prompt.roles), messages=list(prompt.messages),
                                             completion=answer.completion, rewards=[float(answer.score or 0.0)],
                                             timeout=self.timeout)
             calls.append(self.dendrite.call(miner.axon, synapse, timeout=self.timeout, deserialize=False))
-        if calls:
-            await asyncio.gather(*calls, return_exceptions=True)
+            called.append(axon_key)
+        if not calls:
+            return
+        for axon_key, response in zip(called, await asyncio.gather(*calls, return_exceptions=True), strict=True):
+            terminal = getattr(response, "dendrite", None)
+            if terminal is not None and terminal.status_code == 404:  # the axon does not serve rewards
+                self._no_backward[axon_key] = now
+
+    async def join_background(self) -> None:
+        """Wait for the scoring and rewards still running off the answers' path (tests, shutdown)."""
+        await self._later.join()
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
 
     def _in_background(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
@@ -155,7 +200,7 @@ class NetworkBackend:
         good = [a for a in answers if a.ok and a.completion.strip()]
         if len(targets) == 1:
             # One named miner: nothing to choose, so score (and reward) off the answer's path.
-            self._in_background(self._score_and_reward(prompt, targets, answers))
+            self._later.submit((prompt, targets, answers))
         else:
             scored = await asyncio.to_thread(self._score, prompt, answers)
             good = sorted((a for a in scored if a.ok and a.completion.strip()), key=lambda a: -(a.score or 0.0))

@@ -1,25 +1,36 @@
-"""FastAPI routes of the OpenAI API: auth and rate limit, then JSON or server-sent events."""
+"""FastAPI routes of the OpenAI API: auth and rate limit, then JSON or server-sent events.
+
+The POST routes are on the hot path, so they skip FastAPI's generic machinery: the body is validated
+straight from its raw bytes (:func:`bridge.openai.fastpath.parse_body`, same errors as FastAPI's), the
+caller is checked on the event loop (a sync dependency would cost a thread hop per request), and the
+answer goes out pre-serialised (``model_dump_json``, no ``jsonable_encoder``/``json.dumps`` pass).
+The OpenAPI description still shows each route's request schema.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel
 
 from bridge.auth import Authenticator, RateLimiter
 from bridge.backend import Backend
 from bridge.errors import BridgeError
 from bridge.openai import serving
+from bridge.openai.fastpath import json_response, parse_body, request_schema
 from bridge.openai.protocol import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
 
+Endpoint = Callable[[Request], Awaitable[Response]]
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 def build_router(backend: Backend, authenticator: Authenticator, limiter: RateLimiter) -> APIRouter:
     router = APIRouter(prefix="/v1")
 
-    def caller(request: Request) -> str:
+    def admit(request: Request) -> str:
+        """The caller's identity once its key and rate limit pass (raises a ``BridgeError`` else)."""
         host = request.client.host if request.client else "unknown"
         identity = authenticator.identify(request.headers.get("authorization"), host)
         limiter.check(identity)
@@ -40,27 +51,31 @@ def build_router(backend: Backend, authenticator: Authenticator, limiter: RateLi
         first = await anext(lines)
         return StreamingResponse(event_stream(first, lines), media_type="text/event-stream", headers=SSE_HEADERS)
 
-    @router.get("/models")
-    async def models(_: str = Depends(caller)) -> JSONResponse:
-        return JSONResponse(serving.list_models(backend).model_dump())
+    def post(path: str, model: type[BaseModel]) -> Callable[[Endpoint], Endpoint]:
+        return router.post(path, openapi_extra=request_schema(model, router.prefix + path))
 
-    @router.post("/chat/completions")
-    async def chat_completions(body: ChatCompletionRequest, _: str = Depends(caller)) -> Response:
+    @router.get("/models")
+    async def models(request: Request) -> Response:
+        admit(request)
+        return json_response(serving.list_models(backend))
+
+    @post("/chat/completions", ChatCompletionRequest)
+    async def chat_completions(request: Request) -> Response:
+        body = await parse_body(request, ChatCompletionRequest, admit)
         if body.stream:
             return await start_stream(serving.stream_chat_completion(body, backend))
-        result = await serving.create_chat_completion(body, backend)
-        return JSONResponse(result.model_dump())
+        return json_response(await serving.create_chat_completion(body, backend))
 
-    @router.post("/completions")
-    async def completions(body: CompletionRequest, _: str = Depends(caller)) -> Response:
+    @post("/completions", CompletionRequest)
+    async def completions(request: Request) -> Response:
+        body = await parse_body(request, CompletionRequest, admit)
         if body.stream:
             return await start_stream(serving.stream_completion(body, backend))
-        result = await serving.create_completion(body, backend)
-        return JSONResponse(result.model_dump())
+        return json_response(await serving.create_completion(body, backend))
 
-    @router.post("/embeddings")
-    async def embeddings(body: EmbeddingRequest, _: str = Depends(caller)) -> JSONResponse:
-        result = await serving.create_embeddings(body, backend)
-        return JSONResponse(result.model_dump())
+    @post("/embeddings", EmbeddingRequest)
+    async def embeddings(request: Request) -> Response:
+        body = await parse_body(request, EmbeddingRequest, admit)
+        return json_response(await serving.create_embeddings(body, backend))
 
     return router
