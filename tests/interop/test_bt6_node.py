@@ -137,20 +137,66 @@ def test_btcli_metagraph_overview_and_stake(node, sdk_run) -> None:
     assert "Finalized" in out and "Stake:" in out
 
 
-def test_btcli_subnets_list(node, sdk_run) -> None:
-    # btcli 6.12.4 fetches delegate display names from GitHub; with no network here that fetch returns None
-    # and the command crashes before rendering. Only that fetch is replaced (by "no names"), nothing else.
-    home, _ = sdk_run
+def _btcli_offline(home, node, *args: str) -> str:
+    """btcli 6.12.4 fetches delegate display names from GitHub; with no network here that fetch returns None
+    and some commands crash before rendering. Only that fetch is replaced (by "no names"), nothing else."""
     code = f"""
-import json, sys, io, contextlib
-import bittensor
-import bittensor.commands.network as network
-network.get_delegates_details = lambda url: {{}}
+import json, io, contextlib, sys
+import bittensor, bittensor.commands as commands
+for module in list(sys.modules.values()):
+    if getattr(module, "__name__", "").startswith("bittensor.commands") and hasattr(module, "get_delegates_details"):
+        module.get_delegates_details = lambda url: {{}}
 buf = io.StringIO()
 with contextlib.redirect_stdout(buf):
-    bittensor.cli(args=["subnets", "list", "--subtensor.chain_endpoint", {node.url!r},
-                        "--no_version_checking", "--no_prompt"]).run()
+    bittensor.cli(args={[*args, "--subtensor.chain_endpoint", node.url, "--no_version_checking", "--no_prompt"]!r}).run()
 print(json.dumps(buf.getvalue()))
 """
-    out = run_reference(BT6_PYTHON, code, env={"HOME": str(home)}, timeout=300)
+    return run_reference(BT6_PYTHON, code, env={"HOME": str(home)}, timeout=300)
+
+
+def test_btcli_subnets_list(node, sdk_run) -> None:
+    home, _ = sdk_run
+    out = _btcli_offline(home, node, "subnets", "list")
     assert "Subnets - local" in out and "5GrwvaEF5zXb26Fz9rc" in out  # owner (truncated by the table)
+
+
+def test_senate_join_proposal_and_vote(node, sdk_run) -> None:
+    # Alice (triumvirate) proposes with our substrate-interface; the SDK joins the senate, reads and votes.
+    from substrateinterface import Keypair, SubstrateInterface
+
+    si = SubstrateInterface(url=node.url, ss58_format=42)
+    try:
+        alice = Keypair.create_from_uri("//Alice")
+        inner = si.compose_call("SubtensorModule", "sudo_set_tempo", {"netuid": 1, "tempo": 7})
+        call = si.compose_call("Triumvirate", "propose",
+                               {"proposal": inner, "length_bound": len(inner.data), "duration": 4000})
+        receipt = si.submit_extrinsic(si.create_signed_extrinsic(call, alice), wait_for_inclusion=True)
+        assert receipt.is_success, receipt.error_message
+        (proposal_hash,) = si.query("Triumvirate", "Proposals").value
+    finally:
+        si.close()
+    home, _ = sdk_run
+    code = WALLETS + f"""
+st = bt.subtensor(network={node.url!r})
+alice = mk("alice", "//Alice", "//Alice/hot", {str(home / ".bittensor" / "wallets")!r})
+try:
+    out = {{"joined": st.register_senate(alice)}}
+except AttributeError as exc:  # 6.12.4's own bug after a successful join: wallet.is_senate_member is missing
+    out = {{"joined": "is_senate_member" in str(exc)}}
+out["members"] = st.get_senate_members()
+out["is_member"] = st.is_senate_member(alice.hotkey.ss58_address)
+proposals = st.get_proposals()
+call, votes = proposals[{proposal_hash!r}]
+out["call"] = [call["call_module"], call["call_function"]]
+out["threshold"] = votes["threshold"]
+out["voted"] = st.vote_senate(alice, {proposal_hash!r}, votes["index"], True)
+out["ayes"] = st.get_vote_data({proposal_hash!r})["ayes"]
+print(json.dumps(out, default=str))
+"""
+    out = run_reference(BT6_PYTHON, code, env={"HOME": str(home)}, timeout=300)
+    hotkey = out["members"][0] if out["members"] else None
+    assert out["joined"] is True and out["is_member"] is True and len(out["members"]) == 1
+    assert out["call"] == ["SubtensorModule", "sudo_set_tempo"]
+    assert out["voted"] is True and out["ayes"] == [hotkey]
+    listing = _btcli_offline(home, node, "root", "proposals")
+    assert "Active Proposals: 1" in listing and "Senate Size: 1" in listing
