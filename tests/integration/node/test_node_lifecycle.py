@@ -89,8 +89,8 @@ def test_timed_block_production() -> None:
         assert number >= 3
 
 
-def _rpc(url: str, method: str) -> object:
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": []}).encode()
+def _rpc(url: str, method: str, params: list | None = None) -> object:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
     request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())["result"]
@@ -116,3 +116,42 @@ def test_python_dash_m_runs_a_node() -> None:
         proc.terminate()
         out, _ = proc.communicate(timeout=20)
     assert f"ws://127.0.0.1:{port}" in out
+
+
+def test_kill_9_then_restart_resumes_with_the_same_hashes(tmp_path) -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "bt_llm.localnet", "--port", str(port), "--state", str(tmp_path),
+               "--block_time", "0.2"]
+    url = f"http://127.0.0.1:{port}"
+
+    def wait_up(proc: subprocess.Popen) -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                _rpc(url, "system_health")
+                return
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.1)
+
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_up(proc)
+        deadline = time.monotonic() + 20
+        while int(_rpc(url, "chain_getHeader")["number"], 16) < 5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        number = int(_rpc(url, "chain_getHeader")["number"], 16)
+        seen = _rpc(url, "chain_getBlockHash", [number])
+    finally:
+        proc.kill()  # SIGKILL: no shutdown path runs
+        proc.wait(10)
+    proc = subprocess.Popen([*command[:-2], "--manual-seal"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_up(proc)
+        after = int(_rpc(url, "chain_getHeader")["number"], 16)
+        assert after >= number
+        assert _rpc(url, "chain_getBlockHash", [number]) == seen
+    finally:
+        proc.terminate()
+        proc.wait(20)
