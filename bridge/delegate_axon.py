@@ -12,7 +12,8 @@ from typing import Any
 
 from bridge.auth import RateLimiter
 from bridge.backend import Backend, PromptSpec, StreamText
-from bridge.errors import RateLimited
+from bridge.errors import BridgeError, RateLimited
+from bt_llm.errors import MinerError
 from bt_llm.protocol.delegate import DelegatedTextPrompting
 from bt_llm.protocol.synapses import StreamingTextPrompting, TextPrompting
 
@@ -34,8 +35,14 @@ def attach_delegate_routes(axon: Any, backend: Backend, model: str, limiter: Rat
             return True, exc.message
         return False, "allowed"
 
+    async def complete(synapse: TextPrompting, n: int) -> list[Any]:
+        try:
+            return await backend.complete(model, prompt_of(synapse), n)
+        except BridgeError as exc:  # no miner answered: the caller sees 503/504 and the reasons, not a 500
+            raise MinerError(exc.message, status_code=exc.status_code) from exc
+
     async def delegated(synapse: DelegatedTextPrompting) -> DelegatedTextPrompting:
-        answers = await backend.complete(model, prompt_of(synapse), max_all if synapse.return_all else 1)
+        answers = await complete(synapse, max_all if synapse.return_all else 1)
         synapse.completion = answers[0].completion
         if synapse.return_all:
             synapse.completions = [a.completion for a in answers]
@@ -43,7 +50,7 @@ def attach_delegate_routes(axon: Any, backend: Backend, model: str, limiter: Rat
         return synapse
 
     async def plain(synapse: TextPrompting) -> TextPrompting:
-        synapse.completion = (await backend.complete(model, prompt_of(synapse), 1))[0].completion
+        synapse.completion = (await complete(synapse, 1))[0].completion
         return synapse
 
     async def streaming(synapse: StreamingTextPrompting) -> AsyncIterator[str]:

@@ -18,6 +18,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from bt_llm.axon.refusal import Refusal
+from bt_llm.errors import MinerError
 from bt_llm.protocol.synapse import StreamingSynapse, Synapse
 
 __all__ = ["ForwardFn", "call_forward", "internal_error", "sse", "stream_events"]
@@ -29,7 +30,13 @@ _DONE = object()
 
 
 def internal_error(exc: BaseException) -> Refusal:
-    """Log ``exc`` with a fresh id and return the 500 refusal that names only the id."""
+    """Log ``exc`` with a fresh id and return the 500 refusal that names only the id.
+
+    A :class:`~bt_llm.errors.MinerError` is the handler saying why it could not answer (an upstream
+    down, no miner behind a delegate): its status and message go to the caller as they are.
+    """
+    if isinstance(exc, MinerError):
+        return Refusal(exc.status_code, exc.message)
     error_id = uuid.uuid4().hex[:12]
     log.error("axon handler failed #%s", error_id, exc_info=(type(exc), exc, exc.__traceback__))
     return Refusal(500, f"Internal Server Error #{error_id}")

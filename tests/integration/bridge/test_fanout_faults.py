@@ -155,3 +155,31 @@ def test_stream_falls_back_from_a_stalled_miner(bridge: tuple[ServerThread, Brid
     assert first != 2
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert "Austin" in text or "monkey" in text
+
+
+def test_delegate_axon_answers_503_with_reasons_when_no_miner_answers(
+        bridge: tuple[ServerThread, BridgeMetrics, ScoreBook]) -> None:
+    import asyncio
+
+    from bridge.auth import RateLimiter
+    from bridge.delegate_axon import attach_delegate_routes
+    from bt_llm.protocol.delegate import DelegatedTextPrompting
+
+    _, metrics, scores = bridge
+    broken = Miner(uid=9, hotkey="x", axon=AxonInfo(version=1, ip="127.0.0.1", port=9, ip_type=4, hotkey="x",
+                                                   coldkey="x"), incentive=0.0)
+    directory = MinerDirectory(lambda: Snapshot(block=1, n=1, miners=(broken,)), scores)
+    directory.refresh()
+    backend = NetworkBackend(netuid=1, directory=directory, dendrite=Dendrite(Keypair.create_from_uri("//bridge")),
+                             scorer=LexicalScorer(), scores=scores, metrics=metrics, timeout=DEADLINE)
+    axon = Axon(wallet=Keypair.create_from_uri("//delegate"), port=0)
+    attach_delegate_routes(axon, backend, "bittensor/subnet-1", RateLimiter(600))
+    axon.start()
+    try:
+        client = Dendrite(Keypair.create_from_uri("//client"))
+        answer = asyncio.run(client.call(axon.info(), DelegatedTextPrompting(roles=["user"], messages=["hi"]),
+                                         timeout=5, deserialize=False))
+        assert answer.dendrite.status_code == 503
+        assert "uid 9: 503" in answer.dendrite.status_message
+    finally:
+        axon.stop()
