@@ -12,9 +12,6 @@ def block_number_param(value: Any) -> int | None:
     """A block number given as int, decimal or ``0x`` hex string; None for absent."""
     if value is None:
         return None
-    if isinstance(value, list):
-        value = value[0] if value else None
-        return block_number_param(value)
     if isinstance(value, bool):
         raise invalid_params("block number must be an integer")
     if isinstance(value, int):
@@ -32,12 +29,20 @@ def block_number_param(value: Any) -> int | None:
 def register(dispatcher: Dispatcher, node: Node) -> None:
     engine = node.engine
 
-    async def get_block_hash(session: Session, params: list[Any]) -> str | None:
-        number = block_number_param(param(params, 0))
+    def one_hash(value: Any) -> str | None:
+        number = block_number_param(value)
         if number is None:
             return "0x" + bytes(engine.head.hash).hex()
         block_hash = engine.block_hash(number)
         return None if block_hash is None else "0x" + bytes(block_hash).hex()
+
+    async def get_block_hash(session: Session, params: list[Any]) -> str | list[str | None] | None:
+        value = param(params, 0)
+        if isinstance(value, list):  # Substrate also takes a list of numbers and answers a list
+            if len(value) > 1000:
+                raise invalid_params("at most 1000 block numbers")
+            return [one_hash(v) for v in value]
+        return one_hash(value)
 
     async def get_head(session: Session, params: list[Any]) -> str:
         return "0x" + bytes(engine.head.hash).hex()

@@ -72,6 +72,8 @@ def test_sealing_advances_the_head_and_keeps_old_blocks(client) -> None:
     assert call(client, "chain_getHead")["result"] == sealed
     assert call(client, "chain_getBlock", [sealed])["result"]["block"]["extrinsics"] == []
     assert call(client, "chain_getBlockHash", [10**6])["result"] is None
+    assert call(client, "chain_getBlockHash", [[0, "0x0", 10**6]])["result"] == [
+        call(client, "chain_getBlockHash", [0])["result"]] * 2 + [None]
 
 
 @pytest.mark.parametrize(
