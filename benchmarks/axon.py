@@ -2,7 +2,8 @@
 
 Each server runs in its own process (as a miner would); the client process drives it with one
 dendrite per concurrent caller. Reported per concurrency level (1, 10, 50): p50 and p90 latency,
-requests per second, failures, and the server's CPU time per request; then the ratios.
+successful requests per second, failures, and the CPU time per request of the server and of the
+client process; then the ratios.
 
     .venv/bin/python benchmarks/axon.py              # both (bittensor when .interop-venv exists)
     .venv/bin/python benchmarks/axon.py --ours-only --seconds 3
@@ -147,7 +148,7 @@ async def level(conc, seconds, max_requests):
     latencies.sort()
     n = len(latencies)
     return {"n": n, "p50_ms": latencies[n // 2] * 1e3, "p90_ms": latencies[int(n * 0.9)] * 1e3,
-            "rps": n / elapsed, "failures": failures, "server_cpu_ms": cpu / max(n, 1) * 1e3,
+            "rps": (n - failures) / elapsed, "failures": failures, "server_cpu_ms": cpu / max(n, 1) * 1e3,
             "client_cpu_ms": own / max(n, 1) * 1e3}
 async def main():
     out = {}
@@ -206,7 +207,7 @@ def run_side(name: str, python: Path | str, prelude: str, server: str, client: s
 
 
 def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
-    lines = [f"{'impl':<12}{'conc':>5}{'n':>7}{'p50 ms':>9}{'p90 ms':>9}{'req/s':>9}{'fail':>6}{'server cpu ms/req':>19}{'client cpu ms/req':>19}"]
+    lines = [f"{'impl':<12}{'conc':>5}{'n':>7}{'p50 ms':>9}{'p90 ms':>9}{'ok req/s':>9}{'fail':>6}{'server cpu ms/req':>19}{'client cpu ms/req':>19}"]
     for impl, levels in results.items():
         for conc, r in levels.items():
             lines.append(f"{impl:<12}{conc:>5}{r['n']:>7}{r['p50_ms']:>9.2f}{r['p90_ms']:>9.2f}{r['rps']:>9.1f}"
