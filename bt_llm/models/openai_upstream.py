@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -101,8 +102,12 @@ class OpenAIUpstream:
             MinerError: the upstream failed (status 502, 503 or 504; the message says how).
         """
         body = request_body(self.model, messages, params, stream=False)
+        timeout = self.client.timeout
+        if params.deadline is not None:  # no point waiting past the moment the caller gives up
+            left = max(params.deadline - time.monotonic(), 0.1)
+            timeout = httpx.Timeout(min(left, timeout.read or left), connect=min(left, timeout.connect or left))
         with self._errors():
-            response = self.client.post("/chat/completions", json=body)
+            response = self.client.post("/chat/completions", json=body, timeout=timeout)
         self._check(response)
         try:
             content = response.json()["choices"][0]["message"]["content"]

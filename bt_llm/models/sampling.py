@@ -35,6 +35,8 @@ class SamplingParams:
         top_p: nucleus sampling mass in (0, 1].
         stop: strings that end the completion; the stop string itself is not returned.
         seed: makes sampling reproducible when set.
+        deadline: a ``time.monotonic()`` instant; generation ends there with what it has (a miner
+            answers its caller in time rather than not at all).
     """
 
     max_tokens: int = 256
@@ -42,6 +44,7 @@ class SamplingParams:
     top_p: float = 1.0
     stop: tuple[str, ...] = field(default=())
     seed: int | None = None
+    deadline: float | None = None
 
     def __post_init__(self) -> None:
         stop = self.stop

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,14 +117,15 @@ class _StopCriteria(StoppingCriteria):
     """Ends generation on a stop string in the new text, or when the caller cancels."""
 
     def __init__(self, tokenizer: PreTrainedTokenizerBase, prompt_len: int, stop: tuple[str, ...],
-                 cancel: threading.Event) -> None:
+                 cancel: threading.Event, deadline: float | None = None) -> None:
         self.tokenizer = tokenizer
         self.prompt_len = prompt_len
         self.stop = stop
         self.cancel = cancel
+        self.deadline = deadline
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs: Any) -> torch.BoolTensor:
-        done = self.cancel.is_set()
+        done = self.cancel.is_set() or (self.deadline is not None and time.monotonic() >= self.deadline)
         if not done and self.stop:
             text = self.tokenizer.decode(input_ids[0, self.prompt_len :], skip_special_tokens=True)
             done = find_stop(text, self.stop) >= 0
@@ -209,7 +211,7 @@ class TextGenerator:
         if cut >= 0:
             return Completion(text[:cut], prompt_len, len(new_tokens), "stop")
         n = len(new_tokens)
-        ended = n < p.max_tokens or (n > 0 and self._is_eos(int(new_tokens[-1])))
+        ended = n > 0 and self._is_eos(int(new_tokens[-1]))  # else max_tokens or the deadline cut it
         return Completion(text, prompt_len, n, "stop" if ended else "length")
 
     def generate(self, messages: Messages, params: SamplingParams | None = None, **overrides: Any) -> str:
@@ -260,8 +262,9 @@ class TextGenerator:
         if "error" in result:
             raise result["error"]
         if on_finish is not None:
-            n = int(result["output"].shape[1] - prompt_len)
-            reason = "stop" if stop.done or n < p.max_tokens else "length"
+            output = result["output"][0]
+            n = int(output.shape[0] - prompt_len)
+            reason = "stop" if stop.done or (n > 0 and self._is_eos(int(output[-1]))) else "length"
             on_finish(Completion(stop.text, prompt_len, n, reason))
 
     # -- async twins ----------------------------------------------------------------------------
@@ -342,7 +345,8 @@ class TextGenerator:
         """Run ``model.generate``; the caller holds the lock."""
         if p.seed is not None:
             torch.manual_seed(p.seed)
-        criteria = StoppingCriteriaList([_StopCriteria(self.tokenizer, inputs["input_ids"].shape[1], p.stop, cancel)])
+        criteria = StoppingCriteriaList(
+            [_StopCriteria(self.tokenizer, inputs["input_ids"].shape[1], p.stop, cancel, p.deadline)])
         with torch.inference_mode():
             return self.model.generate(**inputs, generation_config=self._generation_config(p),
                                        stopping_criteria=criteria, streamer=streamer)

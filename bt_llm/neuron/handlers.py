@@ -21,7 +21,7 @@ from bt_llm.neuron.policy import CallerPolicy
 from bt_llm.protocol.synapse import Synapse
 from bt_llm.protocol.synapses import Embedding, StreamingTextPrompting, TextPrompting, TextPromptingBackward
 
-__all__ = ["MinerError", "build_handlers", "request_line"]
+__all__ = ["MinerError", "answer_deadline", "build_handlers", "request_line"]
 
 log = logging.getLogger("bt_llm.neuron.requests")
 
@@ -36,6 +36,17 @@ def request_line(name: str, policy: CallerPolicy, synapse: Synapse, start: float
     short = f"{hotkey[:8]}…" if hotkey else "-"
     return (f"{name} uid={uid if uid is not None else '-'} hotkey={short} "
             f"latency={time.perf_counter() - start:.3f}s tokens={tokens if tokens is not None else '-'} {outcome}")
+
+
+def answer_deadline(synapse: Synapse, start: float) -> float:
+    """When a miner should stop generating to answer within the caller's timeout.
+
+    ``start`` is the handler's ``time.perf_counter()``; the result is on ``time.monotonic()``. The
+    budget is 85% of the synapse's timeout less half a second (the queue and the wire take the rest).
+    """
+    timeout = float(synapse.timeout or 12.0)
+    budget = max(timeout * 0.85 - 0.5, 0.1) - (time.perf_counter() - start)
+    return time.monotonic() + budget
 
 
 def _refusal(exc: BaseException) -> BaseException:
@@ -59,13 +70,14 @@ class _Handlers:
     def _done(self, name: str, synapse: Synapse, start: float, tokens: int | None, outcome: str = "ok") -> None:
         log.info(request_line(name, self.policy, synapse, start, tokens, outcome))
 
-    def _params(self, synapse: Any) -> SamplingParams:
-        return SamplingParams.from_synapse(synapse, default=self.miner.defaults)
+    def _params(self, synapse: Any, start: float) -> SamplingParams:
+        params = SamplingParams.from_synapse(synapse, default=self.miner.defaults)
+        return params.with_overrides(deadline=answer_deadline(synapse, start))
 
     def text(self, synapse: TextPrompting) -> TextPrompting:
         start = time.perf_counter()
         try:
-            synapse.completion = self.miner.forward(synapse.chat(), self._params(synapse))
+            synapse.completion = self.miner.forward(synapse.chat(), self._params(synapse, start))
         except Exception as exc:
             self._done("TextPrompting", synapse, start, None, f"error: {exc}")
             raise _refusal(exc) from exc
@@ -75,8 +87,7 @@ class _Handlers:
     def stream(self, synapse: StreamingTextPrompting) -> Iterator[str]:
         start = time.perf_counter()
         try:
-            params = self._params(synapse)
-            chunks = iter(self.miner.stream(synapse.chat(), params))
+            chunks = iter(self.miner.stream(synapse.chat(), self._params(synapse, start)))
         except Exception as exc:
             self._done("StreamingTextPrompting", synapse, start, None, f"error: {exc}")
             raise _refusal(exc) from exc

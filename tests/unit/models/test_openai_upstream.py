@@ -117,3 +117,19 @@ def test_config_checks_and_key_from_env() -> None:
     assert api_key_from_env({"OPENAI_API_KEY": "a"}) == "a"
     assert api_key_from_env({"OPENAI_API_KEY": "a", "UPSTREAM_API_KEY": "b"}) == "b"
     assert api_key_from_env({}) is None
+
+
+def test_a_deadline_bounds_the_upstream_wait() -> None:
+    import time
+
+    seen = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen["timeout"] = request.extensions["timeout"]
+        return httpx.Response(200, json={"choices": [{"message": {"content": "ok"}}]})
+
+    up = upstream(handler, timeout=60)
+    assert up.generate(MESSAGES, SamplingParams(deadline=time.monotonic() + 3)) == "ok"
+    assert 2 < seen["timeout"]["read"] <= 3
+    up.generate(MESSAGES, SamplingParams())
+    assert seen["timeout"]["read"] == 60

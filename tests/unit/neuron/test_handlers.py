@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import typing
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -77,6 +78,7 @@ def test_text_handler_reads_sampling_from_the_synapse(caplog: pytest.LogCaptureF
     messages, params = miner.seen[0]
     assert messages == [{"role": "user", "content": "hi"}]
     assert (params.max_tokens, params.temperature, params.stop, params.seed) == (33, 0.0, ("\n",), 4)
+    assert 0 < params.deadline - time.monotonic() <= 12 * 0.85 - 0.5  # answer within the caller's timeout
     (line,) = [r.getMessage() for r in caplog.records]
     assert line.startswith("TextPrompting uid=0 hotkey=5Caller") and "tokens=2 ok" in line and "latency=" in line
 
