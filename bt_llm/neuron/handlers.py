@@ -41,11 +41,19 @@ def request_line(name: str, policy: CallerPolicy, synapse: Synapse, start: float
 def answer_deadline(synapse: Synapse, start: float) -> float:
     """When a miner should stop generating to answer within the caller's timeout.
 
-    ``start`` is the handler's ``time.perf_counter()``; the result is on ``time.monotonic()``. The
-    budget is 85% of the synapse's timeout less half a second (the queue and the wire take the rest).
+    The budget is 85% of the synapse's timeout less half a second (the wire takes the rest), counted
+    from the request's arrival: the axon stamps its terminal nonce (``time.time_ns()``) when the
+    request comes in, so time spent queued behind other callers counts. Without a plausible stamp it
+    counts from ``start``, the handler's ``time.perf_counter()``. The result is on ``time.monotonic()``.
     """
     timeout = float(synapse.timeout or 12.0)
-    budget = max(timeout * 0.85 - 0.5, 0.1) - (time.perf_counter() - start)
+    waited = time.perf_counter() - start
+    arrived = synapse.axon.nonce if synapse.axon is not None else None
+    if arrived:
+        since_arrival = (time.time_ns() - int(arrived)) / 1e9
+        if 0 <= since_arrival <= timeout:
+            waited = max(waited, since_arrival)
+    budget = max(timeout * 0.85 - 0.5 - waited, 0.1)
     return time.monotonic() + budget
 
 

@@ -147,3 +147,19 @@ def test_bad_request_values_are_400() -> None:
         forward(prompt(max_tokens=None, top_p=None, stop=["x"], seed=None, temperature=None).model_copy(
             update={"temperature": -1.0}))
     assert info.value.status_code == 400
+
+
+def test_the_deadline_counts_time_spent_queued() -> None:
+    from bt_llm.neuron.handlers import answer_deadline
+
+    now = time.perf_counter()
+    fresh = TextPrompting(timeout=12.0, axon=TerminalInfo(nonce=time.time_ns()))
+    queued = TextPrompting(timeout=12.0, axon=TerminalInfo(nonce=time.time_ns() - 6_000_000_000))
+    bogus = TextPrompting(timeout=12.0, axon=TerminalInfo(nonce=1))
+    left = {name: answer_deadline(s, now) - time.monotonic() for name, s in
+            (("fresh", fresh), ("queued", queued), ("bogus", bogus))}
+    assert 9.0 < left["fresh"] <= 9.7
+    assert 3.0 < left["queued"] <= 3.7  # 6 s already spent waiting for a worker
+    assert 9.0 < left["bogus"] <= 9.7  # an implausible stamp is ignored
+    late = TextPrompting(timeout=2.0, axon=TerminalInfo(nonce=time.time_ns() - 1_900_000_000))
+    assert 0 < answer_deadline(late, now) - time.monotonic() <= 0.1  # always a sliver to answer with
