@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bridge.auth import Authenticator, RateLimiter
 from bridge.backend import Backend
 from bridge.errors import BridgeError, RateLimited
+from bridge.hot_routes import HotRoutes
 from bridge.metrics import CONTENT_TYPE, BridgeMetrics
 from bridge.openai.router import build_router
 
@@ -116,13 +120,22 @@ def create_app(backend: Backend, settings: HttpSettings | None = None, metrics: 
     """The OpenAI-compatible app over ``backend``."""
     settings = settings or HttpSettings()
     metrics = metrics or BridgeMetrics()
-    app = FastAPI(title="bt-llm bridge", docs_url=None, redoc_url=None, openapi_url="/openapi.json")
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        close = getattr(backend, "aclose", None)  # the server's loop ends: its connections to the miners too
+        if close is not None:
+            await close()
+
+    app = FastAPI(title="bt-llm bridge", docs_url=None, redoc_url=None, openapi_url="/openapi.json",
+                  lifespan=lifespan)
     app.state.metrics = metrics
     authenticator = Authenticator(settings.api_keys)
     own_limits = settings.api_keys if isinstance(settings.api_keys, dict) else {}
     limiter = RateLimiter(settings.rate_limit_per_minute,
                           per_caller={f"key:{k}": v for k, v in own_limits.items() if v is not None})
-    app.include_router(build_router(backend, authenticator, limiter))
+    api = build_router(backend, authenticator, limiter)
+    app.include_router(api)
 
     @app.exception_handler(BridgeError)
     async def bridge_error(_: Request, exc: BridgeError) -> JSONResponse:
@@ -153,6 +166,8 @@ def create_app(backend: Backend, settings: HttpSettings | None = None, metrics: 
     async def prometheus() -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
+    app.add_middleware(HotRoutes, routes=[r for r in api.routes if isinstance(r, APIRoute)],
+                       handlers=app.exception_handlers)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.add_middleware(Observe, metrics=metrics)
     return app

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import re
 import time
@@ -23,7 +24,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from bridge.backend import MinerAnswer, ModelInfo, PromptSpec, StreamStart, StreamText
-from bridge.directory import Miner, MinerDirectory
+from bridge.directory import Miner, MinerDirectory, Snapshot
 from bridge.errors import MinersTimedOut, ModelNotFound, NoMinerAvailable
 from bridge.metrics import BridgeMetrics
 from bridge.score_queue import ScoreQueue
@@ -69,22 +70,33 @@ class NetworkBackend:
             lambda job: self._score(job[0], job[2]), self._after_scoring)
         self._no_backward: dict[tuple[str, str, int], float] = {}  # axon -> when it answered 404 to a reward
         self._created = int(time.time())
+        self._models: tuple[Snapshot, list[ModelInfo], frozenset[str]] | None = None
 
     # ---- models ------------------------------------------------------------------------------
     @property
     def subnet_model(self) -> str:
         return f"bittensor/subnet-{self.netuid}"
 
-    def models(self) -> list[ModelInfo]:
+    def _model_table(self) -> tuple[list[ModelInfo], frozenset[str]]:
+        """The models of the current snapshot, built once per snapshot (every request resolves a name)."""
+        snapshot = self.directory.snapshot
+        cached = self._models
+        if cached is not None and cached[0] is snapshot:
+            return cached[1], cached[2]
         models = [ModelInfo(id=self.subnet_model, created=self._created)]
         models += [ModelInfo(id=f"{self.subnet_model}/uid-{m.uid}", created=self._created, owned_by=m.hotkey)
-                   for m in sorted(self.directory.snapshot.miners, key=lambda m: m.uid)]
-        return models
+                   for m in sorted(snapshot.miners, key=lambda m: m.uid)]
+        self._models = (snapshot, models, frozenset(m.id for m in models))
+        return models, self._models[2]
+
+    def models(self) -> list[ModelInfo]:
+        return [dataclasses.replace(m, extra=dict(m.extra)) for m in self._model_table()[0]]
 
     def resolve_model(self, model: str | None) -> str:
-        known = [m.id for m in self.models()]
-        if model in known:
-            return model
+        models, names = self._model_table()
+        if model in names:
+            return model  # type: ignore[return-value]  # in names, so a str
+        known = [m.id for m in models]
         shown = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
         if not model:
             raise ModelNotFound(f"No model given. Known models: {shown}.", param="model", code="model_not_found")
@@ -188,6 +200,15 @@ class NetworkBackend:
         await self._later.join()
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """Stop the work off the answers' path (rewards, late calls), then close this loop's connections."""
+        await self._later.cancel()
+        running = [t for t in self._background if t.get_loop() is asyncio.get_running_loop()]
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        await self.dendrite.aclose()
 
     def _in_background(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)

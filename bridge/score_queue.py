@@ -81,3 +81,12 @@ class ScoreQueue(Generic[J, R]):
         followers = [t for t in self._followers if t.get_loop() is loop]
         if followers:
             await asyncio.gather(*followers, return_exceptions=True)
+
+    async def cancel(self) -> None:
+        """Drop what this loop has not scored yet and stop its follow-ups (shutdown)."""
+        loop = asyncio.get_running_loop()
+        self._pending.pop(loop, None)
+        tasks = [t for t in (self._workers.pop(loop, None), *self._followers) if t is not None and t.get_loop() is loop]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
