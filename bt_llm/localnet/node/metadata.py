@@ -137,6 +137,9 @@ def build_metadata(pallets: Sequence[PalletSpec], types: Mapping[str, Any]) -> B
 
     table = TypeTable(merge_types(types))
     pallets = tuple(sorted(pallets, key=lambda p: p.index))
+    # AccountId32 is type 0 in every Substrate runtime (System.Account's key comes first), and clients
+    # rely on it (async-substrate-interface encodes "scale_info::0" as an account).
+    table.id("AccountId")
     _define_era(table)
     # The runtime enums are referenced by pallets' calls (sudo, propose) before they are complete.
     table.reserve("RuntimeCall")

@@ -29,6 +29,11 @@ def test_magic_and_version() -> None:
     assert runtime().metadata.data[:5] == b"meta\x0e"
 
 
+def test_account_id_is_type_zero_as_in_every_substrate_runtime() -> None:
+    first = runtime().metadata.table.types[0]["type"]
+    assert first["path"] == ["sp_core", "crypto", "AccountId32"]
+
+
 def test_every_pallet_with_its_index_calls_events_errors(decoded) -> None:
     _, metadata = decoded
     pallets = {p.name: p for p in metadata.pallets}
