@@ -5,7 +5,8 @@ FastAPI's generic body handling (``json.loads``, then validating the Python obje
 pydantic validates JSON bytes and serialises models in one native pass each. What a client sees stays
 FastAPI's: a body is JSON only under a JSON content type, malformed JSON is a ``json_invalid`` error at
 ``("body", pos)`` raised before the caller is admitted, and field errors are located under ``"body"``
-and raised after it (so a bad key still gets 401 rather than a validation error).
+and raised after it (so a bad key still gets 401 rather than a validation error). A body refused by
+the fast pass is decided again by FastAPI's own way, so error messages are word for word the same.
 """
 
 from __future__ import annotations
@@ -47,17 +48,17 @@ def validate(raw: bytes, content_type: str | None, model: type[M]) -> tuple[M | 
         return None, RequestValidationError([{**_NOT_AN_OBJECT, "input": raw}])
     try:
         return model.model_validate_json(raw), None
-    except ValidationError as exc:
-        if not any(error["type"] == "json_invalid" for error in exc.errors(include_url=False)):
-            return None, RequestValidationError(_body_errors(exc))
-    # pydantic's JSON reader refused it: decide as FastAPI does, with the standard library's.
+    except ValidationError:
+        pass
+    # Refused: find out why as FastAPI does (the standard library's JSON reader, then the Python objects),
+    # so that errors read as before. Only failing requests pay for the second pass.
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise RequestValidationError([{"type": "json_invalid", "loc": ("body", exc.pos), "msg": "JSON decode error",
                                        "input": {}, "ctx": {"error": exc.msg}}]) from exc
     try:
-        return model.model_validate(data), None
+        return model.model_validate(data, from_attributes=True), None  # as FastAPI validates bodies
     except ValidationError as exc:
         return None, RequestValidationError(_body_errors(exc))
 

@@ -1,0 +1,270 @@
+"""The bridge's hot path gives the answers FastAPI's generic path gave, and keeps its promises under load.
+
+Raw-body validation and pre-serialised answers are checked against a plain FastAPI route over the same
+models; the hot-route shortcut against the app's own error handling; the batched background scoring,
+the one fan-out deadline and the reward memo against a scripted dendrite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from bridge.app import HttpSettings, _validation_message, create_app, error_response
+from bridge.backend import MinerAnswer, ModelInfo, PromptSpec
+from bridge.directory import Miner, MinerDirectory, Snapshot
+from bridge.metrics import BridgeMetrics
+from bridge.network_backend import NetworkBackend
+from bridge.openai.fastpath import json_response
+from bridge.openai.protocol import (
+    AssistantMessage,
+    ChatChoice,
+    ChatCompletion,
+    ChatCompletionRequest,
+    MinerInfo,
+    Usage,
+)
+from bridge.score_queue import ScoreQueue
+from bridge.scoring import LexicalScorer
+from bridge.weights import ScoreBook
+from bt_llm.protocol.axon_info import AxonInfo
+from bt_llm.protocol.synapse import TerminalInfo
+from bt_llm.protocol.synapses import TextPromptingBackward
+
+MODEL = "bittensor/subnet-1"
+
+
+class EchoBackend:
+    def __init__(self) -> None:
+        self.fail_with: Exception | None = None
+
+    def models(self) -> list[ModelInfo]:
+        return [ModelInfo(id=MODEL, created=1_700_000_000)]
+
+    def resolve_model(self, model: str | None) -> str:
+        return MODEL
+
+    async def complete(self, model: str, prompt: PromptSpec, n: int) -> list[MinerAnswer]:
+        if self.fail_with is not None:
+            raise self.fail_with
+        return [MinerAnswer(uid=0, hotkey="hk", completion="echo: " + prompt.messages[-1], latency_s=0.001)]
+
+
+def reference_app() -> FastAPI:
+    """FastAPI's own body handling of the same model, with the bridge's validation-error answer."""
+    app = FastAPI()
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Any, exc: RequestValidationError) -> JSONResponse:
+        message, param = _validation_message(exc)
+        return error_response(400, message, "invalid_request_error", param=param)
+
+    @app.post("/v1/chat/completions")
+    async def chat(body: ChatCompletionRequest) -> dict[str, str]:
+        return {"ok": "yes"}
+
+    return app
+
+
+def client_of(app: Any) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t")
+
+
+GOOD = {"model": MODEL, "messages": [{"role": "user", "content": "hi"}]}
+BAD_BODIES = [
+    (b"{not json", "application/json"),
+    (b'{"model": "m", "messages": [', "application/json"),
+    (b"", "application/json"),
+    (json.dumps(GOOD).encode(), "text/plain"),
+    (json.dumps(GOOD).encode(), None),
+    (b"[1, 2]", "application/json"),
+    (json.dumps({**GOOD, "temperature": 7}).encode(), "application/json"),
+    (json.dumps({**GOOD, "messages": []}).encode(), "application/json; charset=utf-8"),
+    (json.dumps({**GOOD, "messages": [{"role": "robot", "content": "x"}]}).encode(), "application/json"),
+    (json.dumps({**GOOD, "stop": ["a", "b", "c", "d", "e"]}).encode(), "application/vnd.x+json"),
+    (b'{"model": "m", "messages": [{"role": "user", "content": "x"}], "n": NaN}', "application/json"),
+]
+
+
+@pytest.mark.parametrize(("raw", "content_type"), BAD_BODIES)
+async def test_invalid_bodies_get_fastapis_answers(raw: bytes, content_type: str | None) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    async with client_of(reference_app()) as ref, client_of(create_app(EchoBackend())) as ours:
+        expected = await ref.post("/v1/chat/completions", content=raw, headers=headers)
+        got = await ours.post("/v1/chat/completions", content=raw, headers=headers)
+    assert expected.status_code == 400
+    assert (got.status_code, got.json()) == (expected.status_code, expected.json())
+
+
+async def test_valid_bodies_and_extra_fields_pass() -> None:
+    async with client_of(create_app(EchoBackend())) as ours:
+        got = await ours.post("/v1/chat/completions", json={**GOOD, "logit_bias": {"1": 2}, "tools": []})
+        plus_json = await ours.post("/v1/chat/completions", content=json.dumps(GOOD),
+                                    headers={"content-type": "application/merge-patch+json"})
+    assert got.status_code == 200 and got.json()["choices"][0]["message"]["content"] == "echo: hi"
+    assert plus_json.status_code == 200
+
+
+async def test_a_bad_key_is_refused_before_field_errors_but_after_malformed_json() -> None:
+    app = create_app(EchoBackend(), HttpSettings(api_keys=frozenset({"sk"})))
+    async with client_of(app) as ours:
+        bad_fields = await ours.post("/v1/chat/completions", json={"model": 1})
+        bad_json = await ours.post("/v1/chat/completions", content=b"{", headers={"content-type": "application/json"})
+    assert bad_fields.status_code == 401
+    assert bad_json.status_code == 400
+
+
+def test_pre_serialised_answer_is_what_jsonresponse_sent() -> None:
+    answer = ChatCompletion(model=MODEL, usage=Usage(prompt_tokens=1, completion_tokens=2, total_tokens=3), choices=[
+        ChatChoice(index=0, message=AssistantMessage(content="Grüße, 世界 \"quoted\" \n"), finish_reason="length",
+                   miner=MinerInfo(uid=3, hotkey="5F", score=0.123457, latency_ms=12.5))])
+    ours = json_response(answer)
+    theirs = JSONResponse(answer.model_dump())
+    assert ours.body == theirs.body
+    assert ours.headers["content-type"] == theirs.headers["content-type"]
+    assert ours.headers["content-length"] == theirs.headers["content-length"]
+
+
+async def test_hot_routes_keep_metrics_errors_and_fallthrough() -> None:
+    backend = EchoBackend()
+    metrics = BridgeMetrics()
+    app = create_app(backend, HttpSettings(max_body_bytes=1000), metrics)
+    async with client_of(app) as ours:
+        assert (await ours.post("/v1/chat/completions", json=GOOD)).status_code == 200
+        wrong_method = await ours.get("/v1/chat/completions")
+        backend.fail_with = RuntimeError("boom")
+        crashed = await ours.post("/v1/chat/completions", json=GOOD)
+
+        async def chunks() -> Any:
+            for _ in range(3):
+                yield b"x" * 600
+
+        too_big = await ours.post("/v1/chat/completions", content=chunks(), headers={"content-type": "application/json"})
+        schema = (await ours.get("/openapi.json")).json()
+    assert wrong_method.status_code == 405 and set(wrong_method.json()["error"]) == {"message", "type", "param", "code"}
+    assert crashed.status_code == 500 and crashed.json()["error"]["type"] == "server_error"
+    assert too_big.status_code == 413 and "error" in too_big.json()
+    text = metrics.render().decode()
+    assert 'bridge_requests_total{route="/v1/chat/completions",status="200"} 1.0' in text
+    assert 'bridge_requests_total{route="/v1/chat/completions",status="500"} 1.0' in text
+    # the OpenAPI description still documents the request body, its references resolvable
+    body = schema["paths"]["/v1/chat/completions"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    ref = body["properties"]["messages"]["items"]["$ref"]
+    node: Any = schema
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    assert "role" in node["properties"]
+
+
+async def test_score_queue_batches_and_survives_a_broken_scorer(caplog: pytest.LogCaptureFixture) -> None:
+    followed: list[tuple[int, int]] = []
+
+    def score(job: int) -> int:
+        if job == 13:
+            raise ValueError("unlucky")
+        return job * 2
+
+    async def then(job: int, result: int) -> None:
+        followed.append((job, result))
+
+    queue: ScoreQueue[int, int] = ScoreQueue(score, then)
+    with caplog.at_level(logging.ERROR, logger="bridge.scoring"):
+        for job in range(40):
+            queue.submit(job)
+        await queue.join()
+    assert sorted(followed) == [(j, j * 2) for j in range(40) if j != 13]
+    assert queue.scored == 39 and queue.batches < 40
+    assert "scoring an answer failed" in caplog.text
+
+
+# ---- the network backend over a scripted dendrite ------------------------------------------------------
+
+
+class ScriptedDendrite:
+    """Answers by port: ports in ``slow`` never answer; backward synapses get ``backward_status``."""
+
+    def __init__(self, slow: set[int] = frozenset(), backward_status: int = 200) -> None:  # type: ignore[assignment]
+        self.slow = slow
+        self.backward_status = backward_status
+        self.backward_calls = 0
+        self.closed = False
+
+    async def call(self, axon: AxonInfo, synapse: Any, timeout: float, deserialize: bool = True) -> Any:
+        if isinstance(synapse, TextPromptingBackward):
+            self.backward_calls += 1
+            synapse.dendrite = TerminalInfo(status_code=self.backward_status, process_time=0.001)
+            return synapse
+        if axon.port in self.slow:
+            await asyncio.sleep(60)
+        synapse.completion = f"answer from {axon.port} about {synapse.messages[-1]}"
+        synapse.dendrite = TerminalInfo(status_code=200, process_time=0.001)
+        return synapse
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def miners(count: int) -> tuple[Miner, ...]:
+    return tuple(Miner(uid=uid, hotkey=f"hk{uid}", incentive=0.0, axon=AxonInfo(
+        version=0, ip="127.0.0.1", port=9000 + uid, ip_type=4, hotkey=f"hk{uid}", coldkey="c")) for uid in range(count))
+
+
+def network(dendrite: ScriptedDendrite, count: int, timeout: float = 5.0) -> tuple[NetworkBackend, list[Snapshot]]:
+    snapshots = [Snapshot(block=1, n=count, miners=miners(count))]
+    scores = ScoreBook()
+    directory = MinerDirectory(lambda: snapshots[-1], scores)
+    directory.refresh()
+    backend = NetworkBackend(netuid=1, directory=directory, dendrite=dendrite, scorer=LexicalScorer(), scores=scores,
+                             metrics=BridgeMetrics(), k=count, timeout=timeout)
+    return backend, snapshots
+
+
+PROMPT = PromptSpec(roles=("user",), messages=("capital of Texas?",))
+
+
+async def test_one_deadline_for_the_whole_fan_out() -> None:
+    backend, _ = network(ScriptedDendrite(slow={9001, 9003}), 5, timeout=0.3)
+    started = time.perf_counter()
+    answers = await backend.query(backend._targets(MODEL), PROMPT)
+    elapsed = time.perf_counter() - started
+    assert 0.3 <= elapsed < 0.6
+    assert [a.status_code for a in answers] == [200, 408, 200, 408, 200]
+    assert answers[1].status_message == "Request timeout after 0.3 seconds"
+    best = await backend.complete(MODEL, PROMPT, 2)
+    assert len(best) == 2 and all(a.ok and a.score is not None for a in best)
+    await backend.aclose()
+    assert not backend._background and backend.dendrite.closed
+
+
+async def test_rewards_stop_for_axons_that_do_not_serve_them() -> None:
+    refusing = ScriptedDendrite(backward_status=404)
+    backend, _ = network(refusing, 1)
+    for _ in range(3):
+        assert (await backend.complete(f"{MODEL}/uid-0", PROMPT, 1))[0].completion.startswith("answer from 9000")
+        await backend.join_background()
+    assert refusing.backward_calls == 1
+    serving = ScriptedDendrite(backward_status=200)
+    backend, _ = network(serving, 1)
+    for _ in range(3):
+        await backend.complete(f"{MODEL}/uid-0", PROMPT, 1)
+        await backend.join_background()
+    assert serving.backward_calls == 3
+    assert backend.scores.snapshot()[0] > 0
+
+
+async def test_model_names_follow_the_snapshot() -> None:
+    backend, snapshots = network(ScriptedDendrite(), 2)
+    assert backend.resolve_model(f"{MODEL}/uid-1") == f"{MODEL}/uid-1"
+    snapshots.append(Snapshot(block=2, n=3, miners=miners(3)))
+    backend.directory.refresh()
+    assert backend.resolve_model(f"{MODEL}/uid-2") == f"{MODEL}/uid-2"
+    assert [m.id for m in backend.models()][-1] == f"{MODEL}/uid-2"
