@@ -27,7 +27,7 @@ class BridgeConfig:
     netuid: int = 1
     wallet_name: str = "default"
     wallet_hotkey: str = "default"
-    wallet_path: str = "~/.bittensor/wallets/"
+    wallet_path: str | None = None  # None: $BT_WALLET_PATH, else ~/.bittensor/wallets/
     network: str = "local"
     chain_endpoint: str | None = None
     host: str = "127.0.0.1"

@@ -3,7 +3,8 @@
 ``resolve_network`` turns what a user gives (a name, a ``ws(s)://`` URL, ``host:port``, a config, the
 environment) into ``(network_name, endpoint)``. An explicit chain endpoint wins over a network name,
 as in the bittensor SDK; the environment (``BT_SUBTENSOR_CHAIN_ENDPOINT``, ``BT_SUBTENSOR_NETWORK``)
-only fills what the caller left out; the default is ``finney``.
+only fills what the caller left out. The default is ``local``, the embedded localnet
+(``btcli localnet node``): bt-llm runs on one machine with no setup; say ``finney`` for the main network.
 
 Example:
     >>> resolve_network("local", env={})
@@ -27,7 +28,7 @@ ENDPOINTS: dict[str, str] = {
     "archive": "wss://archive.chain.opentensor.ai:443",
     "local": "ws://127.0.0.1:9944",
 }
-DEFAULT_NETWORK = "finney"
+DEFAULT_NETWORK = "local"
 ENV_NETWORK = "BT_SUBTENSOR_NETWORK"
 ENV_ENDPOINT = "BT_SUBTENSOR_CHAIN_ENDPOINT"
 _LOOPBACK = ("127.0.0.1", "localhost", "[::1]", "0.0.0.0")

@@ -11,7 +11,7 @@ from bt_llm.errors import ConfigError
 def test_names() -> None:
     assert resolve_network("finney", env={}) == ("finney", ENDPOINTS["finney"])
     assert resolve_network("test", env={}) == ("test", ENDPOINTS["test"])
-    assert resolve_network(env={}) == ("finney", ENDPOINTS["finney"])
+    assert resolve_network(env={}) == ("local", ENDPOINTS["local"])  # the embedded localnet is the default
 
 
 def test_urls() -> None:
