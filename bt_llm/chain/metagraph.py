@@ -62,14 +62,15 @@ class Metagraph:
 
     Args:
         netuid: the subnet.
-        network: a network name or URL (as for ``Subtensor``); ignored when ``subtensor`` is given.
+        network: a network name or URL (as for ``Subtensor``; default: the environment, else ``local``);
+            ignored when ``subtensor`` is given.
         lite: sync without weights and bonds (fast).
         sync: sync now.
         subtensor: a ``Subtensor`` to reuse.
         use_torch: hand out torch tensors instead of numpy arrays.
     """
 
-    def __init__(self, netuid: int, network: str = "finney", lite: bool = True, sync: bool = True,
+    def __init__(self, netuid: int, network: str | None = None, lite: bool = True, sync: bool = True,
                  subtensor: Any = None, *, use_torch: bool = False) -> None:
         if not isinstance(netuid, int) or netuid < 0:
             raise ConfigError(f"netuid must be a non-negative int, got {netuid!r}")
