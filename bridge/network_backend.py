@@ -28,7 +28,7 @@ from bridge.directory import Miner, MinerDirectory, Snapshot
 from bridge.errors import MinersTimedOut, ModelNotFound, NoMinerAvailable
 from bridge.metrics import BridgeMetrics
 from bridge.score_queue import ScoreQueue
-from bridge.scoring import Scorer
+from bridge.scoring import Scorer, scores_inline
 from bridge.weights import ScoreBook
 from bt_llm.protocol.synapses import Embedding, StreamingTextPrompting, TextPrompting, TextPromptingBackward
 
@@ -67,7 +67,7 @@ class NetworkBackend:
         self.send_rewards = send_rewards
         self._background: set[asyncio.Future[Any]] = set()
         self._later: ScoreQueue[_ScoreJob, list[MinerAnswer]] = ScoreQueue(
-            lambda job: self._score(job[0], job[2]), self._after_scoring)
+            lambda job: self._score(job[0], job[2]), self._after_scoring, inline=scores_inline(scorer, 1))
         self._no_backward: dict[tuple[str, str, int], float] = {}  # axon -> when it answered 404 to a reward
         self._created = int(time.time())
         self._models: tuple[Snapshot, list[ModelInfo], frozenset[str]] | None = None
@@ -223,7 +223,10 @@ class NetworkBackend:
             # One named miner: nothing to choose, so score (and reward) off the answer's path.
             self._later.submit((prompt, targets, answers))
         else:
-            scored = await asyncio.to_thread(self._score, prompt, answers)
+            if scores_inline(self.scorer, len(answers)):
+                scored = self._score(prompt, answers)
+            else:
+                scored = await asyncio.to_thread(self._score, prompt, answers)
             good = sorted((a for a in scored if a.ok and a.completion.strip()), key=lambda a: -(a.score or 0.0))
             if self.send_rewards:
                 self._in_background(self._reward(prompt, targets, scored))

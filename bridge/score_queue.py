@@ -3,8 +3,8 @@
 When a model names one miner there is nothing to choose, so the bridge answers first and scores later.
 Handing each answer to a thread on its own (``asyncio.to_thread``) costs a thread wake-up and a
 future per request; under load that is a large part of a request's CPU. :class:`ScoreQueue` collects
-the answers scored later and runs whatever has piled up in one thread call, then hands each scored
-batch item to ``then`` (the rewards sent back to the miners) on the event loop.
+the answers scored later and runs whatever has piled up in one thread call (or, for a cheap scorer,
+on the loop itself), then hands each scored item to ``then`` (the rewards sent back to the miners).
 
 Example:
     >>> import asyncio
@@ -37,9 +37,11 @@ class ScoreQueue(Generic[J, R]):
     Each event loop that submits gets its own worker task, which lives while jobs keep coming.
     """
 
-    def __init__(self, score: Callable[[J], R], then: Callable[[J, R], Awaitable[None]] | None) -> None:
+    def __init__(self, score: Callable[[J], R], then: Callable[[J, R], Awaitable[None]] | None, *,
+                 inline: bool = False) -> None:
         self._score = score
         self._then = then
+        self.inline = inline  # score on the event loop itself (a cheap scorer): no thread at all
         self._pending: dict[asyncio.AbstractEventLoop, list[J]] = {}
         self._workers: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
         self._followers: set[asyncio.Task[None]] = set()
@@ -55,7 +57,7 @@ class ScoreQueue(Generic[J, R]):
 
     async def _work(self, loop: asyncio.AbstractEventLoop) -> None:
         while batch := self._pending.pop(loop, []):
-            done = await asyncio.to_thread(self._score_all, batch)
+            done = self._score_all(batch) if self.inline else await asyncio.to_thread(self._score_all, batch)
             self.batches += 1
             self.scored += len(done)
             if self._then is not None:

@@ -25,6 +25,18 @@ class Scorer(Protocol):
     def score(self, prompt: PromptSpec, answers: Sequence[MinerAnswer]) -> list[float]: ...
 
 
+INLINE_MAX_ANSWERS = 8
+
+
+def scores_inline(scorer: Scorer, answers: int) -> bool:
+    """Whether scoring ``answers`` answers is cheap enough to run on the event loop (no thread hop).
+
+    A scorer says so with ``blocking = False`` (a model-free one); its cost grows with the square of
+    the answers, so only small sets qualify (8 lexical answers: about 0.1 ms).
+    """
+    return not getattr(scorer, "blocking", True) and answers <= INLINE_MAX_ANSWERS
+
+
 def _penalise(answer: MinerAnswer, raw: float) -> float:
     if not answer.ok or not answer.completion.strip():
         return 0.0
@@ -50,6 +62,8 @@ def _prompt_text(prompt: PromptSpec) -> str:
 
 class LexicalScorer:
     """Relevance and agreement by word-set overlap (Jaccard); no model needed."""
+
+    blocking = False  # pure Python on a few words: cheap enough for the event loop (see scores_inline)
 
     @staticmethod
     def _words(text: str) -> set[str]:

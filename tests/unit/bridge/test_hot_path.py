@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 from typing import Any
 
@@ -34,7 +35,7 @@ from bridge.openai.protocol import (
     Usage,
 )
 from bridge.score_queue import ScoreQueue
-from bridge.scoring import LexicalScorer
+from bridge.scoring import EmbeddingScorer, LexicalScorer, scores_inline
 from bridge.weights import ScoreBook
 from bt_llm.protocol.axon_info import AxonInfo
 from bt_llm.protocol.synapse import TerminalInfo
@@ -184,6 +185,24 @@ async def test_score_queue_batches_and_survives_a_broken_scorer(caplog: pytest.L
     assert sorted(followed) == [(j, j * 2) for j in range(40) if j != 13]
     assert queue.scored == 39 and queue.batches < 40
     assert "scoring an answer failed" in caplog.text
+
+
+async def test_cheap_scorers_score_on_the_loop_and_models_in_a_thread() -> None:
+    assert scores_inline(LexicalScorer(), 1) and scores_inline(LexicalScorer(), 8)
+    assert not scores_inline(LexicalScorer(), 64)
+    assert not scores_inline(EmbeddingScorer(lambda texts: [[1.0] for _ in texts]), 1)
+    threads: set[int] = set()
+
+    def score(job: int) -> int:
+        threads.add(threading.get_ident())
+        return job
+
+    for inline in (True, False):
+        threads.clear()
+        queue: ScoreQueue[int, int] = ScoreQueue(score, None, inline=inline)
+        queue.submit(1)
+        await queue.join()
+        assert (threads == {threading.get_ident()}) is inline
 
 
 # ---- the network backend over a scripted dendrite ------------------------------------------------------
