@@ -146,16 +146,28 @@ class Node:
                 if sum(1 for s, _ in self._future if s == pending.xt.signer) >= MAX_FUTURE_PER_ACCOUNT:
                     raise RpcFailure(1014, "Priority is too low", "too many future transactions")
                 self._future[key] = pending
-                await self._notify(pending, "future")
+                self._notify_soon(pending, "future")
                 return pending.xt.hash
             self._apply(pending)
-            await self._notify(pending, "ready")
+            self._notify_soon(pending, "ready")
             await self._release_future(pending.xt.signer)
         if self.instant_seal:
-            task = asyncio.get_running_loop().create_task(self._seal_soon())
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._background_task(self._seal_soon())
         return pending.xt.hash
+
+    def _background_task(self, coroutine: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _notify_soon(self, pending: _Pending, status: Any) -> None:
+        """Notify after the submitter's answer (the subscription id) has gone out, as Substrate does."""
+        if pending.watchers:
+            self._background_task(self._notify_after_a_tick(pending, status))
+
+    async def _notify_after_a_tick(self, pending: _Pending, status: Any) -> None:
+        await asyncio.sleep(0)
+        await self._notify(pending, status)
 
     async def _seal_soon(self) -> None:
         await asyncio.sleep(0)  # let the submitter's answer go out first

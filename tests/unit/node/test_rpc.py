@@ -168,3 +168,31 @@ def test_metadata_at_version(client) -> None:
 def test_payment_query_with_a_malformed_extrinsic_is_an_error_object(client) -> None:
     reply = call(client, "state_call", ["TransactionPaymentApi_query_info", "0x0102030405060708"])
     assert reply["error"]["code"] == 4003
+
+
+def test_watch_answers_the_subscription_id_before_any_status(client) -> None:
+    from substrateinterface import Keypair
+
+    from bt_llm.localnet.node.extrinsic import Era, encode_compact, signing_payload
+    from bt_llm.localnet.schema import Call, encode_call
+
+    alice = Keypair.create_from_uri("//Alice")
+    genesis = bytes.fromhex(call(client, "chain_getBlockHash", [0])["result"][2:])
+    nonce = call(client, "system_accountNextIndex", ["0x" + alice.public_key.hex()])["result"]
+    body = encode_call(Call("Balances", "transfer", {"dest": ("Id", bytes(32)), "value": 1}))
+    payload = signing_payload(body, Era(), nonce, 0, spec_version=127, transaction_version=1,
+                              genesis_hash=genesis, era_block_hash=genesis)
+    signed = (b"\x84\x00" + alice.public_key + b"\x01" + alice.sign(payload) + b"\x00" + encode_compact(nonce)
+              + encode_compact(0) + body)
+    xt = "0x" + (encode_compact(len(signed)) + signed).hex()
+    with client.websocket_connect("/") as ws:
+        ws.send_text(json.dumps({"jsonrpc": "2.0", "id": 9, "method": "author_submitAndWatchExtrinsic",
+                                 "params": [xt]}))
+        first = json.loads(ws.receive_text())
+        assert first["id"] == 9 and first["result"].startswith("0x")
+        ready = json.loads(ws.receive_text())
+        assert ready["method"] == "author_extrinsicUpdate" and ready["params"]["result"] == "ready"
+        ws.send_text(json.dumps({"jsonrpc": "2.0", "id": 10, "method": "engine_createBlock", "params": []}))
+        messages = [json.loads(ws.receive_text()) for _ in range(3)]
+        statuses = [m["params"]["result"] for m in messages if m.get("method") == "author_extrinsicUpdate"]
+        assert [next(iter(s)) for s in statuses] == ["inBlock", "finalized"]
