@@ -21,7 +21,6 @@ from typing import Any
 
 from bt_llm.errors import ConfigError
 
-DEFAULT_WALLET_PATH = "~/.bittensor/wallets"
 DEFAULT_AXON_PORT = 8091
 
 
@@ -47,7 +46,7 @@ class NeuronConfig:
     netuid: int = 1
     wallet_name: str = "default"
     wallet_hotkey: str = "default"
-    wallet_path: str = DEFAULT_WALLET_PATH
+    wallet_path: str | None = None  # None: $BT_WALLET_PATH, else ~/.bittensor/wallets
     axon_ip: str = "127.0.0.1"
     axon_port: int = DEFAULT_AXON_PORT
     axon_external_ip: str | None = None
@@ -87,7 +86,7 @@ _FLAGS: tuple[tuple[str, str, Any, str], ...] = (
     ("--netuid", "netuid", int, "subnet to serve on"),
     ("--wallet.name", "wallet_name", str, "wallet (coldkey) name"),
     ("--wallet.hotkey", "wallet_hotkey", str, "hotkey name"),
-    ("--wallet.path", "wallet_path", str, "folder holding the wallets"),
+    ("--wallet.path", "wallet_path", str, "folder holding the wallets (default: $BT_WALLET_PATH or ~/.bittensor/wallets)"),
     ("--axon.ip", "axon_ip", str, "address the axon binds to"),
     ("--axon.port", "axon_port", int, "port the axon listens on (0: any free port)"),
     ("--axon.external_ip", "axon_external_ip", str, "ip announced on chain (default: the bind ip)"),

@@ -26,7 +26,7 @@ from types import FrameType
 from typing import Any
 
 from bt_llm.errors import ChainError, ConfigError, ExtrinsicFailedError, KeyFileError, RegistrationError
-from bt_llm.neuron.config import DEFAULT_WALLET_PATH, NeuronConfig
+from bt_llm.neuron.config import NeuronConfig
 from bt_llm.neuron.handlers import build_handlers
 from bt_llm.neuron.miner import Miner
 from bt_llm.neuron.policy import CallerPolicy
@@ -42,7 +42,7 @@ def not_registered_message(hotkey: str, config: NeuronConfig, endpoint: str) -> 
     """What to tell someone whose hotkey is not on the subnet, with the command that fixes it."""
     flags = (f"--netuid {config.netuid} --wallet.name {config.wallet_name} --wallet.hotkey {config.wallet_hotkey}"
              f" --subtensor.chain_endpoint {endpoint}")
-    if config.wallet_path != DEFAULT_WALLET_PATH:
+    if config.wallet_path is not None:
         flags += f" --wallet.path {config.wallet_path}"
     return (
         f"Hotkey {hotkey} (wallet {config.wallet_name!r}, hotkey {config.wallet_hotkey!r}) is not registered "
@@ -106,7 +106,7 @@ class Neuron:
         except KeyFileError as exc:
             raise KeyFileError(
                 f"{exc}\nCreate it with:\n    btcli new_hotkey --wallet.name {cfg.wallet_name} "
-                f"--wallet.hotkey {cfg.wallet_hotkey}" + ("" if cfg.wallet_path == DEFAULT_WALLET_PATH
+                f"--wallet.hotkey {cfg.wallet_hotkey}" + ("" if cfg.wallet_path is None
                                                           else f" --wallet.path {cfg.wallet_path}")
             ) from exc
         if self.subtensor is None:
