@@ -5,8 +5,10 @@ another: real axons (echo miners), the bridge (its OpenAI HTTP API under uvicorn
 serves it, fanning out through a real dendrite), and this process, the client. The client is a lean
 keep-alive HTTP/1.1 writer over asyncio streams (a few tens of microseconds of CPU per request, where
 httpx spends about a millisecond), so the numbers are the bridge's and not the load generator's. The
-bridge's own CPU time per request is read from ``/proc`` and printed too: on a busy machine it is the
-steadiest figure.
+bridge's own CPU time per request is read from ``/proc`` and printed too (with the miner's and the
+client's): on a busy machine it is the steadiest figure. The echo miners serve no reward synapse, so
+after its first 404 the bridge stops sending them rewards (a miner that takes rewards costs the bridge
+a second dendrite call per request, off the answer's path).
 
 The anchor, measured on this kind of machine: LiteLLM's proxy (1.108.7, one worker) adds 27-31 ms p50
 over a direct call and tops out near 36 req/s. Targets: <= 3 ms p50 added; >= 10x LiteLLM's req/s;
@@ -250,9 +252,11 @@ def main() -> None:
         interleaved(1, 30, axon, bridge.report, model)  # warm up both paths
         direct, via_bridge = interleaved(5, max(1, args.requests // 5), axon, bridge.report, model)
         asyncio.run(throughput(bridge.report, model, 100, args.concurrency))
-        cpu_before, total = cpu_seconds(bridge.pid), args.requests * 4
+        total = args.requests * 4
+        before = (cpu_seconds(bridge.pid), cpu_seconds(fast.pid), time.process_time())
         rps = asyncio.run(throughput(bridge.report, model, total, args.concurrency))
-        cpu_ms = (cpu_seconds(bridge.pid) - cpu_before) / total * 1e3
+        after = (cpu_seconds(bridge.pid), cpu_seconds(fast.pid), time.process_time())
+        cpu_ms, miner_ms, client_ms = ((b - a) / total * 1e3 for a, b in zip(before, after, strict=True))
     finally:
         bridge.stop()
         fast.stop()
@@ -271,6 +275,8 @@ def main() -> None:
     added = b50 - d50
     fan50 = statistics.median(fanout) * 1e3
     over = fan50 - args.deadline * 1e3
+    cores = os.cpu_count() or 1
+    ceiling = min(cores * 1e3 / (cpu_ms + miner_ms + client_ms), 1e3 / max(cpu_ms, miner_ms, client_ms, 1e-3))
     rows = [
         ("direct dendrite call, p50 / p90 (ms)", f"{d50:.2f} / {d90:.2f}", ""),
         ("through the bridge, p50 / p90 (ms)", f"{b50:.2f} / {b90:.2f}", f"{b50 / d50:.2f}x the direct p50"),
@@ -281,6 +287,8 @@ def main() -> None:
          f"LiteLLM {LITELLM_RPS:.0f}: {rps / LITELLM_RPS:.1f}x; target >= {TARGET_RPS_FACTOR:g}x "
          f"({'met' if rps >= TARGET_RPS_FACTOR * LITELLM_RPS else 'MISSED'})"),
         ("bridge CPU per request (ms, same run)", f"{cpu_ms:.2f}", f"one core could serve {1e3 / max(cpu_ms, 1e-3):.0f} req/s"),
+        ("  the miner's and the client's (ms)", f"{miner_ms:.2f} / {client_ms:.2f}",
+         f"ceiling on {cores} idle cores (each process one core at most): ~{ceiling:.0f} req/s"),
         (f"{args.miners} miners, {args.hung} hung, deadline {args.deadline * 1e3:.0f} ms: answer (ms, median)",
          f"{fan50:.0f}", f"deadline + {over:.0f} ms; target <= +{TARGET_OVER_DEADLINE_MS:g} "
                          f"({'met' if over <= TARGET_OVER_DEADLINE_MS else 'MISSED'})"),
