@@ -11,6 +11,7 @@ import contextlib
 import logging
 import socket
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -132,18 +133,23 @@ class NodeServer:
 
     def start(self, timeout: float = 20.0) -> None:
         """Serve in a background thread; returns once the port accepts connections."""
-        self._thread = threading.Thread(target=self._server.run, name=f"node-{self.port}", daemon=True)
+        self._thread = threading.Thread(target=self._run_in_thread, name=f"node-{self.port}", daemon=True)
         self._thread.start()
-        deadline = timeout
-        step = 0.02
-        while deadline > 0:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
             if self._server.started:
                 return
             if not self._thread.is_alive():
                 break
-            threading.Event().wait(step)
-            deadline -= step
-        raise ConfigError(f"the node did not start on {self.host}:{self.port}")
+            time.sleep(0.02)
+        self.stop()
+        raise ConfigError(f"the node did not start on {self.host}:{self.port} (port in use?)")
+
+    def _run_in_thread(self) -> None:
+        try:
+            self._server.run()
+        except SystemExit as exc:  # uvicorn exits when it cannot bind; start() reports it
+            log.error("the node's server stopped: exit code %s", exc.code)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop a server started with :meth:`start`."""

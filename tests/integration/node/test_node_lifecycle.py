@@ -155,3 +155,12 @@ def test_kill_9_then_restart_resumes_with_the_same_hashes(tmp_path) -> None:
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+def test_a_busy_port_is_a_clear_error() -> None:
+    from bt_llm.errors import ConfigError
+
+    with LocalnetNode(port=0, manual_seal=True) as first:
+        second = LocalnetNode(port=first.server.port, manual_seal=True)
+        with pytest.raises(ConfigError, match="did not start"):
+            second.start()
