@@ -7,6 +7,7 @@ Fixtures:
   as soon as an extrinsic is accepted (so ``wait_for_inclusion``/``wait_for_finalization`` return).
   Attributes: ``.url`` (``ws://127.0.0.1:PORT``), ``.http_url``, ``.seal(n=1) -> [hash]``,
   ``.rpc(method, params)``, ``.substrate()`` (a connected ``SubstrateInterface``, closed at teardown),
+  ``.with_engine(fn)`` (runs ``fn(engine)`` on the node's thread: fast state set-up),
   ``.node`` (the ``LocalnetNode``).
 - ``localnet_node_factory``: ``factory(**kwargs)`` starts more nodes with ``LocalnetNode`` options
   (``state_dir``, ``genesis``, ``instant_seal=False``, ``engine_factory``...); all stopped at teardown.
@@ -44,6 +45,10 @@ class LocalnetHandle:
     def rpc(self, method: str, params: list[Any] | None = None) -> Any:
         """One JSON-RPC call over HTTP; returns ``result`` or raises ``bt_llm.errors.RpcRemoteError``."""
         return self.node.rpc(method, params)
+
+    def with_engine(self, fn: Callable[[Any], Any]) -> Any:
+        """Run ``fn(engine)`` on the node's thread between RPCs (state set-up straight on the engine)."""
+        return self.node.with_engine(fn)
 
     def substrate(self) -> Any:
         """A new ``substrateinterface.SubstrateInterface`` connected to this node (closed at teardown)."""

@@ -11,6 +11,7 @@ Example (a node on a free port, sealed by hand)::
 
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.request
 from collections.abc import Callable
@@ -35,18 +36,19 @@ def build_dispatcher(node: Node) -> Dispatcher:
 
 
 def create_node_app(engine_factory: EngineFactory, *, block_time: float = 1.0, manual_seal: bool = False,
-                    instant_seal: bool = False) -> tuple[Any, dict[str, Node]]:
+                    instant_seal: bool = False) -> tuple[Any, dict[str, Any]]:
     """The ASGI app; the engine is opened at startup (on the server's thread: SQLite connections are per thread).
 
     Returns ``(app, holder)``: ``holder["node"]`` is the running :class:`Node` once started.
     """
     dispatcher = Dispatcher()  # filled at startup, once the engine is open
-    holder: dict[str, Node] = {}
+    holder: dict[str, Any] = {}
 
     async def startup() -> None:
         node = Node(engine_factory(), block_time=block_time, manual_seal=manual_seal, instant_seal=instant_seal)
         dispatcher.methods.update(build_dispatcher(node).methods)
         holder["node"] = node
+        holder["loop"] = asyncio.get_running_loop()
         node.start()
 
     async def shutdown() -> None:
@@ -127,6 +129,17 @@ class LocalnetNode:
             error = reply["error"]
             raise RpcRemoteError(error.get("message", "error"), code=error.get("code"), data=error.get("data"))
         return reply.get("result")
+
+    def with_engine(self, fn: Callable[[Any], Any], timeout: float = 300.0) -> Any:
+        """Run ``fn(engine)`` on the node's thread between RPCs and return its result.
+
+        For tests and benchmarks that set up state straight on the engine (``engine.apply(...)``,
+        ``engine.seal_block()``); blocks sealed this way are served like any other, but subscribers are
+        not told about them: use :meth:`seal` once extrinsics have been submitted over RPC.
+        """
+        loop = self._holder["loop"]
+        future = asyncio.run_coroutine_threadsafe(self.node.with_engine(fn), loop)
+        return future.result(timeout)
 
     def seal(self, n: int = 1) -> list[str]:
         """Seal ``n`` blocks now; returns their hashes (``0x`` hex)."""

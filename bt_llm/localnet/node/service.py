@@ -301,6 +301,11 @@ class Node:
         self._last_timestamp = max(int(time.time() * 1000), self._last_timestamp + 1)
         set_timestamp(self._last_timestamp)
 
+    async def with_engine(self, fn: Any) -> Any:
+        """Run ``fn(engine)`` between RPCs (under the node's lock), e.g. to set up state in a test."""
+        async with self._lock:
+            return fn(self.engine)
+
     # -- head subscriptions -------------------------------------------------------------------------
     def subscribe_heads(self, session: Session, *, finalized: bool) -> str:
         session.require_subscriptions()

@@ -38,6 +38,24 @@ def test_fixture_seals_and_hands_out_clients(localnet_node) -> None:
     assert abs(now / 1000 - time.time()) < 60
 
 
+def test_state_set_up_straight_on_the_engine(localnet_node) -> None:
+    from bt_llm.localnet.schema import Call
+
+    def register_many(engine) -> int:
+        alice = engine.dev_keys()["Alice"]
+        nonce = engine.account_nonce(alice)
+        for i in range(20):
+            hotkey = bytes([i + 1]) * 32
+            inner = Call("SubtensorModule", "sudo_register",
+                         {"netuid": 1, "hotkey": hotkey, "coldkey": alice, "stake": 0, "balance": 0})
+            engine.apply(Call("Sudo", "sudo", {"call": inner}), signer=alice, nonce=nonce + i, length=0)
+        return engine.seal_block().number
+
+    number = localnet_node.with_engine(register_many)
+    assert int(localnet_node.rpc("chain_getHeader")["number"], 16) == number
+    assert len(localnet_node.rpc("neuronInfo_getNeuronsLite", [1])) > 20 * 32
+
+
 def test_pure_manual_sealing_holds_extrinsics_until_sealed(localnet_node_factory) -> None:
     handle = localnet_node_factory(instant_seal=False)
     si = handle.substrate()
