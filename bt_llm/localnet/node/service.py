@@ -251,6 +251,8 @@ class Node:
                 self._apply(pending)
             except RpcFailure as failure:
                 await self._notify(pending, "invalid")
+                for watch in pending.watchers:
+                    watch.session.remove_subscription(watch.subscription)
                 log.info("future extrinsic dropped: %s", failure.data)
                 continue
             await self._notify(pending, "ready")
