@@ -213,3 +213,19 @@ def register(dispatcher: Dispatcher, node: Node) -> None:
 
     for rpc_name, reader in CUSTOM_RPC_READERS.items():
         dispatcher.add(rpc_name, make(reader))
+
+    async def payment_query_info(session: Session, params: list[Any]) -> dict[str, Any]:
+        """The legacy ``payment_queryInfo(xt)``: the fee as JSON (clients use it without state_call)."""
+        from bt_llm.localnet import schema
+        from bt_llm.localnet.node.extrinsic import parse_extrinsic
+
+        raw = hex_param(params, 0, name="extrinsic")
+        node.resolve_hash(hex_param(params, 1, name="at", required=False))
+        try:
+            call = schema.decode_call(parse_extrinsic(raw).call)
+        except (CodecError, ExtrinsicFormatError, IndexError) as exc:
+            raise invalid_params(f"could not decode the extrinsic: {exc}") from None
+        fee = int(node.engine.fee_for(call, len(raw)))
+        return {"weight": {"ref_time": 0, "proof_size": 0}, "class": "normal", "partialFee": str(fee)}
+
+    dispatcher.add("payment_queryInfo", payment_query_info)

@@ -59,6 +59,13 @@ def register(dispatcher: Dispatcher, node: Node) -> None:
     async def next_index(session: Session, params: list[Any]) -> int:
         return int(node.engine.account_nonce(account_param(params, 0)))
 
+    async def node_roles(session: Session, params: list[Any]) -> list[str]:
+        return ["Authority"]
+
+    async def sync_state(session: Session, params: list[Any]) -> dict[str, int]:
+        number = int(node.engine.head.number)
+        return {"startingBlock": 0, "currentBlock": number, "highestBlock": number}
+
     async def methods(session: Session, params: list[Any]) -> dict[str, Any]:
         return {"version": 1, "methods": sorted(dispatcher.methods)}
 
@@ -70,4 +77,6 @@ def register(dispatcher: Dispatcher, node: Node) -> None:
     dispatcher.add("system_chainType", chain_type)
     dispatcher.add("system_peers", peers)
     dispatcher.add("system_accountNextIndex", next_index, "account_nextIndex")
+    dispatcher.add("system_nodeRoles", node_roles)
+    dispatcher.add("system_syncState", sync_state)
     dispatcher.add("rpc_methods", methods)

@@ -185,6 +185,9 @@ def test_http_transport_and_runtime_calls(node, si) -> None:
         call = typed.compose_call("Balances", "transfer", {"dest": BOB.ss58_address, "value": 1})
         info = typed.get_payment_info(call, ALICE)
         assert info["partialFee"] == len(typed.create_signed_extrinsic(call, ALICE).data)
+        xt = typed.create_signed_extrinsic(call, ALICE)
+        legacy = typed.rpc_request("payment_queryInfo", [str(xt.data)])["result"]
+        assert int(legacy["partialFee"]) == len(xt.data)
     finally:
         typed.close()
         http.close()
