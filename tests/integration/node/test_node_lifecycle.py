@@ -114,10 +114,14 @@ def _rpc(url: str, method: str, params: list | None = None) -> object:
         return json.loads(response.read())["result"]
 
 
-def test_python_dash_m_runs_a_node() -> None:
+def test_python_dash_m_runs_a_node_with_a_genesis_file(tmp_path) -> None:
+    from bt_llm.localnet.storage import storage_key
+
+    genesis = tmp_path / "localnet.toml"
+    genesis.write_text("[[subnets]]\nnetuid = 1\ntempo = 7\n")
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "bt_llm.localnet", "--port", str(port), "--manual-seal"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "bt_llm.localnet", "--port", str(port), "--manual-seal",
+                             "--genesis", str(genesis)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -130,6 +134,8 @@ def test_python_dash_m_runs_a_node() -> None:
                 time.sleep(0.2)
         assert _rpc(f"http://127.0.0.1:{port}", "engine_createBlock")["hash"].startswith("0x")
         assert _rpc(f"http://127.0.0.1:{port}", "chain_getHeader")["number"] == "0x1"
+        tempo_key = "0x" + storage_key("SubtensorModule", "Tempo", 1).hex()
+        assert _rpc(f"http://127.0.0.1:{port}", "state_getStorageAt", [tempo_key]) == "0x0700"
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=20)
