@@ -27,9 +27,10 @@ Handler = Callable[[Request, Any], Awaitable[Response]]
 def request_only(route: APIRoute) -> bool:
     """Whether ``route`` is a POST whose endpoint takes the bare request and nothing FastAPI must solve."""
     dependant = route.dependant
-    return (route.methods == {"POST"} and dependant.request_param_name is not None and not dependant.dependencies
-            and not (dependant.path_params or dependant.query_params or dependant.header_params
-                     or dependant.cookie_params or dependant.body_params))
+    solved = ("dependencies", "path_params", "query_params", "header_params", "cookie_params", "body_params")
+    # Read defensively: a FastAPI that shapes these differently just keeps its own (slower) path.
+    return (route.methods == {"POST"} and getattr(dependant, "request_param_name", None) is not None
+            and not any(getattr(dependant, name, True) for name in solved))
 
 
 class HotRoutes:

@@ -16,13 +16,15 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
 from bridge.app import HttpSettings, _validation_message, create_app, error_response
 from bridge.backend import MinerAnswer, ModelInfo, PromptSpec
 from bridge.directory import Miner, MinerDirectory, Snapshot
+from bridge.hot_routes import request_only
 from bridge.metrics import BridgeMetrics
 from bridge.network_backend import NetworkBackend
 from bridge.openai.fastpath import json_response
@@ -287,3 +289,19 @@ async def test_model_names_follow_the_snapshot() -> None:
     backend.directory.refresh()
     assert backend.resolve_model(f"{MODEL}/uid-2") == f"{MODEL}/uid-2"
     assert [m.id for m in backend.models()][-1] == f"{MODEL}/uid-2"
+
+
+def test_only_request_only_posts_take_the_shortcut() -> None:
+    app = reference_app()
+
+    @app.post("/bare")
+    async def bare(request: Request) -> None: ...
+
+    @app.post("/guarded", dependencies=[Depends(lambda: None)])
+    async def guarded(request: Request) -> None: ...
+
+    @app.get("/read")
+    async def read(request: Request) -> None: ...
+
+    taken = {route.path: request_only(route) for route in app.routes if isinstance(route, APIRoute)}
+    assert taken == {"/v1/chat/completions": False, "/bare": True, "/guarded": False, "/read": False}
