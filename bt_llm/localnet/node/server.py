@@ -56,8 +56,11 @@ def create_app(dispatcher: Dispatcher, *, on_startup: Callable[[], Awaitable[Non
 
         async def answer(message: str) -> None:
             reply = await dispatcher.handle(message, session)
-            if reply is not None:
-                await send(reply)
+            if reply is not None and not session.closed:
+                try:
+                    await send(reply)
+                except Exception as exc:  # the client went away meanwhile
+                    log.debug("reply dropped: %s", exc)
 
         try:
             while True:
@@ -76,9 +79,8 @@ def create_app(dispatcher: Dispatcher, *, on_startup: Callable[[], Awaitable[Non
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
+            # In-flight requests finish (a submit or a seal is never cut in half); their replies are dropped.
             session.close()
-            for task in tasks:
-                task.cancel()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:

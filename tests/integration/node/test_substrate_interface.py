@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 from substrateinterface import Keypair, SubstrateInterface
@@ -239,3 +240,21 @@ def test_unfunded_sender_cannot_pay_the_fee(si) -> None:
         si.submit_extrinsic(si.create_signed_extrinsic(call, nobody), wait_for_inclusion=True)
     assert refused.value.args[0]["code"] == 1010
     assert refused.value.args[0]["data"].startswith("Inability to pay some fees")
+
+
+def test_a_client_vanishing_mid_submit_leaves_the_node_consistent(node, si) -> None:
+    from websocket import create_connection
+
+    call = si.compose_call("Balances", "transfer", {"dest": CHARLIE.ss58_address, "value": 5})
+    extrinsic = si.create_signed_extrinsic(call, DAVE)
+    before = free(si, CHARLIE)
+    raw = create_connection(node.url, timeout=10)
+    raw.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "author_submitAndWatchExtrinsic",
+                         "params": [str(extrinsic.data)]}))
+    raw.close()  # gone before any answer
+    deadline = time.monotonic() + 10
+    while free(si, CHARLIE) == before and time.monotonic() < deadline:
+        node.seal(1)
+    assert free(si, CHARLIE) == before + 5
+    with pytest.raises(SubstrateRequestException):
+        si.submit_extrinsic(extrinsic, wait_for_inclusion=True)
