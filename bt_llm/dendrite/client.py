@@ -1,4 +1,9 @@
-"""``Dendrite``: sign synapses and send them to axons over one pooled ``httpx.AsyncClient``.
+"""``Dendrite``: sign synapses and send them to axons over one keep-alive connection pool per event loop.
+
+With the default transport a call goes straight to :class:`AxonTransport` (no ``httpx.Request`` or
+``httpx.Response`` is built, the errors are still httpx's); streaming calls, a transport passed in
+(``httpx.MockTransport``, ``httpx.AsyncHTTPTransport()``) and targets that httpx would have to
+normalize go through an ``httpx.AsyncClient`` over the same pool.
 
 Async first (``forward``, ``call``, ``call_stream``); ``query`` is the sync shell. Failures never
 raise: they come back as the synapse's ``dendrite.status_code``/``status_message`` (see
@@ -19,13 +24,14 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Coroutine, Sequence
+from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
 from typing import Any, TypeVar
 
 import httpx
 
 from bt_llm.dendrite.errors import ResponseParseError, status_for
 from bt_llm.dendrite.request import (
+    PreparedRequest,
     apply_error,
     apply_fields,
     apply_response,
@@ -35,7 +41,7 @@ from bt_llm.dendrite.request import (
     target_of,
 )
 from bt_llm.dendrite.sse import SSEDecoder
-from bt_llm.dendrite.transport import AxonTransport
+from bt_llm.dendrite.transport import AxonTransport, encode_post, origin
 from bt_llm.errors import ConfigError
 from bt_llm.protocol.synapse import StreamingSynapse, Synapse
 
@@ -51,6 +57,28 @@ def _signer_of(wallet: Any) -> Any:
     if hasattr(wallet, "sign") and hasattr(wallet, "ss58_address"):
         return wallet
     raise ConfigError("a dendrite needs a bt Wallet (with .hotkey) or a Keypair")
+
+
+class _Pool:
+    """One event loop's connections: the lean transport (by default) and, when needed, an httpx client over it."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport | None, max_connections: int) -> None:
+        self.fast = AxonTransport(max_idle=max_connections) if transport is None else None
+        self._transport: httpx.AsyncBaseTransport = self.fast if self.fast is not None else transport  # type: ignore[assignment]
+        self._max = max_connections
+        self._client: httpx.AsyncClient | None = None
+
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            limits = httpx.Limits(max_connections=self._max, max_keepalive_connections=self._max)
+            self._client = httpx.AsyncClient(transport=self._transport, limits=limits, timeout=None)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()  # closes the transport too
+        elif self.fast is not None:
+            await self.fast.aclose()
 
 
 class Dendrite:
@@ -77,7 +105,7 @@ class Dendrite:
         self.external_ip = external_ip
         self.max_connections = max_connections
         self._transport = transport
-        self._clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+        self._pools: dict[asyncio.AbstractEventLoop, _Pool] = {}
         self._lock = threading.Lock()
         self._uuids: list[str] = [self.uuid]
         self._leased: dict[str, set[str]] = {}
@@ -89,18 +117,19 @@ class Dendrite:
         """The ss58 address requests are signed with."""
         return str(self.keypair.ss58_address)
 
-    # -- the shared client ----------------------------------------------------------------------
-    def _client(self) -> httpx.AsyncClient:
+    # -- the shared pool --------------------------------------------------------------------------
+    def _pool(self) -> _Pool:
         loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None:
-            limits = httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections)
-            transport = self._transport if self._transport is not None else AxonTransport(max_idle=self.max_connections)
-            client = httpx.AsyncClient(transport=transport, limits=limits, timeout=None)
+        pool = self._pools.get(loop)
+        if pool is None:
+            pool = _Pool(self._transport, self.max_connections)
             with self._lock:
-                self._clients = {lp: c for lp, c in self._clients.items() if not lp.is_closed()}
-                self._clients[loop] = client
-        return client
+                self._pools = {lp: p for lp, p in self._pools.items() if not lp.is_closed()}
+                self._pools[loop] = pool
+        return pool
+
+    def _client(self) -> httpx.AsyncClient:
+        return self._pool().client()
 
     # -- one uuid per in-flight call to the same axon, so nonces per hotkey:uuid stay ordered ---------
     def _lease(self, target_key: str) -> str:
@@ -137,8 +166,9 @@ class Dendrite:
         start = time.perf_counter()
         try:
             request = build_request(synapse, target, self.keypair, leased, timeout, self.external_ip)
-            response = await asyncio.wait_for(self._post(request.url, request.headers, request.body, timeout), timeout)
-            apply_response(synapse, response.status_code, response.headers, response.content)
+            async with asyncio.timeout(timeout):  # not wait_for: no task per call
+                status, headers, content = await self._post(request, timeout)
+            apply_response(synapse, status, headers, content)
         except Exception as exc:
             apply_error(synapse, *status_for(exc, ip=target.ip, port=target.port, name=name, timeout=timeout))
         finally:
@@ -147,8 +177,18 @@ class Dendrite:
             synapse.dendrite.__dict__["process_time"] = time.perf_counter() - start
         return synapse.deserialize() if deserialize else synapse
 
-    async def _post(self, url: str, headers: dict[str, str], body: bytes, timeout: float) -> httpx.Response:
-        return await self._client().post(url, headers=headers, content=body, timeout=timeout)
+    async def _post(self, request: PreparedRequest, timeout: float | None) -> tuple[int, Mapping[str, str], bytes]:
+        """POST ``request``: straight on the lean transport when it is ours and httpx would send the same bytes."""
+        pool = self._pool()
+        if pool.fast is not None:
+            where = origin(request.host, request.port) if request.host else None
+            if where is not None:
+                head = encode_post(where[1], request.path, request.headers, len(request.body))
+                if head is not None:
+                    answer = await pool.fast.post(where[0], request.port, head, request.body, connect_timeout=timeout)
+                    return answer.status, answer.headers, answer.content
+        response = await pool.client().post(request.url, headers=request.headers, content=request.body, timeout=timeout)
+        return response.status_code, response.headers, response.content
 
     async def call_stream(
         self, target_axon: Any, synapse: StreamingSynapse, timeout: float = 12.0, deserialize: bool = True
@@ -165,10 +205,12 @@ class Dendrite:
             request = build_request(synapse, target, self.keypair, leased, timeout, self.external_ip)
             client = self._client()
             stream = client.stream("POST", request.url, headers=request.headers, content=request.body, timeout=timeout)
-            response = await asyncio.wait_for(stream.__aenter__(), timeout)
+            async with asyncio.timeout(timeout):
+                response = await stream.__aenter__()
             try:
                 if response.status_code != 200 or "text/event-stream" not in response.headers.get("content-type", ""):
-                    body = await asyncio.wait_for(response.aread(), max(deadline - loop.time(), 0.001))
+                    async with asyncio.timeout(max(deadline - loop.time(), 0.001)):
+                        body = await response.aread()
                     apply_response(synapse, response.status_code, response.headers, body)
                 else:
                     apply_stream_start(synapse, response.headers)
@@ -254,18 +296,18 @@ class Dendrite:
     async def aclose(self) -> None:
         """Close the client of the running loop (and everything, if it is the only one)."""
         loop = asyncio.get_running_loop()
-        client = self._clients.pop(loop, None)
-        if client is not None:
-            await client.aclose()
+        pool = self._pools.pop(loop, None)
+        if pool is not None:
+            await pool.aclose()
 
     def close(self) -> None:
         """Close the sync shell's loop and its client (call ``aclose`` for an async loop's client)."""
         loop, thread = self._sync_loop, self._sync_thread
         if loop is None or thread is None:
             return
-        client = self._clients.pop(loop, None)
-        if client is not None and loop.is_running():
-            asyncio.run_coroutine_threadsafe(client.aclose(), loop).result(timeout=5)
+        pool = self._pools.pop(loop, None)
+        if pool is not None and loop.is_running():
+            asyncio.run_coroutine_threadsafe(pool.aclose(), loop).result(timeout=5)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=5)
         loop.close()
@@ -294,7 +336,8 @@ async def _events(response: httpx.Response, deadline: float) -> AsyncIterator[tu
     lines = response.aiter_lines().__aiter__()
     while True:
         try:
-            line = await asyncio.wait_for(lines.__anext__(), max(deadline - loop.time(), 0.001))
+            async with asyncio.timeout(max(deadline - loop.time(), 0.001)):
+                line = await lines.__anext__()
         except StopAsyncIteration:
             return
         event = decoder.feed(line)

@@ -18,16 +18,120 @@ Example:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from typing import Any
+import ipaddress
+import re
+from collections.abc import AsyncIterator, Mapping
+from functools import cache
+from typing import Any, NamedTuple
 
 import httpx
 
-__all__ = ["AxonTransport"]
+__all__ = ["AxonTransport", "RawResponse", "encode_post", "origin"]
 
 _MAX_LINE = 64 * 1024
 _MAX_HEADERS = 200
 _READ_SIZE = 64 * 1024
+
+
+_Head = tuple[bytes, int, bytes, list[tuple[bytes, bytes]], "int | None", bool, bool]
+_HOSTNAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
+_PATH = re.compile(r"/[A-Za-z0-9_]+")
+
+
+class RawResponse(NamedTuple):
+    """A whole answer: status, headers as ``httpx.Headers.items()`` gives them (lower-case names,
+    repeated ones joined with ``", "``), and the (decoded) body."""
+
+    status: int
+    headers: dict[str, str]
+    content: bytes
+
+
+@cache
+def origin(host: str, port: int) -> tuple[str, bytes] | None:
+    """``(connect host, Host header)`` for a URL host that httpx would take unchanged, else ``None``.
+
+    ``host`` is as it appears in a URL (an IPv6 address in brackets). Canonical IP addresses and
+    lower-case host names qualify; anything httpx would normalize, encode or reject does not (the
+    dendrite then goes through httpx, which gives the same result or the same error as before).
+    """
+    if type(port) is not int or not 0 < port < 65536:
+        return None
+    if host.startswith("[") and host.endswith("]"):
+        try:
+            if str(ipaddress.IPv6Address(host[1:-1])) != host[1:-1]:
+                return None
+        except ValueError:
+            return None
+        connect = host[1:-1]
+    elif _HOSTNAME.fullmatch(host):
+        connect = host
+        try:
+            if str(ipaddress.IPv4Address(host)) != host:
+                return None
+        except ValueError:
+            if host.replace(".", "").isdigit():
+                return None  # all-digit names that are not dotted quads: httpx reads them its own way
+    else:
+        return None
+    netloc = host if port == 80 else f"{host}:{port}"
+    return connect, netloc.encode("ascii")
+
+
+@cache
+def _client_headers() -> bytes:
+    """The header lines an ``httpx.AsyncClient`` adds to every request (Accept, User-Agent, ...)."""
+    client = httpx.AsyncClient(transport=httpx.MockTransport(lambda _r: httpx.Response(204)), trust_env=False)
+    return b"".join(name + b": " + value + b"\r\n" for name, value in client.headers.raw)
+
+
+def encode_post(netloc: bytes, path: str, headers: Mapping[str, str], body_length: int) -> bytes | None:
+    """The request head ``httpx.AsyncClient.post(url, headers=headers, content=body)`` would send.
+
+    Byte for byte what ``AxonTransport`` writes for such a call (Host, httpx's default headers,
+    ``headers`` in order, Content-Length), or ``None`` where httpx would encode or reject something
+    (a non-ASCII value, a path that needs quoting): the caller then goes through httpx.
+    """
+    if not _PATH.fullmatch(path):
+        return None
+    text = "".join([f"{name}: {value}\r\n" for name, value in headers.items()])
+    try:
+        lines = text.encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    return b"".join((
+        b"POST ", path.encode("ascii"), b" HTTP/1.1\r\nHost: ", netloc, b"\r\n", _client_headers(), lines,
+        b"Content-Length: ", str(body_length).encode("ascii"), b"\r\n\r\n",
+    ))
+
+
+def _header_dict(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """``dict(httpx.Headers(raw).items())``: lower-case names, repeated ones joined, httpx's charset pick."""
+    for encoding in ("ascii", "utf-8"):
+        try:
+            return _decode_headers(raw, encoding)
+        except UnicodeDecodeError:
+            continue
+    return _decode_headers(raw, "iso-8859-1")
+
+
+def _decode_headers(raw: list[tuple[bytes, bytes]], encoding: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in raw:
+        key = name.lower().decode(encoding)
+        text = value.decode(encoding)
+        previous = out.get(key)
+        out[key] = text if previous is None else f"{previous}, {text}"
+    return out
+
+
+async def _read_exactly(reader: asyncio.StreamReader, length: int) -> bytes:
+    try:
+        return await reader.readexactly(length)
+    except asyncio.IncompleteReadError as exc:
+        raise httpx.RemoteProtocolError("Server disconnected before the body was complete") from exc
+    except (ConnectionError, OSError) as exc:
+        raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
 
 
 class _Connection:
@@ -170,8 +274,17 @@ class AxonTransport(httpx.AsyncBaseTransport):
     async def _exchange(
         self, conn: _Connection, head: bytes, body: bytes, request: httpx.Request, *, reused: bool
     ) -> httpx.Response:
+        version, status, reason, raw_headers, length, chunked, keep = await self._roundtrip(
+            conn, head + body, request.method, reused=reused
+        )
+        stream = _Body(self, conn, None if chunked else length, chunked, keep)
+        extensions = {"http_version": version, "reason_phrase": reason}
+        return httpx.Response(status, headers=raw_headers, stream=stream, extensions=extensions)
+
+    async def _roundtrip(self, conn: _Connection, data: bytes, method: str, *, reused: bool) -> _Head:
+        """Send ``data`` (head and body) and read the answer's status line and headers."""
         try:
-            conn.writer.write(head + body)
+            conn.writer.write(data)
             await conn.writer.drain()
             try:
                 status_line = await conn.reader.readuntil(b"\n")
@@ -195,11 +308,52 @@ class AxonTransport(httpx.AsyncBaseTransport):
         except BaseException:
             conn.close()
             raise
-        if request.method == "HEAD" or status in (204, 304) or 100 <= status < 200:
+        if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
             length, chunked = 0, False
-        stream = _Body(self, conn, None if chunked else length, chunked, keep)
-        extensions = {"http_version": version, "reason_phrase": reason}
-        return httpx.Response(status, headers=raw_headers, stream=stream, extensions=extensions)
+        return version, status, reason, raw_headers, length, chunked, keep
+
+    # -- the dendrite's fast path: no httpx.Request / httpx.Response -------------------------------
+    async def post(
+        self, host: str, port: int, head: bytes, body: bytes, *, connect_timeout: float | None
+    ) -> RawResponse:
+        """POST ``head`` + ``body`` (see :func:`encode_post`) to ``host:port`` and read the whole answer.
+
+        The same pool, retries and httpx error types as :meth:`handle_async_request`, without
+        building ``httpx`` request and response objects. An answer with a ``Content-Encoding`` is
+        decoded as ``httpx`` would (a bad one raises ``httpx.DecodingError``).
+        """
+        key = (host, port)
+        data = head + body
+        conn = self._take(key)
+        if conn is not None:
+            try:
+                return await self._post_on(conn, data, reused=True)
+            except _Stale:
+                pass  # the server had closed the idle connection: once more on a fresh one
+        conn = await self._connect(key, connect_timeout)
+        return await self._post_on(conn, data, reused=False)
+
+    async def _post_on(self, conn: _Connection, data: bytes, *, reused: bool) -> RawResponse:
+        _, status, _, raw_headers, length, chunked, keep = await self._roundtrip(conn, data, "POST", reused=reused)
+        try:
+            if length is not None and not chunked:
+                content = await _read_exactly(conn.reader, length) if length else b""
+            else:
+                body = _Body(self, conn, None, chunked, keep)
+                content = b"".join([chunk async for chunk in body])
+                keep = body._keep
+        except BaseException:
+            conn.close()
+            raise
+        if keep:
+            self._release(conn)
+        else:
+            conn.close()
+        headers = _header_dict(raw_headers)
+        if "content-encoding" in headers:
+            response = httpx.Response(status, headers=raw_headers, stream=httpx.ByteStream(content))
+            content = await response.aread()
+        return RawResponse(status, headers, content)
 
     def _take(self, key: tuple[str, int]) -> _Connection | None:
         idle = self._idle.get(key)
