@@ -32,9 +32,12 @@ __all__ = ["RAO_PER_TAO", "Balance"]
 
 def _tao_to_rao(value: int | float | Decimal) -> int:
     try:
-        return int((Decimal(str(value)) * RAO_PER_TAO).to_integral_value())
+        amount = Decimal(str(value))
     except InvalidOperation as exc:
         raise ConfigError(f"Invalid amount of TAO: {value!r}") from exc
+    if not amount.is_finite():  # NaN and Infinity parse as Decimals but are no amount
+        raise ConfigError(f"Invalid amount of TAO: {value!r}")
+    return int((amount * RAO_PER_TAO).to_integral_value())
 
 
 def _to_rao(value: Number) -> int:
@@ -70,9 +73,12 @@ class Balance:
         """A balance of ``amount`` TAO, rounded to the nearest rao."""
         if isinstance(amount, str):
             try:
-                amount = Decimal(amount)
+                parsed = Decimal(amount)
             except InvalidOperation as exc:
                 raise ConfigError(f"Invalid amount of TAO: {amount!r}") from exc
+            if not parsed.is_finite():
+                raise ConfigError(f"Invalid amount of TAO: {amount!r}")
+            amount = parsed
         if isinstance(amount, bool) or not isinstance(amount, (int, float, Decimal)):
             raise TypeError(f"cannot use {type(amount).__name__} as an amount of TAO")
         return cls(_tao_to_rao(amount))

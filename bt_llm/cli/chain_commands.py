@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from bt_llm.cli.chain_options import console, make_subtensor, netuid_option, subtensor_options, tao
+from bt_llm.cli.chain_options import BLOCK, console, make_subtensor, netuid_option, subtensor_options, tao
 from bt_llm.cli.options import no_prompt_option, wallet_from_options, wallet_options
 from bt_llm.errors import ChainError
 
@@ -37,7 +37,7 @@ def _sync_metagraph(subtensor: Any, netuid: int, lite: bool = True, block: int |
 
 @click.command(name="metagraph")
 @netuid_option(default=1)
-@click.option("--block", type=int, default=None, help="Read the subnet as of this block (archive node).")
+@click.option("--block", type=BLOCK, default=None, help="Read the subnet as of this block (archive node).")
 @click.option("--save", is_flag=True, help="Also save the metagraph under ~/.bittensor/metagraphs.")
 @subtensor_options
 def metagraph_command(netuid: int, block: int | None, save: bool, subtensor_network: str | None,
@@ -139,7 +139,7 @@ def list_subnets_command(subtensor_network: str | None, subtensor_chain_endpoint
 
 @click.command(name="weights")
 @netuid_option(default=1)
-@click.option("--block", type=int, default=None, help="Read the weights as of this block.")
+@click.option("--block", type=BLOCK, default=None, help="Read the weights as of this block.")
 @subtensor_options
 def weights_command(netuid: int, block: int | None, subtensor_network: str | None,
                     subtensor_chain_endpoint: str | None) -> None:

@@ -14,10 +14,14 @@ from typing import Any, TypeVar
 import click
 
 from bt_llm.cli.options import subtensor_options
+from bt_llm.errors import ConfigError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-__all__ = ["confirm", "console", "make_subtensor", "netuid_option", "subtensor_options", "tao"]
+__all__ = [
+    "BLOCK", "NETUID", "check_proposal_hash", "check_ss58", "confirm", "console", "make_subtensor", "netuid_option",
+    "subtensor_options", "tao",
+]
 
 
 def make_subtensor(network: str | None, chain_endpoint: str | None) -> Any:
@@ -50,10 +54,43 @@ def confirm(text: str, *, no_prompt: bool, default: bool = True) -> None:
         raise click.Abort()
 
 
+NETUID = click.IntRange(0, 65535)  # a u16 on chain
+BLOCK = click.IntRange(min=0)
+
+
 def netuid_option(required: bool = True, default: int | None = None, help: str = "The subnet's netuid.") -> Callable[[F], F]:
-    """``--netuid N``."""
-    return click.option("--netuid", "netuid", type=int, required=required and default is None, default=default,
-                        help=help)
+    """``--netuid N`` (0 to 65535). Required when ``required`` and no ``default``.
+
+    (click 8.3+ treats an explicit ``default=None`` as a default, so it is only passed when set.)
+    """
+    if default is None:
+        return click.option("--netuid", "netuid", type=NETUID, required=required, help=help)
+    return click.option("--netuid", "netuid", type=NETUID, default=default, show_default=True, help=help)
+
+
+def check_ss58(address: str, flag: str) -> str:
+    """``address`` when it is a valid SS58 address, before anything is asked of the chain.
+
+    Raises:
+        ConfigError: naming ``flag`` and the bad value.
+    """
+    from bt_llm.wallet.keypair import is_valid_ss58
+
+    if not is_valid_ss58(address):
+        raise ConfigError(f"{flag}: not a valid ss58 address: {address!r}")
+    return address
+
+
+def check_proposal_hash(proposal: str) -> str:
+    """A proposal hash as ``0x`` and 64 hex digits.
+
+    Raises:
+        ConfigError: anything else.
+    """
+    digits = proposal.removeprefix("0x")
+    if len(digits) != 64 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+        raise ConfigError(f"--proposal: not a proposal hash (0x and 64 hex digits): {proposal!r}")
+    return "0x" + digits.lower()
 
 
 def tao(rao: int | float) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from bt_llm.cli.chain_options import confirm, console, make_subtensor, subtensor_options
+from bt_llm.cli.chain_options import check_proposal_hash, confirm, console, make_subtensor, subtensor_options
 from bt_llm.cli.options import no_prompt_option, wallet_from_options, wallet_options
 from bt_llm.errors import ConfigError
 
@@ -76,6 +76,7 @@ def proposal_votes_command(proposal, subtensor_network, subtensor_chain_endpoint
     proposal = proposal or (None if no_prompt else click.prompt("Enter proposal hash"))
     if not proposal:
         raise ConfigError("--proposal is required with --no_prompt")
+    proposal = check_proposal_hash(proposal)
     subtensor = make_subtensor(subtensor_network, subtensor_chain_endpoint)
     try:
         votes = subtensor.get_proposal_vote_data(proposal)
@@ -151,6 +152,7 @@ def senate_vote_command(wallet_name, wallet_hotkey, wallet_path, proposal, vote,
     proposal = proposal or (None if no_prompt else click.prompt("Enter proposal hash"))
     if not proposal:
         raise ConfigError("--proposal is required with --no_prompt")
+    proposal = check_proposal_hash(proposal)
     if vote is None:
         if no_prompt:
             raise ConfigError("--vote aye|nay is required with --no_prompt")

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from bt_llm.cli.chain_options import confirm, console, make_subtensor, subtensor_options, tao
+from bt_llm.cli.chain_options import check_ss58, confirm, console, make_subtensor, subtensor_options, tao
 from bt_llm.cli.options import no_prompt_option, wallet_from_options, wallet_options
 from bt_llm.errors import ConfigError
 
@@ -27,6 +27,24 @@ def _amount(amount: str | None, *, no_prompt: bool, what: str) -> Any:
     if value.rao <= 0:
         raise ConfigError(f"the amount to {what} must be positive, got {text}")
     return value
+
+
+def _enough(available: Any, needed: Any, what: str) -> None:
+    """Refuse before signing when the chain would refuse anyway (a refused extrinsic still costs its fee)."""
+    if needed.rao <= 0:
+        raise ConfigError(f"nothing to {what}: {available} available")
+    if available.rao < needed.rao:
+        raise ConfigError(f"not enough to {what}: {needed} needed, {available} available")
+
+
+def _check_stake_target(subtensor: Any, hotkey: str, coldkey: str) -> None:
+    """The chain's own checks of ``add_stake``: the hotkey exists, and is the coldkey's or a delegate."""
+    owner = subtensor.get_hotkey_owner(hotkey)
+    if owner is None:
+        raise ConfigError(f"hotkey {hotkey} is not registered on any subnet: register it first "
+                          f"(btcli register or btcli recycle_register)")
+    if owner != coldkey and not subtensor.is_hotkey_delegate(hotkey):
+        raise ConfigError(f"hotkey {hotkey} is neither yours nor a delegate")
 
 
 def _wallet(wallet_name: str | None, wallet_hotkey: str | None, wallet_path: str | None, no_prompt: bool,
@@ -56,12 +74,19 @@ def transfer_command(wallet_name, wallet_hotkey, wallet_path, dest, amount, subt
         if no_prompt:
             raise ConfigError("--dest is required with --no_prompt")
         dest = click.prompt("Enter destination public key (ss58 address)")
+    check_ss58(dest, "--dest")
     value = _amount(amount, no_prompt=no_prompt, what="transfer")
     coldkey = wallet.coldkeypub.ss58_address
     subtensor = make_subtensor(subtensor_network, subtensor_chain_endpoint)
     try:
+        from bt_llm.balance import Balance
+
         before = subtensor.get_balance(coldkey)
-        fee = tao(subtensor.get_transfer_fee(wallet, dest, value))
+        fee_rao = subtensor.get_transfer_fee(wallet, dest, value)
+        fee = tao(fee_rao)
+        keep = subtensor.get_existential_deposit()  # transfer_keep_alive leaves at least this behind
+        _enough(before, Balance.from_rao(value.rao + int(fee_rao) + keep.rao),
+                f"transfer {value} (fee {fee}, and {keep} must stay in the account)")
         confirm(f"Do you want to transfer:\n  amount: {value}\n  from: {wallet.name}:{coldkey}\n  to: {dest}\n"
                 f"  for fee: {fee}", no_prompt=no_prompt)
         with console().status(f"Transferring {value} on {subtensor.network}..."):
@@ -86,17 +111,20 @@ def stake_command(wallet_name, wallet_hotkey, wallet_path, amount, all_, hotkey_
     """Stake to your hotkey accounts."""
     from bt_llm.balance import Balance
 
+    if hotkey_ss58:
+        check_ss58(hotkey_ss58, "--hotkey_ss58")
     wallet = _wallet(wallet_name, wallet_hotkey, wallet_path, no_prompt)
     hotkey = hotkey_ss58 or wallet.hotkeypub.ss58_address
     coldkey = wallet.coldkeypub.ss58_address
+    value = None if all_ else _amount(amount, no_prompt=no_prompt, what="stake")
     subtensor = make_subtensor(subtensor_network, subtensor_chain_endpoint)
     try:
+        _check_stake_target(subtensor, hotkey, coldkey)
         balance = subtensor.get_balance(coldkey)
-        if all_:
+        if value is None:
             keep = subtensor.get_existential_deposit()
             value = Balance.from_rao(max(0, balance.rao - keep.rao - 1_000_000))
-        else:
-            value = _amount(amount, no_prompt=no_prompt, what="stake")
+        _enough(balance, value, "stake")
         stake_before = subtensor.get_stake_for_coldkey_and_hotkey(hotkey, coldkey)
         confirm(f"Do you want to stake:\n  amount: {value}\n  to: {hotkey}", no_prompt=no_prompt)
         with console().status(f"Staking {value} to {hotkey}..."):
@@ -121,6 +149,8 @@ def stake_command(wallet_name, wallet_hotkey, wallet_path, amount, all_, hotkey_
 def unstake_command(wallet_name, wallet_hotkey, wallet_path, amount, all_, hotkey_ss58, subtensor_network,
                     subtensor_chain_endpoint, no_prompt) -> None:
     """Unstake from hotkey accounts."""
+    if hotkey_ss58:
+        check_ss58(hotkey_ss58, "--hotkey_ss58")
     wallet = _wallet(wallet_name, wallet_hotkey, wallet_path, no_prompt)
     _unstake(wallet, hotkey_ss58 or wallet.hotkeypub.ss58_address, amount, all_, subtensor_network,
              subtensor_chain_endpoint, no_prompt)
@@ -135,6 +165,7 @@ def _unstake(wallet: Any, hotkey: str, amount: str | None, all_: bool, network: 
         value = stake_before if all_ else _amount(amount, no_prompt=no_prompt, what="unstake")
         if not value:
             raise ConfigError(f"no stake of {coldkey} on {hotkey}")
+        _enough(stake_before, value, f"unstake from {hotkey} (your stake there)")
         balance = subtensor.get_balance(coldkey)
         confirm(f"Do you want to unstake:\n  amount: {value}\n  from: {hotkey}", no_prompt=no_prompt)
         with console().status(f"Unstaking {value} from {hotkey}..."):
@@ -186,6 +217,7 @@ def delegate_command(wallet_name, wallet_hotkey, wallet_path, delegate_ss58, amo
     delegate = delegate_ss58 or (None if no_prompt else click.prompt("Enter the delegate's hotkey (ss58)"))
     if not delegate:
         raise ConfigError("--delegate_ss58 is required with --no_prompt")
+    check_ss58(delegate, "--delegate_ss58")
     coldkey = wallet.coldkeypub.ss58_address
     subtensor = make_subtensor(subtensor_network, subtensor_chain_endpoint)
     try:
@@ -196,6 +228,7 @@ def delegate_command(wallet_name, wallet_hotkey, wallet_path, delegate_ss58, amo
             value = Balance.from_rao(max(0, balance.rao - subtensor.get_existential_deposit().rao - 1_000_000))
         else:
             value = _amount(amount, no_prompt=no_prompt, what="delegate")
+        _enough(balance, value, "delegate")
         confirm(f"Do you want to delegate:\n  amount: {value}\n  to: {delegate}", no_prompt=no_prompt)
         with console().status(f"Delegating {value} to {delegate}..."):
             subtensor.delegate(wallet, delegate, value)
@@ -220,6 +253,7 @@ def undelegate_command(wallet_name, wallet_hotkey, wallet_path, delegate_ss58, a
     delegate = delegate_ss58 or (None if no_prompt else click.prompt("Enter the delegate's hotkey (ss58)"))
     if not delegate:
         raise ConfigError("--delegate_ss58 is required with --no_prompt")
+    check_ss58(delegate, "--delegate_ss58")
     _unstake(wallet, delegate, amount, all_, subtensor_network, subtensor_chain_endpoint, no_prompt)
 
 

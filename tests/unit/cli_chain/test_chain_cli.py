@@ -64,6 +64,9 @@ class FakeChain:
     def get_stake_for_coldkey_and_hotkey(self, hotkey: str, coldkey: str, block=None) -> Balance:
         return self.stake
 
+    def get_hotkey_owner(self, hotkey: str, block=None) -> str:
+        return "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"  # //Alice, the test wallet's coldkey
+
     def is_hotkey_delegate(self, hotkey: str, block=None) -> bool:
         return hotkey == address("hot1")
 
@@ -80,11 +83,11 @@ class FakeChain:
         return hotkey == address("senator")
 
     def get_proposals(self, block=None):
-        return {"0xabc": ({"call_module": "Sudo", "call_function": "sudo", "call_args": []},
+        return {"0xabababababababababababababababababababababababababababababababab": ({"call_module": "Sudo", "call_function": "sudo", "call_args": []},
                           cd.ProposalVoteData(3, 2, [address("senator")], [], 5000))}
 
     def get_proposal_vote_data(self, proposal_hash: str, block=None):
-        return self.get_proposals()["0xabc"][1] if proposal_hash == "0xabc" else None
+        return self.get_proposals()["0xabababababababababababababababababababababababababababababababab"][1] if proposal_hash == "0xabababababababababababababababababababababababababababababababab" else None
 
     # writes
     def _write(self, name: str, *args) -> ExtrinsicResult:
@@ -207,10 +210,10 @@ def test_delegation_commands(chain: FakeChain, wallet_args: list[str]) -> None:
 def test_senate_commands(chain: FakeChain, wallet_args: list[str]) -> None:
     assert address("senator") in run(["senate"]).output
     out = run(["proposals"]).output
-    assert "0xabc" in out and "Sudo.sudo" in out
-    assert "aye" in run(["proposal_votes", "--proposal", "0xabc"]).output
-    run(["senate_vote", *wallet_args, "--proposal", "0xabc", "--vote", "nay", "--no_prompt"])
-    assert chain.calls[-1] == ("vote", "0xabc", 3, False)
+    assert "0xabababababababababababababababababababababababababababababababab" in out and "Sudo.sudo" in out
+    assert "aye" in run(["proposal_votes", "--proposal", "0xabababababababababababababababababababababababababababababababab"]).output
+    run(["senate_vote", *wallet_args, "--proposal", "0xabababababababababababababababababababababababababababababababab", "--vote", "nay", "--no_prompt"])
+    assert chain.calls[-1] == ("vote", "0xabababababababababababababababababababababababababababababababab", 3, False)
     run(["senate_register", *wallet_args, "--no_prompt"])
     assert chain.calls[-1] == ("join_senate",)
 
