@@ -37,6 +37,7 @@ from bt_llm.protocol.version import version_as_int
 __all__ = ["Axon"]
 
 _START_TIMEOUT = 10.0
+_CANCEL_GRACE = 1.0
 
 
 def _keys_of(wallet: Any) -> tuple[Any, str]:
@@ -212,12 +213,14 @@ class Axon:
             loop.run_until_complete(self._server.serve(sockets=[sock]))
         finally:
             with contextlib.suppress(Exception):
+                _cancel_pending(loop)
+            with contextlib.suppress(Exception):
                 loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
             sock.close()
 
     def stop(self) -> Axon:
-        """Stop serving and wait for the server thread (running handlers are abandoned)."""
+        """Stop serving and wait for the server thread (running async handlers are cancelled and awaited)."""
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
@@ -260,6 +263,24 @@ class Axon:
     def __repr__(self) -> str:
         state = "started" if self.started else "stopped"
         return f"Axon({self.ip}:{self.port}, {self.hotkey.ss58_address}, {state}, {sorted(self.routes)})"
+
+
+def _cancel_pending(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel the tasks still running on the server's loop (handlers past their deadline) and await them.
+
+    Without this, closing the loop leaves them to the garbage collector, which logs
+    "Task was destroyed but it is pending!" for each. A handler that ignores its cancellation gets
+    ``_CANCEL_GRACE`` seconds.
+    """
+    tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    if not tasks:
+        return
+    for task in tasks:
+        task.cancel()
+    done, _ = loop.run_until_complete(asyncio.wait(tasks, timeout=_CANCEL_GRACE))
+    for task in done:
+        if not task.cancelled():
+            task.exception()  # retrieved: an error on the way out is not "never retrieved"
 
 
 async def _ping(synapse: Synapse) -> Synapse:
