@@ -132,7 +132,7 @@ def _define_era(table: TypeTable) -> int:
 
 def build_metadata(pallets: Sequence[PalletSpec], types: Mapping[str, Any]) -> BuiltMetadata:
     """Build and SCALE-encode metadata V14 for ``pallets``; ``types`` is a scalecodec-style registry dict."""
-    from scalecodec.base import RuntimeConfiguration
+    from scalecodec.base import RuntimeConfigurationObject as RuntimeConfiguration
     from scalecodec.type_registry import load_type_registry_preset
 
     table = TypeTable(merge_types(types))

@@ -65,7 +65,7 @@ DISPATCH_INFO_TYPES: dict[str, Any] = {
 
 def v15_config() -> Any:
     """A scalecodec runtime configuration that knows the V15 structures."""
-    from scalecodec.base import RuntimeConfiguration
+    from scalecodec.base import RuntimeConfigurationObject as RuntimeConfiguration
     from scalecodec.type_registry import load_type_registry_preset
 
     config = RuntimeConfiguration()

@@ -137,8 +137,15 @@ def test_future_nonce_waits_for_the_gap(node, si) -> None:
 def test_two_clients_submit_concurrently(node) -> None:
     results: dict[str, list[bool]] = {}
 
+    # Each client loads the runtime here, one after the other: scalecodec's type registry is not
+    # thread-safe while it is being built. The submissions below are what runs concurrently.
+    clients = {}
+    for keypair in (ALICE, BOB):
+        clients[keypair.ss58_address] = SubstrateInterface(url=node.url, ss58_format=42)
+        clients[keypair.ss58_address].init_runtime()
+
     def worker(keypair: Keypair, dest: Keypair) -> None:
-        client = SubstrateInterface(url=node.url, ss58_format=42)
+        client = clients[keypair.ss58_address]
         try:
             outcomes = []
             for _ in range(3):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from scalecodec.base import RuntimeConfiguration, ScaleBytes
+from scalecodec.base import RuntimeConfigurationObject as RuntimeConfiguration
+from scalecodec.base import ScaleBytes
 from scalecodec.type_registry import load_type_registry_preset
 from substrateinterface.utils.hasher import blake2_128_concat, two_x64_concat, xxh128
 
