@@ -19,9 +19,11 @@ def load_api_keys(path: Path) -> dict[str, float | None]:
     rate limit (``None`` here).
     """
     try:
-        lines = path.read_text().splitlines()
+        lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise ConfigError(f"cannot read the API keys file {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"the API keys file {path} is not UTF-8 text") from exc
     keys: dict[str, float | None] = {}
     for number, line in enumerate(lines, 1):
         fields = line.split("#", 1)[0].split()

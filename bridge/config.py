@@ -53,6 +53,12 @@ class BridgeConfig:
                "axon.port": "axon_port", "axon.ip": "axon_ip"}
 
     def __post_init__(self) -> None:
+        _check_types(self)
+        for name in ("netuid", "port", "axon_port"):
+            if not 0 <= getattr(self, name) <= 65535:
+                raise ConfigError(f"bridge setting {name} must be 0 to 65535, got {getattr(self, name)}")
+        if self.rate_limit_per_minute < 0:
+            raise ConfigError("rate_limit_per_minute must be >= 0 (0: no limit)")
         if self.k < 1:
             raise ConfigError("k must be at least 1")
         if self.timeout <= 0:
@@ -85,18 +91,55 @@ class BridgeConfig:
         return dataclasses.replace(self, **changes)
 
 
+def _check_types(config: BridgeConfig) -> None:
+    """Each setting has its default's type (ints for floats too; ``None`` where the default is None).
+
+    Raises:
+        ConfigError: naming the setting and the value, e.g. ``port: abc`` in a config file.
+    """
+    for f in fields(config):
+        value = getattr(config, f.name)
+        default = f.default if f.default is not dataclasses.MISSING else None
+        if f.name == "extra":
+            ok, kind = isinstance(value, dict), "a mapping"
+        elif default is None:
+            ok, kind = value is None or isinstance(value, str), "a string"
+        elif isinstance(default, bool):
+            ok, kind = isinstance(value, bool), "true or false"
+        elif isinstance(default, int):
+            ok, kind = isinstance(value, int) and not isinstance(value, bool), "a whole number"
+        elif isinstance(default, float):
+            ok, kind = isinstance(value, (int, float)) and not isinstance(value, bool), "a number"
+        else:
+            ok, kind = isinstance(value, str), "a string"
+        if not ok:
+            raise ConfigError(f"bridge setting {f.name} must be {kind}, got {value!r}")
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read the bridge config {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"the bridge config {path} is not UTF-8 text") from exc
     try:
         data = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
     except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"the bridge config {path} is not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}") from exc
+        kind = path.suffix.lstrip(".") or "YAML"
+        raise ConfigError(f"the bridge config {path} is not valid {kind}: {_one_line(exc)}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"the bridge config {path} must be a mapping")
     return data
+
+
+def _one_line(exc: Exception) -> str:
+    """A parser error in one line: YAML's problem and where, or the first line of anything else."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    if problem and mark is not None:
+        return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:

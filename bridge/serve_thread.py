@@ -1,4 +1,8 @@
-"""Run an ASGI app under uvicorn in a background thread (tests, examples, embedded use)."""
+"""Run an ASGI app under uvicorn in a background thread (tests, examples, embedded use).
+
+The listening socket is bound when the ``ServerThread`` is built, so a busy port or an address this
+machine does not have is a ``ConfigError`` naming it, before anything else starts.
+"""
 
 from __future__ import annotations
 
@@ -12,22 +16,56 @@ from starlette.types import ASGIApp
 from bt_llm.errors import ConfigError
 
 
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (0: a free port) and listening.
+
+    Raises:
+        ConfigError: the address cannot be bound (in use, not this machine's, bad port).
+    """
+    if not 0 <= int(port) <= 65535:
+        raise ConfigError(f"cannot listen on {host}:{port}: a port is 0 to 65535")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+    except (OSError, OverflowError) as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}") from exc
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except (OSError, OverflowError) as exc:
+        sock.close()
+        raise ConfigError(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}") from exc
+    return sock
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
+    """A port that was free on ``host`` a moment ago."""
+    with listen_socket(host, 0) as sock:
         return int(sock.getsockname()[1])
 
 
 class ServerThread:
-    """``start()`` returns once the server accepts connections; ``stop()`` shuts it down."""
+    """``start()`` returns once the server accepts connections; ``stop()`` shuts it down.
 
-    def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> None:
+    Raises (at construction):
+        ConfigError: ``host:port`` cannot be bound.
+    """
+
+    def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning",
+                 sock: socket.socket | None = None) -> None:
+        """``sock``: an already listening socket (from :func:`listen_socket`) to serve on instead of binding."""
         self.host = host
-        self.port = port or free_port(host)
+        self._sock = sock if sock is not None else listen_socket(host, port)
+        self.port = int(self._sock.getsockname()[1])
         config = uvicorn.Config(app, host=host, port=self.port, log_level=log_level, access_log=False,
                                 lifespan="auto", timeout_graceful_shutdown=2)
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name=f"uvicorn:{self.port}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"uvicorn:{self.port}", daemon=True)
+
+    def _run(self) -> None:
+        self._server.run(sockets=[self._sock])
 
     @property
     def url(self) -> str:
@@ -38,13 +76,16 @@ class ServerThread:
         deadline = time.monotonic() + timeout
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
                 raise ConfigError(f"the HTTP server could not start on {self.host}:{self.port}")
             time.sleep(0.01)
         return self
 
     def stop(self) -> None:
         self._server.should_exit = True
-        self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+        self._sock.close()
 
     def __enter__(self) -> ServerThread:
         return self.start()

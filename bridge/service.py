@@ -8,6 +8,7 @@ and the weights loop that sets the moving-average scores on chain every ``weight
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,9 @@ from bridge.directory import MinerDirectory, snapshot_from_metagraph
 from bridge.metrics import BridgeMetrics
 from bridge.network_backend import NetworkBackend
 from bridge.scoring import LexicalScorer, Scorer, default_scorer
-from bridge.serve_thread import ServerThread
+from bridge.serve_thread import ServerThread, listen_socket
 from bridge.weights import ScoreBook, WeightRules, compute_weights
-from bt_llm.errors import BtLlmError
+from bt_llm.errors import BtLlmError, ConfigError
 
 log = logging.getLogger("bridge")
 
@@ -46,12 +47,13 @@ class BridgeService:
         self.hotkey = wallet.hotkey.ss58_address
         self.metrics = BridgeMetrics()
         self.scores = ScoreBook(alpha=config.score_alpha)
-        self.scorer = scorer or (LexicalScorer() if config.scorer == "lexical" else default_scorer())
-        self.directory = MinerDirectory(self._load_snapshot, self.scores, refresh_seconds=config.metagraph_refresh)
         keys = load_api_keys(Path(config.api_keys_file)) if config.api_keys_file else {}
+        self.scorer: Scorer | None = scorer  # None: built by start(), once the cheap checks have passed
+        self.directory = MinerDirectory(self._load_snapshot, self.scores, refresh_seconds=config.metagraph_refresh)
         self.http_settings = HttpSettings(api_keys=keys, rate_limit_per_minute=config.rate_limit_per_minute,
                                           max_body_bytes=config.max_body_bytes)
         self._http: ServerThread | None = None
+        self._http_sock: socket.socket | None = None
         self.axon: Any = None
         self._stop = threading.Event()
         self._weights_thread: threading.Thread | None = None
@@ -85,10 +87,29 @@ class BridgeService:
 
     # ---- lifecycle ------------------------------------------------------------------------------
     def start(self) -> BridgeService:
+        """Bind the HTTP port, check the chain (subnet, registration), serve; on any failure stop what started.
+
+        Raises:
+            ConfigError: the HTTP address cannot be bound, or the hotkey is not registered on the subnet.
+        """
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> BridgeService:
+        self._http_sock = listen_socket(self.config.host, self.config.port)  # a busy port fails first
         self.directory.refresh()
+        if not self.subtensor.is_hotkey_registered(self.hotkey, self.config.netuid):
+            raise ConfigError(f"the bridge's hotkey {self.hotkey} is not registered on subnet {self.config.netuid}: "
+                              f"register it first (btcli register or btcli recycle_register --netuid "
+                              f"{self.config.netuid})")
+        if self.scorer is None:  # the embedding model loads only now
+            self.scorer = LexicalScorer() if self.config.scorer == "lexical" else default_scorer()
         self.directory.start()
         app = create_app(self._backend(), self.http_settings, self.metrics)
-        self._http = ServerThread(app, host=self.config.host, port=self.config.port).start()
+        self._http = ServerThread(app, host=self.config.host, sock=self._http_sock).start()
         from bt_llm.axon.server import Axon
 
         self.axon = Axon(wallet=self.wallet, port=self.config.axon_port, ip=self.config.axon_ip)
@@ -108,6 +129,8 @@ class BridgeService:
             self.axon.stop()
         if self._http is not None:
             self._http.stop()
+        elif self._http_sock is not None:
+            self._http_sock.close()
         if self._weights_thread is not None:
             self._weights_thread.join(timeout=10)
 
