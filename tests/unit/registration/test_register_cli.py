@@ -161,18 +161,23 @@ def test_recycle_register_declined(chain: FakeChain, wallet_args: list[str]) -> 
 
 def test_register_ctrl_c_stops_cleanly(chain: FakeChain, wallet_args: list[str], capsys) -> None:
     import _thread
-    import threading
-
-    solve(lambda: (1, bytes(32), 1), bytes(32), processes=1, update_interval=32)  # compile before the timer
 
     chain.difficulty = lambda netuid: 2**64 - 1  # type: ignore[method-assign]
-    timer = threading.Timer(1.0, _thread.interrupt_main)
-    timer.start()
-    try:
-        code = main(["register", "--netuid", "1", *wallet_args, "--no_prompt", "--processes", "1",
-                     "--update_interval", "1024"])  # fmt: skip
-    finally:
-        timer.cancel()
+    solving = chain.register
+
+    def register(wallet: Any, netuid: int, **solver: Any) -> ExtrinsicResult:
+        shown = solver["progress"]
+
+        def progress(report: Any) -> None:  # Ctrl-C while the solver is hashing, after its first round
+            if shown is not None:
+                shown(report)
+            _thread.interrupt_main()
+
+        return solving(wallet, netuid, **{**solver, "progress": progress})
+
+    chain.register = register  # type: ignore[method-assign]
+    code = main(["register", "--netuid", "1", *wallet_args, "--no_prompt", "--processes", "1",
+                 "--update_interval", "1024"])  # fmt: skip
     # click turns KeyboardInterrupt into Abort: btcli prints "Aborted." and exits 1.
     assert code == 1
     assert "Aborted" in capsys.readouterr().err
