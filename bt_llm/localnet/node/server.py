@@ -99,10 +99,31 @@ def create_app(dispatcher: Dispatcher, *, on_startup: Callable[[], Awaitable[Non
     )
 
 
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (0: a free port).
+
+    Raises:
+        ConfigError: the address cannot be bound (port in use, an address this machine lacks).
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+        sock = socket.socket(family, kind, proto)
+    except (OSError, OverflowError) as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}") from exc
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except (OSError, OverflowError) as exc:
+        sock.close()
+        raise ConfigError(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}") from exc
+    return sock
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port that is free right now on ``host``."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
+    with listen_socket(host, 0) as sock:
         return int(sock.getsockname()[1])
 
 
@@ -113,7 +134,8 @@ class NodeServer:
         import uvicorn
 
         self.host = host
-        self.port = port or free_port(host)
+        self._sock = listen_socket(host, port)  # bound now: a busy port is a ConfigError before anything runs
+        self.port = int(self._sock.getsockname()[1])
         config = uvicorn.Config(
             app, host=host, port=self.port, ws="websockets-sansio", log_level=log_level, lifespan="on",
             ws_max_size=MAX_MESSAGE_BYTES, ws_ping_interval=None, access_log=False, timeout_graceful_shutdown=3,
@@ -131,7 +153,10 @@ class NodeServer:
 
     def serve_forever(self) -> None:
         """Serve in this thread until interrupted (Ctrl-C)."""
-        self._server.run()
+        try:
+            self._server.run(sockets=[self._sock])
+        finally:
+            self._sock.close()
 
     def start(self, timeout: float = 20.0) -> None:
         """Serve in a background thread; returns once the port accepts connections."""
@@ -149,7 +174,7 @@ class NodeServer:
 
     def _run_in_thread(self) -> None:
         try:
-            self._server.run()
+            self._server.run(sockets=[self._sock])
         except SystemExit as exc:  # uvicorn exits when it cannot bind; start() reports it
             log.error("the node's server stopped: exit code %s", exc.code)
 
@@ -159,3 +184,4 @@ class NodeServer:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        self._sock.close()
