@@ -21,7 +21,7 @@ import asyncio
 import ipaddress
 import re
 from collections.abc import AsyncIterator, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
 import httpx
@@ -47,7 +47,7 @@ class RawResponse(NamedTuple):
     content: bytes
 
 
-@cache
+@lru_cache(maxsize=8192, typed=True)
 def origin(host: str, port: int) -> tuple[str, bytes] | None:
     """``(connect host, Host header)`` for a URL host that httpx would take unchanged, else ``None``.
 
