@@ -131,3 +131,13 @@ def test_no_secret_in_logs_of_a_signed_run(localnet_node, tmp_path, monkeypatch,
                    if isinstance(keypair.seed_hex, str) else ""):
         if secret:
             assert secret not in logs
+
+
+@pytest.mark.parametrize("text", ["nan", "NaN", "inf", "-Infinity", "sNaN"])
+def test_non_finite_amounts_are_config_errors(text: str) -> None:
+    from bt_llm.balance import Balance
+
+    with pytest.raises(ConfigError, match="Invalid amount of TAO"):
+        Balance.from_tao(text)
+    with pytest.raises(ConfigError, match="Invalid amount of TAO"):
+        Balance.from_tao(float(text.replace("sNaN", "nan")))
