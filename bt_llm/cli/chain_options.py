@@ -19,7 +19,7 @@ from bt_llm.errors import ConfigError
 F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = [
-    "BLOCK", "NETUID", "check_proposal_hash", "check_ss58", "confirm", "console", "make_subtensor", "netuid_option",
+    "BLOCK", "NETUID", "check_own_hotkey", "check_proposal_hash", "check_ss58", "confirm", "console", "make_subtensor", "netuid_option",
     "subtensor_options", "tao",
 ]
 
@@ -79,6 +79,20 @@ def check_ss58(address: str, flag: str) -> str:
     if not is_valid_ss58(address):
         raise ConfigError(f"{flag}: not a valid ss58 address: {address!r}")
     return address
+
+
+def check_own_hotkey(subtensor: Any, hotkey: str, coldkey: str) -> None:
+    """Refuse before signing unless ``hotkey`` is registered and owned by ``coldkey`` (what the chain checks).
+
+    Raises:
+        ConfigError: the hotkey is registered nowhere, or belongs to another coldkey.
+    """
+    owner = subtensor.get_hotkey_owner(hotkey)
+    if owner is None:
+        raise ConfigError(f"hotkey {hotkey} is not registered on any subnet: register it first "
+                          f"(btcli register or btcli recycle_register)")
+    if owner != coldkey:
+        raise ConfigError(f"hotkey {hotkey} belongs to another coldkey ({owner})")
 
 
 def check_proposal_hash(proposal: str) -> str:

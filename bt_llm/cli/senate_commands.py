@@ -7,7 +7,14 @@ from typing import Any
 
 import click
 
-from bt_llm.cli.chain_options import check_proposal_hash, confirm, console, make_subtensor, subtensor_options
+from bt_llm.cli.chain_options import (
+    check_own_hotkey,
+    check_proposal_hash,
+    confirm,
+    console,
+    make_subtensor,
+    subtensor_options,
+)
 from bt_llm.cli.options import no_prompt_option, wallet_from_options, wallet_options
 from bt_llm.errors import ConfigError
 
@@ -103,6 +110,9 @@ def _senate_write(action: str, wallet_name, wallet_hotkey, wallet_path, network,
         if action == "join":
             if member:
                 raise ConfigError(f"{hotkey} is already a senate member")
+            check_own_hotkey(subtensor, hotkey, wallet.coldkeypub.ss58_address)
+            if not subtensor.is_hotkey_delegate(hotkey):
+                raise ConfigError(f"{hotkey} is not a delegate: only delegates join the senate (btcli nominate)")
             confirm(f"Register {hotkey} as a senate member?", no_prompt=no_prompt)
             with console().status("Joining the senate..."):
                 subtensor.join_senate(wallet)

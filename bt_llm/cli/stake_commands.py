@@ -12,7 +12,15 @@ from typing import Any
 
 import click
 
-from bt_llm.cli.chain_options import check_ss58, confirm, console, make_subtensor, subtensor_options, tao
+from bt_llm.cli.chain_options import (
+    check_own_hotkey,
+    check_ss58,
+    confirm,
+    console,
+    make_subtensor,
+    subtensor_options,
+    tao,
+)
 from bt_llm.cli.options import no_prompt_option, wallet_from_options, wallet_options
 from bt_llm.errors import ConfigError
 
@@ -192,6 +200,7 @@ def nominate_command(wallet_name, wallet_hotkey, wallet_path, subtensor_network,
     try:
         if subtensor.is_hotkey_delegate(hotkey):
             raise ConfigError(f"Hotkey {hotkey} is already a delegate")
+        check_own_hotkey(subtensor, hotkey, wallet.coldkeypub.ss58_address)
         confirm(f"Do you want to nominate {hotkey} as a delegate?", no_prompt=no_prompt)
         with console().status(f"Nominating {hotkey}..."):
             subtensor.nominate(wallet)

@@ -214,6 +214,7 @@ def test_senate_commands(chain: FakeChain, wallet_args: list[str]) -> None:
     assert "aye" in run(["proposal_votes", "--proposal", "0xabababababababababababababababababababababababababababababababab"]).output
     run(["senate_vote", *wallet_args, "--proposal", "0xabababababababababababababababababababababababababababababababab", "--vote", "nay", "--no_prompt"])
     assert chain.calls[-1] == ("vote", "0xabababababababababababababababababababababababababababababababab", 3, False)
+    chain.is_hotkey_delegate = lambda hotkey, block=None: True  # only delegates may join (checked before signing)
     run(["senate_register", *wallet_args, "--no_prompt"])
     assert chain.calls[-1] == ("join_senate",)
 

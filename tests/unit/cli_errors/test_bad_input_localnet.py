@@ -66,6 +66,8 @@ REFUSED = [
     (["senate_vote", *ALICE_W, "--proposal", "zz", "--vote", "aye"], ["not a proposal hash"]),
     (["senate_vote", *ALICE_W, "--proposal", PROPOSAL], ["--vote aye|nay is required"]),
     (["senate_leave", *ALICE_W], ["is not a senate member"]),
+    (["nominate", *QA_W], ["not registered"]),
+    (["senate_register", *QA_W], ["not registered"]),
     (["inspect", "--wallet.name", "nosuch"], ["No wallet 'nosuch'"]),
 ]
 
