@@ -54,9 +54,13 @@ def test_btcli_stake_transfer_metagraph_overview(localnet_node, subtensor, walle
     assert alice.hotkey.ss58_address not in btcli("senate", *net)
     assert "HASH" in btcli("proposals", *net)
 
-    # a refusal is one red line naming the pallet error, exit code 1
+    # a refusal is one red line, exit code 1; too large a stake is refused before signing (no fee paid)
+    balance = subtensor.get_balance(alice.coldkeypub.ss58_address)
+    capsys.readouterr()
     assert main(["stake", *who, "--amount", "100000", "--no_prompt", *net]) == 1
-    assert "NotEnoughBalanceToStake" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "not enough to stake" in err and len(err.strip().splitlines()) == 1
+    assert subtensor.get_balance(alice.coldkeypub.ss58_address) == balance
 
 
 def test_btcli_weights(localnet_node, subtensor, wallets) -> None:
