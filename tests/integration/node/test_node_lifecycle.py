@@ -184,6 +184,6 @@ def test_kill_9_then_restart_resumes_with_the_same_hashes(tmp_path) -> None:
 def test_a_busy_port_is_a_clear_error() -> None:
     from bt_llm.errors import ConfigError
 
-    with LocalnetNode(port=0, manual_seal=True) as first:
-        with pytest.raises(ConfigError, match="Address already in use"):  # bound at construction now
-            LocalnetNode(port=first.server.port, manual_seal=True).start()
+    first = LocalnetNode(port=0, manual_seal=True)
+    with first, pytest.raises(ConfigError, match="Address already in use"):  # bound at construction now
+        LocalnetNode(port=first.server.port, manual_seal=True).start()
