@@ -21,9 +21,10 @@ from bridge.directory import MinerDirectory, snapshot_from_metagraph
 from bridge.metrics import BridgeMetrics
 from bridge.network_backend import NetworkBackend
 from bridge.scoring import LexicalScorer, Scorer, default_scorer
-from bridge.serve_thread import ServerThread, listen_socket
+from bridge.serve_thread import ServerThread
 from bridge.weights import ScoreBook, WeightRules, compute_weights
 from bt_llm.errors import BtLlmError, ConfigError
+from bt_llm.net import listen_socket
 
 log = logging.getLogger("bridge")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -17,6 +16,7 @@ from typing import Any
 
 from bt_llm.errors import ConfigError
 from bt_llm.localnet.node.rpc import Dispatcher, Session
+from bt_llm.net import listen_socket
 
 log = logging.getLogger(__name__)
 
@@ -97,34 +97,6 @@ def create_app(dispatcher: Dispatcher, *, on_startup: Callable[[], Awaitable[Non
                 WebSocketRoute("/", ws_endpoint)],
         lifespan=lifespan,
     )
-
-
-def listen_socket(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``host:port`` (0: a free port).
-
-    Raises:
-        ConfigError: the address cannot be bound (port in use, an address this machine lacks).
-    """
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
-                                                             flags=socket.AI_PASSIVE)[0]
-        sock = socket.socket(family, kind, proto)
-    except (OSError, OverflowError) as exc:
-        raise ConfigError(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}") from exc
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(2048)
-    except (OSError, OverflowError) as exc:
-        sock.close()
-        raise ConfigError(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}") from exc
-    return sock
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that is free right now on ``host``."""
-    with listen_socket(host, 0) as sock:
-        return int(sock.getsockname()[1])
 
 
 class NodeServer:

@@ -13,7 +13,7 @@ from substrateinterface import Keypair, SubstrateInterface
 from substrateinterface.exceptions import SubstrateRequestException
 
 from bt_llm.localnet.node.app import LocalnetNode
-from bt_llm.localnet.node.server import free_port
+from bt_llm.net import free_port
 
 ALICE = Keypair.create_from_uri("//Alice")
 BOB = Keypair.create_from_uri("//Bob")
