@@ -8,6 +8,7 @@ Errors of the ``BtLlmError`` hierarchy are printed as one red line with exit cod
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from dataclasses import dataclass
 
@@ -154,8 +155,15 @@ def update_command() -> None:
     click.echo("bt-llm is updated with pip: pip install --upgrade bt-llm")
 
 
+DEBUG_ENV = "BT_LLM_DEBUG"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run btcli; errors of our hierarchy become one line and exit code 1."""
+    """Run btcli; errors become one line and exit code 1.
+
+    An error outside our hierarchy is a bug: it is reported in one line too, with the way to see the
+    traceback (``BT_LLM_DEBUG=1``).
+    """
     try:
         cli.main(args=argv, prog_name="btcli", standalone_mode=False)
     except click.exceptions.Abort:
@@ -170,6 +178,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV):
+            raise
+        click.secho(f"Error: unexpected {type(exc).__name__}: {exc} (a bug: rerun with {DEBUG_ENV}=1 "
+                    "to see where, and report it)", fg="red", err=True)
+        return 1
     return 0
 
 
