@@ -209,10 +209,21 @@ def nominate_command(wallet_name, wallet_hotkey, wallet_path, subtensor_network,
     _done(f"Hotkey {hotkey} is now a delegate")
 
 
+delegate_option = click.option("--delegate_ss58", "--delegate_ss58key", "delegate_ss58", default=None,
+                               metavar="SS58", help="The delegate's hotkey.")
+
+
+def _delegate_hotkey(delegate_ss58: str | None, no_prompt: bool) -> str:
+    """The delegate from ``--delegate_ss58``, else asked for; checked as an ss58 address."""
+    delegate = delegate_ss58 or (None if no_prompt else click.prompt("Enter the delegate's hotkey (ss58)"))
+    if not delegate:
+        raise ConfigError("--delegate_ss58 is required with --no_prompt")
+    return check_ss58(delegate, "--delegate_ss58")
+
+
 @click.command(name="delegate")
 @wallet_options
-@click.option("--delegate_ss58", "--delegate_ss58key", "delegate_ss58", default=None, metavar="SS58",
-              help="The delegate's hotkey.")
+@delegate_option
 @amount_option
 @all_option
 @subtensor_options
@@ -223,10 +234,7 @@ def delegate_command(wallet_name, wallet_hotkey, wallet_path, delegate_ss58, amo
     from bt_llm.balance import Balance
 
     wallet = _wallet(wallet_name, wallet_hotkey, wallet_path, no_prompt, ask_hotkey=False)
-    delegate = delegate_ss58 or (None if no_prompt else click.prompt("Enter the delegate's hotkey (ss58)"))
-    if not delegate:
-        raise ConfigError("--delegate_ss58 is required with --no_prompt")
-    check_ss58(delegate, "--delegate_ss58")
+    delegate = _delegate_hotkey(delegate_ss58, no_prompt)
     coldkey = wallet.coldkeypub.ss58_address
     subtensor = make_subtensor(subtensor_network, subtensor_chain_endpoint)
     try:
@@ -249,8 +257,7 @@ def delegate_command(wallet_name, wallet_hotkey, wallet_path, delegate_ss58, amo
 
 @click.command(name="undelegate")
 @wallet_options
-@click.option("--delegate_ss58", "--delegate_ss58key", "delegate_ss58", default=None, metavar="SS58",
-              help="The delegate's hotkey.")
+@delegate_option
 @amount_option
 @all_option
 @subtensor_options
@@ -259,10 +266,7 @@ def undelegate_command(wallet_name, wallet_hotkey, wallet_path, delegate_ss58, a
                        subtensor_chain_endpoint, no_prompt) -> None:
     """Undelegate Stake from an account."""
     wallet = _wallet(wallet_name, wallet_hotkey, wallet_path, no_prompt, ask_hotkey=False)
-    delegate = delegate_ss58 or (None if no_prompt else click.prompt("Enter the delegate's hotkey (ss58)"))
-    if not delegate:
-        raise ConfigError("--delegate_ss58 is required with --no_prompt")
-    check_ss58(delegate, "--delegate_ss58")
+    delegate = _delegate_hotkey(delegate_ss58, no_prompt)
     _unstake(wallet, delegate, amount, all_, subtensor_network, subtensor_chain_endpoint, no_prompt)
 
 
