@@ -20,7 +20,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bt_llm.errors import ConfigError
 
@@ -131,8 +131,10 @@ def smollm2_path() -> Path:
     return ensure_converted(gguf_path(), target)
 
 
-def load_smollm2(*, device: str = "auto", defaults: SamplingParams | None = None) -> TextGenerator:
-    """A :class:`TextGenerator` for SmolLM2-135M-Instruct (converted on first use)."""
+def load_smollm2(*, device: str = "auto", defaults: SamplingParams | None = None,
+                 **options: Any) -> TextGenerator:
+    """A :class:`TextGenerator` for SmolLM2-135M-Instruct (converted on first use); ``options`` go to
+    :meth:`TextGenerator.from_path` (``batching``, ``max_seqs``, ...)."""
     from bt_llm.models.text_generation import TextGenerator
 
-    return TextGenerator.from_path(smollm2_path(), device=device, defaults=defaults, name=MODEL_NAME)
+    return TextGenerator.from_path(smollm2_path(), device=device, defaults=defaults, name=MODEL_NAME, **options)

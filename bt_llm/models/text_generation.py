@@ -2,9 +2,13 @@
 
 ``TextGenerator`` wraps a model and its tokenizer: chat template when the tokenizer has one (else a
 plain ``role: content`` prompt), sampling parameters, stop strings, a seed, blocking ``generate`` and
-streaming ``stream`` (through ``TextIteratorStreamer``), async twins that run in a worker thread, and
-a lock so concurrent requests never share one generation. Importing this module imports torch and
-transformers; ``bt_llm.models`` itself does not.
+streaming ``stream``, and async twins that run in a worker thread.
+
+Llama-family models (``Decoder.supports``) generate on the continuous-batching :class:`Engine`:
+concurrent callers share forward passes. Other architectures, or ``batching=False`` (the serial
+baseline of ``benchmarks/serving.py``), run ``model.generate`` one request at a time under a lock,
+streaming through ``TextIteratorStreamer``. Importing this module imports torch and transformers;
+``bt_llm.models`` itself does not.
 
 Example:
     >>> from bt_llm.models.tiny import create_tiny_model
@@ -21,7 +25,6 @@ import os
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,8 @@ from transformers import (
 )
 
 from bt_llm.errors import ConfigError
+from bt_llm.models.decoder import Decoder
+from bt_llm.models.engine import Completion, Engine, Generation
 from bt_llm.models.sampling import (
     Message,
     SamplingParams,
@@ -48,16 +53,6 @@ from bt_llm.models.sampling import (
 )
 
 Messages = str | Iterable[Message | tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class Completion:
-    """A finished completion with its token counts; ``finish_reason`` is ``"stop"`` or ``"length"``."""
-
-    text: str
-    prompt_tokens: int
-    completion_tokens: int
-    finish_reason: str
 
 
 def resolve_model_path(spec: str | os.PathLike[str]) -> Path:
@@ -143,16 +138,21 @@ class TextGenerator:
     """
 
     def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, *,
-                 defaults: SamplingParams | None = None, name: str = "model") -> None:
+                 defaults: SamplingParams | None = None, name: str = "model", batching: bool = True,
+                 **engine_options: Any) -> None:
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.defaults = defaults or SamplingParams()
         self.name = name
         self._lock = threading.Lock()
+        self.engine: Engine | None = None
+        if batching and Decoder.supports(self.model):
+            self.engine = Engine(self.model, tokenizer, **engine_options)
 
     @classmethod
     def from_path(cls, path: str | os.PathLike[str], *, device: str = "auto", dtype: str | torch.dtype = "auto",
-                  defaults: SamplingParams | None = None, name: str | None = None) -> TextGenerator:
+                  defaults: SamplingParams | None = None, name: str | None = None, batching: bool = True,
+                  **engine_options: Any) -> TextGenerator:
         """Load a model folder (``config.json`` + weights + tokenizer) onto ``device``.
 
         ``path`` may also be a ``.gguf`` file or an installed model package (see :func:`resolve_model_path`).
@@ -169,7 +169,8 @@ class TextGenerator:
             model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=pick_dtype(dev, dtype))
         except (OSError, ValueError, KeyError) as exc:
             raise ConfigError(f"transformers could not load {folder}: {exc}") from exc
-        return cls(model.to(dev), tokenizer, defaults=defaults, name=name or folder.name)
+        return cls(model.to(dev), tokenizer, defaults=defaults, name=name or folder.name, batching=batching,
+                   **engine_options)
 
     @property
     def device(self) -> torch.device:
@@ -201,6 +202,8 @@ class TextGenerator:
     def complete(self, messages: Messages, params: SamplingParams | None = None, **overrides: Any) -> Completion:
         """Generate a whole completion and report token counts."""
         p = self.params(params, **overrides)
+        if self.engine is not None:
+            return self.submit(messages, p).result()
         inputs = self._encode(messages)
         prompt_len = inputs["input_ids"].shape[1]
         with self._lock:
@@ -226,6 +229,9 @@ class TextGenerator:
         early cancels the generation at its next token.
         """
         p = self.params(params, **overrides)
+        if self.engine is not None:
+            yield from self._engine_stream(messages, p, on_finish)
+            return
         inputs = self._encode(messages)
         prompt_len = inputs["input_ids"].shape[1]
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
@@ -266,6 +272,28 @@ class TextGenerator:
             n = int(output.shape[0] - prompt_len)
             reason = "stop" if stop.done or (n > 0 and self._is_eos(int(output[-1]))) else "length"
             on_finish(Completion(stop.text, prompt_len, n, reason))
+
+    def submit(self, messages: Messages, params: SamplingParams) -> Generation:
+        """Queue ``messages`` on the batching engine (see :meth:`Engine.submit` for the refusals)."""
+        assert self.engine is not None
+        text = self.render(messages)
+        self.engine.check_prompt_text(text)
+        return self.engine.submit(self.engine.encode(text, special=not self.has_chat_template), params)
+
+    def _engine_stream(self, messages: Messages, params: SamplingParams,
+                       on_finish: Callable[[Completion], None] | None) -> Iterator[str]:
+        generation = self.submit(messages, params)
+        try:
+            yield from generation
+        finally:
+            generation.cancel()
+        if on_finish is not None:
+            on_finish(generation.result())
+
+    def close(self) -> None:
+        """Stop the batching engine (requests still running end with a 503)."""
+        if self.engine is not None:
+            self.engine.close()
 
     # -- async twins ----------------------------------------------------------------------------
 

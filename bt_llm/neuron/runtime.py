@@ -215,11 +215,13 @@ class Neuron:
         """Stop the axon, release the miner and the chain connection."""
         started = time.perf_counter()
         served = self.axon is not None and self.axon.started
-        if self.axon is not None:
-            self.axon.stop()
+        # The miner first: a generation in progress ends now (its caller gets a 503) instead of the
+        # axon waiting for it.
         if isinstance(self.miner, Miner):
             with contextlib.suppress(Exception):
                 self.miner.close()
+        if self.axon is not None:
+            self.axon.stop()
         if self._owns_subtensor and self.subtensor is not None:
             with contextlib.suppress(Exception):
                 self.subtensor.close()

@@ -4,8 +4,10 @@
     python miners/transformers/neuron.py --netuid 1 --model.path /models/Qwen2.5-0.5B-Instruct --model.device cuda
 
 ``--model.path`` takes a model folder, a ``.gguf`` file (converted once into the bt-llm cache) or an
-installed model package. Streaming goes through ``TextIteratorStreamer``; one generation runs at a
-time (a lock), so concurrent callers each get their own answer.
+installed model package. Llama-family models (Llama, Mistral, Qwen2, SmolLM) generate on the
+continuous-batching engine (:mod:`bt_llm.models.engine`): up to ``--model.max_seqs`` requests share
+each forward pass, a request over capacity is refused at once with 503 and a retry hint, and a prompt
+over ``--model.max_prompt_tokens`` with 413. Other architectures generate one request at a time.
 """
 
 from __future__ import annotations
@@ -26,25 +28,31 @@ class TransformersMiner(Miner):
         device: ``auto``, ``cpu`` or ``cuda``.
         max_tokens_limit: the most new tokens one request may ask for.
         defaults: sampling for parameters a request leaves unset.
+        engine_options: for the batching engine: ``max_seqs``, ``max_prompt_tokens``, ``quantize``,
+            ``batching`` (False: one request at a time).
     """
 
     name = "transformers"
 
     def __init__(self, model_path: str | None = None, *, device: str = "auto", max_tokens_limit: int = 512,
-                 defaults: SamplingParams | None = None) -> None:
+                 defaults: SamplingParams | None = None, **engine_options: object) -> None:
         super().__init__()
         self.defaults = defaults or SamplingParams(max_tokens=256, temperature=0.7)
+        options = {"max_new_tokens": max_tokens_limit, **engine_options}
         if model_path:
             from bt_llm.models.text_generation import TextGenerator
 
-            self.generator = TextGenerator.from_path(model_path, device=device, defaults=self.defaults)
+            self.generator = TextGenerator.from_path(model_path, device=device, defaults=self.defaults, **options)
         else:
             from bt_llm.models.smollm2 import load_smollm2
 
-            self.generator = load_smollm2(device=device, defaults=self.defaults)
+            self.generator = load_smollm2(device=device, defaults=self.defaults, **options)
         self.max_tokens_limit = max_tokens_limit
         self.rewards: deque[float] = deque(maxlen=1000)
-        self.log.info("model %s on %s", self.generator.name, self.generator.device)
+        engine = self.generator.engine
+        self.log.info("model %s on %s, %s", self.generator.name, self.generator.device,
+                      f"batching up to {engine.max_seqs} sequences, prompts up to {engine.max_prompt_tokens} "
+                      f"tokens, KV cache {engine.memory_bytes / 2**20:.0f} MiB" if engine else "one request at a time")
 
     def _clamp(self, params: SamplingParams) -> SamplingParams:
         return params.with_overrides(max_tokens=min(params.max_tokens, self.max_tokens_limit))
@@ -53,7 +61,10 @@ class TransformersMiner(Miner):
         return self.generator.generate(messages, self._clamp(params))
 
     def stream(self, messages: list[dict[str, str]], params: SamplingParams) -> Iterator[str]:
-        return self.generator.stream(messages, self._clamp(params))
+        if self.generator.engine is None:
+            return self.generator.stream(messages, self._clamp(params))
+        # Submitted now, so a refusal (413, 503) is the answer's status rather than a broken stream.
+        return iter(self.generator.submit(messages, self._clamp(params)))
 
     def backward(self, messages: list[dict[str, str]], response: str, rewards: Sequence[float]) -> bool:
         # Keep score; a miner that fine-tunes would store (messages, response, reward) here.
@@ -64,6 +75,9 @@ class TransformersMiner(Miner):
 
     def count_tokens(self, text: str) -> int:
         return self.generator.count_tokens(text)
+
+    def close(self) -> None:
+        self.generator.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -77,14 +91,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="the most new tokens a request may ask for")
     parser.add_argument("--model.temperature", dest="model_temperature", type=float, default=0.7,
                         help="temperature when a request does not say")
-    # One generation at a time: with one axon worker, waiting callers queue by stake (the axon's
-    # priority gate) instead of all holding threads blocked on the model's lock.
-    parser.set_defaults(max_workers=1)
+    parser.add_argument("--model.max_seqs", dest="model_max_seqs", type=int, default=16,
+                        help="requests generated at once (continuous batching)")
+    parser.add_argument("--model.max_prompt_tokens", dest="model_max_prompt_tokens", type=int, default=1024,
+                        help="the longest prompt accepted, in tokens (longer: 413)")
+    parser.add_argument("--model.quantize", dest="model_quantize", default="auto", choices=["auto", "int8", "none"],
+                        help="weights: auto (int8 on the CPU, dense on CUDA), int8 or none")
+    parser.add_argument("--model.no_batching", dest="model_batching", action="store_false",
+                        help="generate one request at a time (model.generate)")
+    # The engine decides admission, so the axon hands it every request it can hold: the running batch,
+    # as many waiting, and a few more to refuse quickly with a 503.
+    parser.set_defaults(max_workers=40)
     config, args = parse_config(argv, parser)
     defaults = SamplingParams(max_tokens=args.model_max_tokens, temperature=args.model_temperature)
-    return run_miner(lambda: TransformersMiner(args.model_path, device=args.model_device,
-                                               max_tokens_limit=args.model_max_tokens_limit, defaults=defaults),
-                     config)
+    return run_miner(lambda: TransformersMiner(
+        args.model_path, device=args.model_device, max_tokens_limit=args.model_max_tokens_limit, defaults=defaults,
+        max_seqs=args.model_max_seqs, max_prompt_tokens=args.model_max_prompt_tokens, quantize=args.model_quantize,
+        batching=args.model_batching), config)
 
 
 if __name__ == "__main__":

@@ -109,12 +109,16 @@ def test_errors_in_generation_reach_the_consumer(tiny_generator, monkeypatch: py
     def boom(*args, **kwargs):
         raise RuntimeError("device lost")
 
-    monkeypatch.setattr(tiny_generator.model, "generate", boom)
-    with pytest.raises(RuntimeError, match="device lost"):
-        list(tiny_generator.stream("hi", max_tokens=3))
+    if tiny_generator.engine is None:
+        monkeypatch.setattr(tiny_generator.model, "generate", boom)
+    else:
+        monkeypatch.setattr(tiny_generator.engine.decoder, "decode", boom)
+    with pytest.raises(Exception, match="device lost"):
+        list(tiny_generator.stream("hi", max_tokens=3, temperature=0))
     monkeypatch.undo()
     assert not tiny_generator._lock.locked()
     assert threading.active_count() < 50
+    assert tiny_generator.generate("hi", max_tokens=2, temperature=0)  # the next request is served
 
 
 def test_missing_model_folder(tmp_path: Path) -> None:

@@ -1,0 +1,417 @@
+"""The miners' generation engine: continuous batching over one :class:`~bt_llm.models.decoder.Decoder`.
+
+One thread owns the model. Each iteration it (1) drops requests that were cancelled or ran past their
+deadline, (2) admits waiting requests into free cache slots and runs their prompts (one prefill each,
+bounded per iteration by ``prefill_tokens`` so running streams keep moving), then (3) runs one decode
+step for every running request together: a request joins the batch at the next step after it arrives
+and leaves when it finishes, each with its own sampling parameters, stop strings, seed and stream.
+
+Admission is decided when a request arrives, never by a time-out later: a prompt over
+``max_prompt_tokens`` is refused (:class:`PromptTooLong`, HTTP 413 at the axon), and when every slot is
+busy a request that cannot start before its deadline, or that finds the queue full, is refused at once
+(:class:`Overloaded`, 503 with a retry hint). Memory is fixed when the engine starts: the KV cache holds
+``max_seqs`` sequences of ``max_prompt_tokens + max_new_tokens`` tokens, whatever the prompts.
+
+Streams are detokenized incrementally (the offsets scheme of vLLM and TGI): text is released only when
+it no longer ends in an incomplete UTF-8 sequence, so a multi-byte character is never split across
+chunks, and ``completion_tokens`` counts the tokens behind the text that was sent.
+
+Example:
+    >>> from transformers import AutoModelForCausalLM, AutoTokenizer
+    >>> from bt_llm.models.tiny import create_tiny_model
+    >>> path = create_tiny_model()
+    >>> engine = Engine(AutoModelForCausalLM.from_pretrained(path), AutoTokenizer.from_pretrained(path), max_seqs=2)
+    >>> done = engine.submit(engine.encode("hello"), SamplingParams(max_tokens=3, temperature=0)).result()
+    >>> done.completion_tokens <= 3
+    True
+    >>> engine.close()
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import torch
+
+from bt_llm.errors import ConfigError, MinerError
+from bt_llm.models.decoder import Decoder
+from bt_llm.models.sampling import SamplingParams, StopFilter
+
+log = logging.getLogger("bt_llm.models.engine")
+
+@dataclass(frozen=True)
+class Completion:
+    """A finished completion with its token counts; ``finish_reason`` is ``"stop"`` or ``"length"``."""
+
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str
+
+
+class PromptTooLong(MinerError):
+    """The prompt has more tokens than this miner takes (HTTP 413)."""
+
+    def __init__(self, tokens: int, limit: int) -> None:
+        super().__init__(f"Prompt too long: {tokens} tokens, this miner takes at most {limit}.", status_code=413)
+        self.tokens, self.limit = tokens, limit
+
+
+class Overloaded(MinerError):
+    """No capacity for the request before its deadline (HTTP 503); ``retry_after`` in seconds."""
+
+    def __init__(self, reason: str, retry_after: float) -> None:
+        self.retry_after = max(retry_after, 0.1)
+        super().__init__(f"Service unavailable: {reason}; retry after {self.retry_after:.1f}s.", status_code=503)
+
+
+class EngineClosed(MinerError):
+    """The engine stopped before the request finished (HTTP 503)."""
+
+    def __init__(self) -> None:
+        super().__init__("Service unavailable: the miner is shutting down.", status_code=503)
+
+
+@dataclass(eq=False)
+class _Request:
+    ids: list[int]
+    params: SamplingParams
+    max_new: int
+    generator: torch.Generator | None
+    events: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)
+    out: list[int] = field(default_factory=list)
+    cancelled: bool = False
+    # incremental detokenization
+    prefix_offset: int = 0
+    read_offset: int = 0
+    stop: StopFilter | None = None
+    sent_tokens: int = 0  # tokens behind the text released so far
+    finished: bool = False
+
+    @property
+    def position(self) -> int:
+        """Tokens in the cache for this request (prompt plus generated, less the last sampled one)."""
+        return len(self.ids) + len(self.out) - 1
+
+
+class Generation:
+    """A submitted request: iterate for text deltas as they are produced; :meth:`result` for the end.
+
+    Closing it (or leaving a ``for`` loop early and dropping it) cancels the generation at its next step.
+    """
+
+    def __init__(self, engine: Engine, request: _Request) -> None:
+        self._engine = engine
+        self._request = request
+        self._completion: Completion | None = None
+        self._error: BaseException | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        try:
+            while self._completion is None and self._error is None:
+                kind, value = self._request.events.get()
+                if kind == "text":
+                    yield value
+                elif kind == "done":
+                    self._completion = value
+                else:
+                    self._error = value
+        except GeneratorExit:  # the consumer went away
+            self.cancel()
+            raise
+        if self._error is not None:
+            raise self._error
+
+    def result(self) -> Completion:
+        """Wait for the whole completion."""
+        for _ in self:
+            pass
+        assert self._completion is not None
+        return self._completion
+
+    def cancel(self) -> None:
+        """Stop generating at the next step (the completion ends as it is)."""
+        self._request.cancelled = True
+        self._engine._wake()
+
+    close = cancel
+
+
+class Engine:
+    """Continuous batching for a Llama-family model that transformers loaded.
+
+    Args:
+        model: the causal LM (``Decoder.supports(model)`` must hold).
+        tokenizer: its tokenizer.
+        max_seqs: sequences generated at once (cache slots).
+        max_prompt_tokens: the longest prompt accepted.
+        max_new_tokens: the most new tokens per request.
+        max_waiting: requests queued beyond ``max_seqs`` (default: ``max_seqs``).
+        prefill_tokens: prompt tokens run per iteration before the running batch steps again.
+        quantize: ``"auto"``, ``"int8"`` or ``"none"`` (see :class:`Decoder`).
+    """
+
+    def __init__(self, model: torch.nn.Module, tokenizer: object, *, max_seqs: int = 16,
+                 max_prompt_tokens: int = 1024, max_new_tokens: int = 512, max_waiting: int | None = None,
+                 prefill_tokens: int = 512, quantize: str = "auto") -> None:
+        if max_seqs < 1 or max_prompt_tokens < 1 or max_new_tokens < 1:
+            raise ConfigError("max_seqs, max_prompt_tokens and max_new_tokens must be at least 1")
+        self.tokenizer = tokenizer
+        self.max_seqs = max_seqs
+        self.max_prompt_tokens = max_prompt_tokens
+        self.max_new_tokens = max_new_tokens
+        self.max_waiting = max_seqs if max_waiting is None else max_waiting
+        self.prefill_tokens = prefill_tokens
+        self.decoder = Decoder.from_model(model, slots=max_seqs, max_len=max_prompt_tokens + max_new_tokens,
+                                          quantize=quantize)
+        eos = model.generation_config.eos_token_id
+        if eos is None:
+            eos = tokenizer.eos_token_id
+        self.eos = set(eos if isinstance(eos, list) else [eos]) - {None}
+        self._lock = threading.Lock()
+        self._wakeup = threading.Condition(self._lock)
+        self._waiting: deque[_Request] = deque()
+        self._running: list[_Request] = []
+        self._closed = False
+        self.step_seconds = 0.05  # moving average of one decode step, for admission estimates
+        self.prefill_seconds_per_token = 0.002
+        self._thread = threading.Thread(target=self._loop, name="bt-llm-engine", daemon=True)
+        self._thread.start()
+
+    # -- public -----------------------------------------------------------------------------------
+
+    @property
+    def memory_bytes(self) -> int:
+        """The KV cache's size, fixed at start."""
+        return self.decoder.cache_bytes
+
+    def encode(self, text: str, *, special: bool = True) -> list[int]:
+        """Token ids of ``text`` (with the tokenizer's special tokens when ``special``)."""
+        return list(self.tokenizer.encode(text, add_special_tokens=special))
+
+    def check_prompt_text(self, text: str) -> None:
+        """Refuse at once a prompt so long in characters that it cannot fit in tokens (no tokenization)."""
+        if len(text) > 32 * self.max_prompt_tokens:  # no tokenizer packs 32 characters a token on average
+            raise PromptTooLong(len(text) // 32, self.max_prompt_tokens)
+
+    def submit(self, ids: list[int], params: SamplingParams) -> Generation:
+        """Queue a prompt (token ids) for generation.
+
+        Raises:
+            PromptTooLong: more than ``max_prompt_tokens`` tokens (or none).
+            Overloaded: it could not start before ``params.deadline``, or the queue is full.
+            EngineClosed: the engine has stopped.
+        """
+        if len(ids) > self.max_prompt_tokens:
+            raise PromptTooLong(len(ids), self.max_prompt_tokens)
+        if not ids:
+            raise ConfigError("empty prompt")
+        generator = None
+        if not params.greedy:
+            generator = torch.Generator()
+            generator.manual_seed(params.seed if params.seed is not None else int.from_bytes(os.urandom(7), "little"))
+        request = _Request(ids=list(ids), params=params, max_new=min(params.max_tokens, self.max_new_tokens),
+                           generator=generator, stop=StopFilter(params.stop))
+        with self._lock:
+            if self._closed:
+                raise EngineClosed()
+            self._admit_or_refuse(request)
+            self._waiting.append(request)
+            self._wakeup.notify()
+        return Generation(self, request)
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Stop the engine thread; every unfinished request ends with :class:`EngineClosed`."""
+        with self._lock:
+            self._closed = True
+            self._wakeup.notify()
+        self._thread.join(timeout)
+
+    # -- admission --------------------------------------------------------------------------------
+
+    def _admit_or_refuse(self, request: _Request) -> None:
+        """Called with the lock held."""
+        free = self.max_seqs - len(self._running) - len(self._waiting)
+        if free > 0:
+            return
+        ahead = len(self._waiting)
+        if ahead >= self.max_waiting:
+            raise Overloaded(f"miner at capacity ({len(self._running)} generating, {ahead} waiting)",
+                             self._estimate_start(ahead))
+        start = self._estimate_start(ahead)
+        if request.params.deadline is not None and time.monotonic() + start > request.params.deadline:
+            raise Overloaded(f"miner busy, a slot frees in about {start:.1f}s, after this request's deadline", start)
+
+    def _estimate_start(self, ahead: int) -> float:
+        """Seconds until the request after ``ahead`` waiting ones gets a slot (lock held)."""
+        now = time.monotonic()
+        remaining = sorted(
+            min(r.max_new - len(r.out), (r.params.deadline - now) / self.step_seconds if r.params.deadline else 1e9)
+            for r in self._running)
+        if not remaining:
+            return 0.0
+        k = min(ahead, len(remaining) - 1)
+        return max(remaining[k], 0) * self.step_seconds
+
+    # -- the loop ---------------------------------------------------------------------------------
+
+    def _wake(self) -> None:
+        with self._lock:
+            self._wakeup.notify()
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                while not self._closed and not self._waiting and not self._running:
+                    self._wakeup.wait()
+                if self._closed:
+                    break
+            try:
+                self._drop_finished()
+                self._admit()
+                self._drop_finished()  # answers that ended on their first token
+                if self._running:
+                    self._step()
+            except Exception as exc:  # a bug or out of memory: those requests fail, the engine goes on
+                log.exception("generation step failed; %d requests end with an error", len(self._running))
+                error = MinerError(f"generation failed: {type(exc).__name__}: {exc}", status_code=500)
+                failed, self._running = self._running, []
+                for r in failed:
+                    self._fail(r, error)
+        self._fail_all(EngineClosed())
+
+    @staticmethod
+    def _fail(r: _Request, error: BaseException) -> None:
+        if not r.finished:
+            r.finished = True
+            r.events.put(("error", error))
+
+    def _fail_all(self, error: BaseException) -> None:
+        with self._lock:
+            self._closed = True
+            pending = [*self._running, *self._waiting]
+            self._running.clear()
+            self._waiting.clear()
+        for r in pending:
+            self._fail(r, error)
+
+    def _drop_finished(self) -> None:
+        now = time.monotonic()
+        for r in list(self._running):
+            if r.finished:
+                self._release(r)
+            elif r.cancelled or (r.params.deadline is not None and now >= r.params.deadline):
+                self._finish(r, "length")
+                self._release(r)
+        with self._lock:
+            for r in [r for r in self._waiting if r.cancelled]:
+                self._waiting.remove(r)
+                self._finish(r, "length")
+
+    def _release(self, r: _Request) -> None:
+        """Free ``r``'s slot; the last running request moves into it so slots stay ``0..B-1``."""
+        slot = self._running.index(r)
+        last = self._running.pop()
+        if last is not r:
+            self.decoder.move(len(self._running), slot, last.position)
+            self._running[slot] = last
+
+    def _admit(self) -> None:
+        budget = self.prefill_tokens
+        while budget > 0:
+            with self._lock:
+                if not self._waiting or len(self._running) >= self.max_seqs:
+                    return
+                r = self._waiting.popleft()
+            slot = len(self._running)
+            started = time.perf_counter()
+            logits = torch.empty(0)
+            for at in range(0, len(r.ids), self.prefill_tokens):  # long prompts in chunks
+                chunk = torch.tensor(r.ids[at:at + self.prefill_tokens])
+                logits = self.decoder.prefill(chunk, slot=slot, start=at)
+            per_token = (time.perf_counter() - started) / len(r.ids)
+            self.prefill_seconds_per_token = 0.8 * self.prefill_seconds_per_token + 0.2 * per_token
+            budget -= len(r.ids)
+            self._running.append(r)
+            self._accept(r, self._sample(logits[None], [r])[0])
+
+    def _step(self) -> None:
+        batch = self._running
+        tokens = torch.tensor([r.out[-1] for r in batch])
+        positions = torch.tensor([r.position for r in batch])
+        started = time.perf_counter()
+        logits = self.decoder.decode(tokens, positions)
+        self.step_seconds = 0.9 * self.step_seconds + 0.1 * (time.perf_counter() - started)
+        for r, token in zip(batch, self._sample(logits, batch), strict=True):
+            self._accept(r, token)
+
+    # -- sampling and text ------------------------------------------------------------------------
+
+    def _sample(self, logits: torch.Tensor, batch: list[_Request]) -> list[int]:
+        picks = logits.argmax(-1).tolist()
+        for i, r in enumerate(batch):
+            p = r.params
+            if p.greedy:
+                continue
+            probs = torch.softmax(logits[i].float() / p.temperature, dim=-1)
+            if p.top_p < 1.0:
+                sorted_probs, order = probs.sort(descending=True)
+                keep = sorted_probs.cumsum(-1) - sorted_probs < p.top_p
+                probs = torch.zeros_like(probs).scatter_(0, order[keep], sorted_probs[keep])
+            picks[i] = int(torch.multinomial(probs, 1, generator=r.generator))
+        return picks
+
+    def _accept(self, r: _Request, token: int) -> None:
+        """Record one sampled token for ``r``: release text, finish on eos/stop/length."""
+        if r.finished:
+            return
+        if token in self.eos:
+            self._finish(r, "stop")
+            return
+        r.out.append(token)
+        self._release_text(r)
+        if r.finished:
+            return
+        if len(r.out) >= r.max_new or r.position + 1 >= self.decoder.max_len:
+            self._finish(r, "length")
+
+    def _release_text(self, r: _Request, final: bool = False) -> None:
+        decode = self.tokenizer.decode
+        prefix = decode(r.out[r.prefix_offset:r.read_offset], skip_special_tokens=True)
+        text = decode(r.out[r.prefix_offset:], skip_special_tokens=True)
+        if final:  # bytes of a character the model never finished are dropped, not sent as U+FFFD
+            text = text.rstrip("\ufffd")
+        if len(text) <= len(prefix) or text.endswith("\ufffd"):
+            return
+        delta = text[len(prefix):]
+        r.prefix_offset, r.read_offset = r.read_offset, len(r.out)
+        assert r.stop is not None
+        piece = r.stop.push(delta)
+        if not r.stop.done or piece:
+            r.sent_tokens = len(r.out)
+        if piece:
+            r.events.put(("text", piece))
+        if r.stop.done:
+            self._finish(r, "stop")
+
+    def _finish(self, r: _Request, reason: str) -> None:
+        if r.finished:
+            return
+        assert r.stop is not None
+        if not r.stop.done:
+            self._release_text(r, final=True)
+        if r.finished:  # a stop string in the final text finished it
+            return
+        r.finished = True
+        tail = r.stop.flush()
+        if tail:
+            r.events.put(("text", tail))
+        r.events.put(("done", Completion(r.stop.text, len(r.ids), r.sent_tokens, reason)))
+
