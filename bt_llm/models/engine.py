@@ -238,12 +238,11 @@ class Engine:
 
     def _admit_or_refuse(self, request: _Request) -> None:
         """Called with the lock held."""
-        free = self.max_seqs - len(self._running) - len(self._waiting)
-        if free > 0:
+        ahead = len(self._running) + len(self._waiting) - self.max_seqs  # queued beyond the free slots
+        if ahead < 0:
             return
-        ahead = len(self._waiting)
         if ahead >= self.max_waiting:
-            raise Overloaded(f"miner at capacity ({len(self._running)} generating, {ahead} waiting)",
+            raise Overloaded(f"miner at capacity ({len(self._running)} generating, {len(self._waiting)} waiting)",
                              self._estimate_start(ahead))
         start = self._estimate_start(ahead)
         if request.params.deadline is not None and time.monotonic() + start > request.params.deadline:
