@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo test lint interop bench clean-venv
+.PHONY: demo test lint interop llamacpp bench clean-venv
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,10 @@ lint: $(STAMP)
 # their own: their pins clash with ours. Tests that need them skip with a reason when absent.
 interop:
 	bash scripts/build_interop_venv.sh
+
+# llama.cpp (llama-cpp-python, compiled by pip: ~10 minutes) for benchmarks/serving.py's anchor row.
+llamacpp:
+	bash scripts/build_llamacpp_venv.sh
 
 bench: $(STAMP)
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
