@@ -116,7 +116,10 @@ class Decoder:
         freqs = torch.outer(positions, inv_freq.float().to(device))
         emb = torch.cat([freqs, freqs], dim=-1)
         self.cos = (emb.cos() * rope_scale).to(dtype)
-        self.sin = (emb.sin() * rope_scale).to(dtype)
+        # rotate_half(x) * sin == roll(x, half) * sin with the first half's sign flipped: one roll
+        # instead of slice, neg and cat.
+        half = head_dim // 2
+        self.sin = torch.cat([-emb[:, :half].sin(), emb[:, half:].sin()], dim=-1).mul(rope_scale).to(dtype)
         shape = (len(layers), slots, kv_heads, max_len, head_dim)
         self.k_cache = torch.zeros(shape, dtype=dtype, device=device)
         self.v_cache = torch.zeros(shape, dtype=dtype, device=device)
@@ -185,12 +188,10 @@ class Decoder:
     # -- passes ---------------------------------------------------------------------------------
 
     def _rms(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * weight
+        return F.rms_norm(x, weight.shape, weight, self.eps)
 
     def _rope(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-        half = x.shape[-1] // 2
-        rotated = torch.cat([-x[..., half:], x[..., :half]], dim=-1)
-        return x * cos + rotated * sin
+        return torch.addcmul(x * cos, x.roll(x.shape[-1] // 2, dims=-1), sin)
 
     def _mlp(self, layer: _Layer, x: torch.Tensor) -> torch.Tensor:
         gate, up = layer.gate_up(self._rms(x, layer.ln2)).split(layer.width, dim=-1)
@@ -234,13 +235,14 @@ class Decoder:
         mask = visible[:, None, None, :]
         for i, layer in enumerate(self.layers):
             qkv = layer.qkv(self._rms(x, layer.ln1))
-            q, k, v = qkv.split([self.q_size, self.kv_size, self.kv_size], dim=-1)
-            q = self._rope(q.view(b, self.heads, self.head_dim), cos, sin)
-            k = self._rope(k.view(b, self.kv_heads, self.head_dim), cos, sin)
+            qk = self._rope(qkv[:, :self.q_size + self.kv_size].reshape(b, self.heads + self.kv_heads,
+                                                                         self.head_dim), cos, sin)
+            q, k = qk[:, :self.heads], qk[:, self.heads:]
             self.k_cache[i, rows, :, positions] = k
-            self.v_cache[i, rows, :, positions] = v.view(b, self.kv_heads, self.head_dim)
+            self.v_cache[i, rows, :, positions] = qkv[:, self.q_size + self.kv_size:].reshape(
+                b, self.kv_heads, self.head_dim)
             # The query heads that share a KV head ride along as that head's "query length".
-            q = q.view(b, self.kv_heads, self.group, self.head_dim)
+            q = q.reshape(b, self.kv_heads, self.group, self.head_dim)
             att = F.scaled_dot_product_attention(q, self.k_cache[i, :b, :, :length], self.v_cache[i, :b, :, :length],
                                                  attn_mask=mask)
             x = x + layer.o(att.reshape(b, self.q_size))

@@ -169,7 +169,9 @@ class Engine:
         self.max_new_tokens = max_new_tokens
         self.max_waiting = max_seqs if max_waiting is None else max_waiting
         self.prefill_tokens = prefill_tokens
-        self.decoder = Decoder.from_model(model, slots=max_seqs, max_len=max_prompt_tokens + max_new_tokens,
+        # One slot more than the batch: it keeps the KV of the last prompt, whose prefix the next prompts
+        # usually share (the chat template's system prompt); see _prefill.
+        self.decoder = Decoder.from_model(model, slots=max_seqs + 1, max_len=max_prompt_tokens + max_new_tokens,
                                           quantize=quantize)
         eos = model.generation_config.eos_token_id
         if eos is None:
@@ -180,8 +182,8 @@ class Engine:
         self._waiting: deque[_Request] = deque()
         self._running: list[_Request] = []
         self._closed = False
+        self._prefix: list[int] = []  # the prompt whose KV the spare slot holds
         self.step_seconds = 0.05  # moving average of one decode step, for admission estimates
-        self.prefill_seconds_per_token = 0.002
         self._thread = threading.Thread(target=self._loop, name="bt-llm-engine", daemon=True)
         self._thread.start()
 
@@ -330,16 +332,33 @@ class Engine:
                     return
                 r = self._waiting.popleft()
             slot = len(self._running)
-            started = time.perf_counter()
-            logits = torch.empty(0)
-            for at in range(0, len(r.ids), self.prefill_tokens):  # long prompts in chunks
-                chunk = torch.tensor(r.ids[at:at + self.prefill_tokens])
-                logits = self.decoder.prefill(chunk, slot=slot, start=at)
-            per_token = (time.perf_counter() - started) / len(r.ids)
-            self.prefill_seconds_per_token = 0.8 * self.prefill_seconds_per_token + 0.2 * per_token
+            logits = self._prefill(r.ids, slot)
             budget -= len(r.ids)
             self._running.append(r)
             self._accept(r, self._sample(logits[None], [r])[0])
+
+    def _prefill(self, ids: list[int], slot: int) -> torch.Tensor:
+        """Run a prompt into ``slot``; return its last position's logits.
+
+        Prefix caching (as vLLM's and llama.cpp's servers do): the spare slot holds the KV of the last
+        prompt; the tokens this prompt shares with it are copied, not recomputed (positions match, so the
+        copy is exact). With SmolLM2's chat template the shared system prompt is 31 of a typical
+        prompt's 41 tokens, and a prefill costs about 4 ms a token on 2 cores.
+        """
+        spare = self.max_seqs
+        shared = 0
+        for a, b in zip(ids[:-1], self._prefix, strict=False):  # at least one token is computed
+            if a != b:
+                break
+            shared += 1
+        if shared:
+            self.decoder.move(spare, slot, shared)
+        logits = torch.empty(0)
+        for at in range(shared, len(ids), self.prefill_tokens):  # long prompts in chunks
+            logits = self.decoder.prefill(torch.tensor(ids[at:at + self.prefill_tokens]), slot=slot, start=at)
+        self.decoder.move(slot, spare, len(ids))
+        self._prefix = list(ids)
+        return logits
 
     def _step(self) -> None:
         batch = self._running

@@ -123,7 +123,7 @@ def test_prompts_over_the_limit_get_413_naming_it(engine_for) -> None:
 def test_memory_is_fixed_when_the_engine_starts(engine_for) -> None:
     engine = engine_for(max_seqs=2, max_prompt_tokens=16, max_new_tokens=16)
     before = engine.memory_bytes
-    assert before == 2 * 2 * 2 * 2 * 32 * 8 * 4  # k+v, layers, slots, kv heads, positions, head_dim, fp32
+    assert before == 2 * 2 * 3 * 2 * 32 * 8 * 4  # k+v, layers, slots (+1 prefix), kv heads, positions, head_dim, fp32
     engine.submit(engine.encode("hello"), SamplingParams(max_tokens=16, temperature=0)).result()
     assert engine.memory_bytes == before
 
@@ -238,3 +238,23 @@ def test_concurrent_threads_through_text_generator(tiny_model_path: Path) -> Non
         assert got == expected
     finally:
         gen.close()
+
+
+def test_a_shared_prompt_prefix_is_reused_exactly(engine_for, tiny_model_path: Path) -> None:
+    engine = engine_for(max_seqs=2)
+    engine.eos = set()
+    system = engine.encode("the capital of texas is austin and the river is red")
+    first, second = system + engine.encode("hello world"), system + engine.encode("one two three")
+    computed: list[int] = []
+    prefill = engine.decoder.prefill
+
+    def counting(tokens, *, slot, start):
+        computed.append(len(tokens))
+        return prefill(tokens, slot=slot, start=start)
+
+    engine.decoder.prefill = counting
+    engine.submit(first, SamplingParams(max_tokens=5, temperature=0)).result()
+    done = engine.submit(second, SamplingParams(max_tokens=12, temperature=0)).result()
+    assert computed == [len(first), len(second) - len(system)]  # the shared part was copied, not recomputed
+    expected = engine.tokenizer.decode(_solo_greedy(tiny_model_path, second, 12), skip_special_tokens=True)
+    assert done.text == expected
