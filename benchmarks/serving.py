@@ -141,7 +141,7 @@ def main() -> None:
                           f"{pct(m['ttft'], 0.99) * 1000:.0f} ms",
                           f"{rate / (serial['tokens'] / serial['seconds']):.2f}" if serial else "",
                           f"{rate / anchor_rate:.2f}" if anchor_rate else "")
-    Console().print(table)
+    Console(width=120).print(table)
 
 
 if __name__ == "__main__":
