@@ -261,18 +261,23 @@ class Decoder:
         rows = torch.arange(b, device=self.device)
         visible = torch.arange(length, device=self.device)[None] <= positions[:, None]  # [B, L]
         mask = visible[:, None, None, :]
+        single = b == 1  # one sequence sees every cached position: no mask, no scatter
         for i, layer in enumerate(self.layers):
             qkv = layer.qkv(self._rms(x, layer.ln1))
             qk = self._rope(qkv[:, :self.q_size + self.kv_size].reshape(b, self.heads + self.kv_heads,
                                                                          self.head_dim), cos, sin)
             q, k = qk[:, :self.heads], qk[:, self.heads:]
-            self.k_cache[i, rows, :, positions] = k
-            self.v_cache[i, rows, :, positions] = qkv[:, self.q_size + self.kv_size:].reshape(
-                b, self.kv_heads, self.head_dim)
+            v = qkv[:, self.q_size + self.kv_size:].reshape(b, self.kv_heads, self.head_dim)
+            if single:  # a plain copy into a view: a third of index_put's cost
+                self.k_cache[i, 0, :, length - 1] = k[0]
+                self.v_cache[i, 0, :, length - 1] = v[0]
+            else:
+                self.k_cache[i, rows, :, positions] = k
+                self.v_cache[i, rows, :, positions] = v
             # The query heads that share a KV head ride along as that head's "query length".
             q = q.reshape(b, self.kv_heads, self.group, self.head_dim)
             att = F.scaled_dot_product_attention(q, self.k_cache[i, :b, :, :length], self.v_cache[i, :b, :, :length],
-                                                 attn_mask=mask)
+                                                 attn_mask=None if single else mask)
             x = x + layer.o(att.reshape(b, self.q_size))
             x = x + self._mlp(layer, x)
         return self.head(self._rms(x, self.norm)).float()
