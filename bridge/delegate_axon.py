@@ -47,6 +47,8 @@ def attach_delegate_routes(axon: Any, backend: Backend, model: str, limiter: Rat
         if synapse.return_all:
             synapse.completions = [a.completion for a in answers]
             synapse.uids = [a.uid for a in answers]
+            synapse.hotkeys = [a.hotkey for a in answers]
+            synapse.scores = [float(a.score or 0.0) for a in answers]
         return synapse
 
     async def plain(synapse: TextPrompting) -> TextPrompting:

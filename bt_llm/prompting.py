@@ -22,11 +22,12 @@ import concurrent.futures
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bt_llm.errors import BtLlmError, ConfigError, PromptError
+from bt_llm.fanout import DelegateMemory, Outcome, hedged
 
 DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant."
 DEFAULT_TIMEOUT = 24.0
@@ -143,6 +144,7 @@ class DelegateFinder:
 
 
 _finder = DelegateFinder()
+memory = DelegateMemory()  # what this process (and, through the cache folder, the last ones) learned
 
 
 def _default_wallet(wallet: Any) -> Any:
@@ -176,11 +178,65 @@ def _synapse(roles: list[str], messages: list[str], *, return_all: bool, timeout
     return DelegatedTextPrompting(roles=roles, messages=messages, return_all=return_all, timeout=timeout, **sampling)
 
 
-def _describe(endpoint: DelegateEndpoint, response: Any) -> str:
+def _describe(response: Any) -> str:
     terminal = getattr(response, "dendrite", None)
     code = getattr(terminal, "status_code", None)
     message = getattr(terminal, "status_message", None) or "no answer"
-    return f"{endpoint.hotkey}: {code} {message}"
+    return f"{code} {message}"
+
+
+def _status(response: Any) -> int | None:
+    return getattr(getattr(response, "dendrite", None), "status_code", None)
+
+
+class Answer(str):
+    """One miner's answer from ``return_all``: a ``str`` (as in 5.x) that also names who produced it.
+
+    Attributes:
+        hotkey: the miner's hotkey ("" when the delegate did not say). uid: its uid on the subnet.
+        delegate: the hotkey of the delegate that relayed it. score: the delegate's score for it.
+    """
+
+    hotkey: str
+    uid: int | None
+    delegate: str
+    score: float | None
+
+    def __new__(cls, text: str, *, hotkey: str = "", uid: int | None = None, delegate: str = "",
+                score: float | None = None) -> Answer:
+        self = super().__new__(cls, text)
+        self.hotkey, self.uid, self.delegate, self.score = hotkey, uid, delegate, score
+        return self
+
+
+def _answers(response: Any, delegate: str) -> list[Answer]:
+    texts = list(response.completions) or ([response.completion] if response.completion else [])
+    uids, hotkeys, scores = list(response.uids), list(response.hotkeys), list(response.scores)
+    out = []
+    for i, text in enumerate(texts):
+        if text.strip():
+            out.append(Answer(text, uid=uids[i] if i < len(uids) else None,
+                              hotkey=hotkeys[i] if i < len(hotkeys) else "", delegate=delegate,
+                              score=scores[i] if i < len(scores) else None))
+    return out
+
+
+def merge_answers(groups: Sequence[Sequence[Answer]]) -> list[Answer]:
+    """Answers from several delegates as one list: one per miner (its best-scored answer), best first;
+    answers each delegate ranked without scores keep their delegate's order after the scored ones."""
+    best: dict[Any, Answer] = {}
+    order: list[Any] = []
+    for group in groups:
+        for rank, answer in enumerate(group):
+            key = answer.hotkey or (answer.delegate, answer.uid if answer.uid is not None else rank)
+            kept = best.get(key)
+            if kept is None:
+                order.append(key)
+                best[key] = answer
+            elif (answer.score or 0.0) > (kept.score or 0.0):
+                best[key] = answer
+    merged = list(enumerate(best[k] for k in order))
+    return [a for _, a in sorted(merged, key=lambda p: (p[1].score is None, -(p[1].score or 0.0), p[0]))]
 
 
 async def aprompt(
@@ -194,6 +250,7 @@ async def aprompt(
     timeout: float = DEFAULT_TIMEOUT,
     wallet: Any = None,
     network: str | None = None,
+    max_in_flight: int = 3,
     **sampling: Any,
 ) -> str | list[str]:
     """The async twin of :func:`prompt` (without ``stream``; see :func:`astream_prompt`)."""
@@ -201,22 +258,78 @@ async def aprompt(
 
     conversation = build_conversation(content, roles, messages)
     endpoints = _finder.endpoints(hotkey=hotkey, network=network, netuid=netuid)
-    failures: list[str] = []
     async with Dendrite(_default_wallet(wallet)) as dendrite:
-        for endpoint in endpoints:
-            synapse = _synapse(*conversation, return_all=return_all, timeout=timeout, stream=False, sampling=sampling)
-            response = await dendrite.call(endpoint.axon, synapse, timeout=timeout, deserialize=False)
-            if response.is_success:
-                if return_all:
-                    answers = [c for c in response.completions if c.strip()] or (
-                        [response.completion] if response.completion.strip() else [])
-                    if answers:
-                        return answers
-                elif response.completion.strip():
-                    return response.completion
-                failures.append(f"{endpoint.hotkey}: an empty answer")
-            else:
-                failures.append(_describe(endpoint, response))
+
+        async def attempt(endpoint: DelegateEndpoint, budget: float) -> Outcome[Any]:
+            synapse = _synapse(*conversation, return_all=return_all, timeout=budget, stream=False, sampling=sampling)
+            response = await dendrite.call(endpoint.axon, synapse, timeout=budget, deserialize=False)
+            if not response.is_success:
+                return Outcome(failure=_describe(response), not_delegate=_status(response) == 404)
+            if return_all:
+                answers = _answers(response, endpoint.hotkey)
+                return Outcome(answers) if answers else Outcome(failure="an empty answer")
+            text = response.completion
+            return Outcome(text) if text.strip() else Outcome(failure="an empty answer")
+
+        if return_all:
+            return await _gather_all(endpoints, attempt, timeout=timeout, count=max_in_flight)
+        return (await _hedge(endpoints, attempt, timeout=timeout, max_in_flight=max_in_flight))[1]
+
+
+async def _hedge(endpoints: Sequence[DelegateEndpoint], attempt: Callable[..., Awaitable[Outcome[Any]]], *,
+                 timeout: float, max_in_flight: int) -> tuple[DelegateEndpoint, Any]:
+    try:
+        endpoint, value, _ = await hedged(endpoints, attempt, timeout=timeout, memory=memory,
+                                          max_in_flight=max_in_flight)
+    except TimeoutError as exc:
+        raise PromptError(f"no delegate answered within {timeout:g} s: " + "; ".join(exc.args[0])) from None
+    except LookupError as exc:
+        raise PromptError("every delegate failed: " + "; ".join(exc.args[0])) from None
+    return endpoint, value
+
+
+async def _gather_all(endpoints: Sequence[DelegateEndpoint], attempt: Callable[..., Awaitable[Outcome[Any]]], *,
+                      timeout: float, count: int) -> list[str]:
+    """``return_all``: the best ``count`` delegates at once; once one has answered the others get as
+    long again (at least its hedge delay) to add theirs; every answer merged by miner, best first."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    chosen = memory.order(endpoints)[:max(count, 1)]
+    started = loop.time()
+    tasks = {asyncio.ensure_future(attempt(e, timeout)): e for e in chosen}
+    groups: list[list[Answer]] = []
+    failures: list[str] = []
+    until = deadline
+    try:
+        pending = set(tasks)
+        while pending and loop.time() < until:
+            done, pending = await asyncio.wait(pending, timeout=until - loop.time(),
+                                               return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                endpoint = tasks[task]
+                try:
+                    outcome = task.result()
+                except Exception as exc:
+                    outcome = Outcome(failure=f"{type(exc).__name__}: {exc}")
+                if outcome.value is not None:
+                    memory.record_success(endpoint.hotkey, loop.time() - started)
+                    if not groups:
+                        grace = max(loop.time() - started, memory.hedge_delay(endpoint.hotkey))
+                        until = min(deadline, loop.time() + grace)
+                    groups.append(outcome.value)
+                else:
+                    memory.record_failure(endpoint.hotkey, not_delegate=outcome.not_delegate)
+                    failures.append(f"{endpoint.hotkey}: {outcome.failure}")
+        for task in pending:
+            memory.record_slow(tasks[task].hotkey, loop.time() - started)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    if groups:
+        return merge_answers(groups)
+    if not failures:
+        failures = [f"{e.hotkey}: no answer within {timeout:g} s" for e in chosen]
     raise PromptError("every delegate failed: " + "; ".join(failures))
 
 
@@ -230,30 +343,43 @@ async def astream_prompt(
     timeout: float = DEFAULT_TIMEOUT,
     wallet: Any = None,
     network: str | None = None,
+    max_in_flight: int = 3,
     **sampling: Any,
 ) -> AsyncIterator[str]:
-    """Text chunks of the answer as the delegate streams them; fails over before the first chunk."""
+    """Text chunks of the answer as the delegate streams them; hedged until the first chunk."""
     from bt_llm.dendrite.client import Dendrite
 
     conversation = build_conversation(content, roles, messages)
     endpoints = _finder.endpoints(hotkey=hotkey, network=network, netuid=netuid)
-    failures: list[str] = []
     async with Dendrite(_default_wallet(wallet)) as dendrite:
-        for endpoint in endpoints:
-            synapse = _synapse(*conversation, return_all=False, timeout=timeout, stream=True, sampling=sampling)
-            produced = False
+
+        async def attempt(endpoint: DelegateEndpoint, budget: float) -> Outcome[Any]:
+            synapse = _synapse(*conversation, return_all=False, timeout=budget, stream=True, sampling=sampling)
+            chunks = dendrite.call_stream(endpoint.axon, synapse, timeout=budget, deserialize=False)
             final: Any = None
-            async for item in dendrite.call_stream(endpoint.axon, synapse, timeout=timeout, deserialize=False):
-                if isinstance(item, str):
-                    if item:
-                        produced = True
-                        yield item
-                else:
-                    final = item
-            if produced:
-                return
-            failures.append(_describe(endpoint, final) if final is not None else f"{endpoint.hotkey}: no answer")
-    raise PromptError("every delegate failed: " + "; ".join(failures))
+            try:
+                async for item in chunks:
+                    if isinstance(item, str):
+                        if item:
+                            return Outcome((item, chunks))  # the winner's stream goes on being read
+                    else:
+                        final = item
+            except BaseException:
+                await chunks.aclose()
+                raise
+            await chunks.aclose()
+            if final is None:
+                return Outcome(failure="no answer")
+            return Outcome(failure=_describe(final), not_delegate=_status(final) == 404)
+
+        _, (first, chunks) = await _hedge(endpoints, attempt, timeout=timeout, max_in_flight=max_in_flight)
+        try:
+            yield first
+            async for item in chunks:
+                if isinstance(item, str) and item:
+                    yield item
+        finally:
+            await chunks.aclose()
 
 
 def _run(coro: Any) -> Any:

@@ -1,7 +1,8 @@
 """The synapse a client sends to a delegate endpoint (the bridge) to get one or every miner's answer.
 
 A delegate fans the prompt out to the miners of its subnet; with ``return_all`` it sends back every
-successful answer, best first, in ``completions`` (and the answering uids in ``uids``).
+successful answer, best first, in ``completions`` (the answering miners in ``uids`` and ``hotkeys``,
+the delegate's scores in ``scores``).
 
 Example:
     >>> s = DelegatedTextPrompting(roles=["user"], messages=["hi"], return_all=True)
@@ -26,3 +27,5 @@ class DelegatedTextPrompting(TextPrompting):
     return_all: bool = False
     completions: list[str] = Field(default_factory=list, description="every good answer, best first")
     uids: list[int] = Field(default_factory=list, description="the miner behind each of completions")
+    hotkeys: list[str] = Field(default_factory=list, description="each answering miner's hotkey")
+    scores: list[float] = Field(default_factory=list, description="the delegate's score for each answer")

@@ -258,3 +258,22 @@ def test_a_shared_prompt_prefix_is_reused_exactly(engine_for, tiny_model_path: P
     assert computed == [len(first), len(second) - len(system)]  # the shared part was copied, not recomputed
     expected = engine.tokenizer.decode(_solo_greedy(tiny_model_path, second, 12), skip_special_tokens=True)
     assert done.text == expected
+
+
+@pytest.mark.cuda
+def test_cuda_batches_the_same_way(tiny_model_path: Path) -> None:
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA GPU")
+    from bt_llm.models.text_generation import TextGenerator
+
+    gpu = TextGenerator.from_path(tiny_model_path, device="cuda", dtype="float32", max_seqs=4)
+    cpu = TextGenerator.from_path(tiny_model_path, device="cpu", quantize="none", max_seqs=4)
+    try:
+        assert gpu.engine is not None and gpu.engine.decoder.device.type == "cuda"
+        params = SamplingParams(max_tokens=10, temperature=0)
+        questions = [f"question {i} the sky" for i in range(4)]
+        together = [g.result().text for g in [gpu.submit(q, params) for q in questions]]
+        assert together == [cpu.generate(q, params) for q in questions]
+    finally:
+        gpu.close()
+        cpu.close()
