@@ -1,10 +1,16 @@
 """``bt.prompt``: ask the network through a delegate endpoint, as the seed's ``bittensor.prompt`` did.
 
 ``bt.prompt("Heraclitus was a ")`` signs a ``TextPrompting`` request with your wallet's hotkey and
-sends it to a delegate's axon (by default the delegate with most stake that serves one on the
-subnet; ``hotkey=`` picks one). The delegate fans the prompt out to its subnet's miners and returns
-the best answer, or every answer with ``return_all=True``. A delegate that times out or fails is
-skipped for the next one; the call fails only when every delegate did, naming each failure.
+sends it to a delegate's axon (``hotkey=`` picks one). The delegate fans the prompt out to its
+subnet's miners and returns the best answer, or every answer with ``return_all=True``.
+
+Across delegates the call is hedged (:mod:`bt_llm.fanout`): the best delegate is asked first, and when
+it has not answered (streaming: produced its first chunk) within a hedge delay learned from its past
+latency, the next one too, up to ``max_in_flight``; the first good answer wins and the others are
+cancelled. ``timeout`` is one budget for the whole call. Delegates' latency and failures are
+remembered (in the process and the bt-llm cache folder), so a hung or failing delegate is asked last
+next time. ``return_all`` asks the best ``max_in_flight`` delegates at once and merges their answers,
+one per miner, best first, each an :class:`Answer` naming its miner and delegate.
 
 Example (with a running localnet and bridge; see examples/prompt.py)::
 
@@ -422,6 +428,7 @@ def prompt(
     wallet: Any = None,
     network: str | None = None,
     stream: bool = False,
+    max_in_flight: int = 3,
     **sampling: Any,
 ) -> str | list[str] | Iterator[str]:
     """Ask the network and return the best answer (``return_all``: every answer, best first).
@@ -432,16 +439,18 @@ def prompt(
         hotkey: the delegate to ask; default: ``BT_PROMPT_HOTKEY``, else the delegates by stake.
         return_all: return every miner's successful answer as a list, best first.
         roles, messages: the conversation given as two lists (the seed's ``text_prompting`` style).
-        netuid: the subnet. timeout: seconds for each delegate. wallet: signs the request (default
-            wallet; a hotkey is created if it has none). network: ``local``, ``finney``... or a URL.
+        netuid: the subnet. timeout: seconds for the whole call, every delegate included. wallet:
+            signs the request (default wallet; a hotkey is created if it has none). network:
+            ``local``, ``finney``... or a URL.
         stream: return an iterator of text chunks instead.
+        max_in_flight: delegates asked at once at most (hedging; ``return_all``: merged).
         **sampling: ``max_tokens``, ``temperature``, ``top_p``, ``stop``, ``seed``.
 
     Raises:
         PromptError: an unknown hotkey, no delegate, or every delegate failed (each one named).
     """
     kwargs = dict(hotkey=hotkey, roles=roles, messages=messages, netuid=netuid, timeout=timeout, wallet=wallet,
-                  network=network, **sampling)
+                  network=network, max_in_flight=max_in_flight, **sampling)
     if stream:
         if return_all:
             raise ConfigError("stream and return_all cannot be combined")

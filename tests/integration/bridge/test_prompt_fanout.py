@@ -113,6 +113,15 @@ def test_a_hung_top_delegate_costs_no_more_than_the_hedge_delay(net, fresh_memor
     assert fresh_memory.get(hung).latency >= DEFAULT_HEDGE_DELAY * 0.9
 
 
+def test_a_stream_hedges_until_its_first_chunk(net, fresh_memory) -> None:
+    devnet, client, _, _, _ = net
+    started = time.perf_counter()
+    chunks = list(bt.prompt("What is the capital of Texas?", network=devnet.url, wallet=client, timeout=20.0,
+                            stream=True))
+    assert "".join(chunks) == REPLY
+    assert time.perf_counter() - started < DEFAULT_HEDGE_DELAY + 1.5
+
+
 def test_return_all_merges_delegates_without_duplicates(net, fresh_memory) -> None:
     devnet, client, _, _, bridges = net
     answers = bt.prompt("What is the capital of Texas?", network=devnet.url, wallet=client, timeout=20.0,
