@@ -21,6 +21,11 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return create_tiny_model(tmp_path_factory.mktemp("tiny-batching"))
 
 
+def _rss(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as fh:
+        return next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmRSS:"))
+
+
 def _long(max_tokens: int = 50_000) -> StreamingTextPrompting:
     return StreamingTextPrompting(roles=["user"], messages=["hello world"], max_tokens=max_tokens, temperature=0,
                                   seed=1, timeout=60)
@@ -45,6 +50,13 @@ def test_capacity_and_prompt_limits_are_answered_at_once(miner_net, tiny: Path) 
             refused_in = time.perf_counter() - started
             too_long = await d.forward(info, TextPrompting(roles=["user"], messages=["one two three " * 20],
                                                            max_tokens=2, timeout=60), deserialize=False)
+            rss_before = _rss(proc.proc.pid)
+            started_huge = time.perf_counter()
+            huge = await d.forward(info, TextPrompting(roles=["user"], messages=["word " * 180_000], max_tokens=2,
+                                                       timeout=60), deserialize=False)  # 900 KB
+            huge_in = time.perf_counter() - started_huge
+            assert huge.dendrite.status_code == 413 and huge_in < 2.0, (huge.dendrite, huge_in)
+            assert _rss(proc.proc.pid) - rss_before < 100 * 2**20  # memory stays within its budget
             await busy.aclose()  # the caller leaves: the slot frees and the queued request runs
             return first, refused, refused_in, too_long, await queued
 
