@@ -1,8 +1,8 @@
 """Hedged fan-out across delegate endpoints, and the delegates a client remembers.
 
 ``bt.prompt`` asks the best delegate first. When it has not answered (or, streaming, produced its first
-token) within a hedge delay learned from its past latency, the next one is asked too, up to
-``max_in_flight`` at once; a delegate that fails frees its seat at once. The first good answer wins
+token) within a hedge delay learned from its past latency, the next ones are asked too, up to
+``max_in_flight`` at once; a delegate that fails hands its seat to the next one at once. The first good answer wins
 and the other requests are cancelled. The caller's ``timeout`` is one budget for the whole call.
 
 :class:`DelegateMemory` keeps, per delegate hotkey, a moving average of its latency, its consecutive
@@ -230,8 +230,14 @@ async def hedged(endpoints: Sequence[E], attempt: Callable[[E, float], Awaitable
             now = loop.time()
             if now >= deadline:
                 break
-            if not flying or (waiting and len(flying) < max_in_flight and now >= next_hedge):
+            if not flying:  # nothing in flight (the start, or every one failed): the next one
                 launch()
+                continue
+            if waiting and len(flying) < max_in_flight and now >= next_hedge:
+                # The hedge delay passed without an answer: every free seat is taken at once (a
+                # second silent delegate should not cost a second delay).
+                while waiting and len(flying) < max_in_flight:
+                    launch()
                 continue
             hedge_at = next_hedge if waiting and len(flying) < max_in_flight else math.inf
             done, _ = await asyncio.wait(flying, timeout=min(deadline, hedge_at) - now,
@@ -251,7 +257,8 @@ async def hedged(endpoints: Sequence[E], attempt: Callable[[E, float], Awaitable
                     return endpoint, outcome.value, failures
                 memory.record_failure(endpoint.hotkey, not_delegate=outcome.not_delegate)
                 failures.append(f"{endpoint.hotkey}: {outcome.failure}")
-                next_hedge = loop.time()  # a failure frees its seat at once
+                if waiting:  # a failure frees its seat at once
+                    launch()
         if flying or loop.time() >= deadline:
             for endpoint, _ in flying.values():
                 memory.record_failure(endpoint.hotkey)

@@ -141,7 +141,9 @@ def test_every_delegate_hung_keeps_the_total_timeout(net, fresh_memory) -> None:
 
 def test_a_miner_nominated_as_delegate_is_skipped_after_its_first_404(net, fresh_memory) -> None:
     devnet, client, _, _, _ = net
-    miner = devnet.wallet("m", coldkey_uri="//Alice", hotkey_uri="//Alice/m")
+    miner = devnet.wallet("m2", coldkey_uri="//Alice", hotkey_uri="//Alice/m2")  # a miner of its own
+    devnet.register(miner)
+    devnet.start_miner("template", miner, "--template.reply", REPLY)
     devnet.subtensor.add_stake(miner, 60, miner.hotkey.ss58_address, wait_for_inclusion=True)
     devnet.subtensor.nominate(miner, wait_for_inclusion=True)
     devnet.wait_blocks(1)

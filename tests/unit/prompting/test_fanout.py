@@ -87,9 +87,18 @@ def test_the_timeout_is_one_budget_for_the_whole_call() -> None:
     with pytest.raises(TimeoutError) as failed:
         run([Ep(h) for h in "abcd"], script, timeout=1.5, memory=memory, max_in_flight=3)
     assert time.perf_counter() - started < 1.5 + 0.2
-    assert len(script.started) == 2  # hedged at 1.0 s, the next hedge would have been past the budget
+    assert len(script.started) == 3  # the hedge at 1.0 s filled the three seats; the fourth never got one
     assert sorted(script.cancelled) == sorted(script.started)
     assert all("no answer within 1.5 s" in f for f in failed.value.args[0])
+
+
+def test_a_hedge_fills_the_free_seats_at_once() -> None:
+    memory = DelegateMemory(path=None)
+    script = Script({"hung": ("hang", 0), "slow": ("ok", 2.0), "fast": ("ok", 0.02)})
+    (ep, _, _), elapsed = run([Ep("hung", 300), Ep("slow", 200), Ep("fast", 100)], script, timeout=10,
+                              memory=memory)
+    assert ep.hotkey == "fast" and elapsed < 1.0 + 0.02 + 0.15  # one hedge delay, not two
+    assert sorted(script.cancelled) == ["hung", "slow"]
 
 
 def test_at_most_max_in_flight_at_once() -> None:
