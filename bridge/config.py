@@ -40,6 +40,8 @@ class BridgeConfig:
     k: int = 8
     timeout: float = 12.0
     stream_stall: float = 2.0
+    grace: float = 0.05  # after the n answers asked for, seconds to wait for better ones
+    score_queue: int = 1024  # answers waiting to be scored; past it they go unscored (counted)
     weights_interval: int = 100
     score_alpha: float = 0.1
     scorer: str = "embedding"  # or "lexical"
@@ -63,6 +65,10 @@ class BridgeConfig:
             raise ConfigError("k must be at least 1")
         if self.timeout <= 0:
             raise ConfigError("timeout must be positive")
+        if not 0 <= self.grace < self.timeout:
+            raise ConfigError("grace must be >= 0 and below timeout")
+        if self.score_queue < 1:
+            raise ConfigError("score_queue must be at least 1")
         if self.scorer not in ("embedding", "lexical"):
             raise ConfigError(f"unknown scorer {self.scorer!r}: use 'embedding' or 'lexical'")
         if not 0 < self.score_alpha <= 1:

@@ -26,6 +26,10 @@ class BridgeMetrics:
             "bridge_miner_seconds", "Miner answer latency", registry=self.registry,
             buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
         )
+        self.scoring_dropped = Counter(
+            "bridge_scoring_dropped", "Answers left unscored because the scoring queue was full",
+            registry=self.registry,
+        )
 
         # Labelled children, looked up once: ``labels()`` validates and locks on every call.
         self._request_children: dict[tuple[str, int], tuple[Any, Any]] = {}
@@ -46,6 +50,9 @@ class BridgeMetrics:
             child = self._miner_children[(uid, status_code)] = self.miner_queries.labels(uid=str(uid), outcome=outcome)
         child.inc()
         self.miner_latency.observe(latency_s)
+
+    def record_scoring_dropped(self) -> None:
+        self.scoring_dropped.inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -53,6 +53,8 @@ class NetworkBackend:
         k: int = 8,
         timeout: float = 12.0,
         stream_stall: float = 2.0,
+        grace: float = 0.05,
+        score_queue: int = 1024,
         send_rewards: bool = True,
     ) -> None:
         self.netuid = netuid
@@ -64,10 +66,12 @@ class NetworkBackend:
         self.k = k
         self.timeout = timeout
         self.stream_stall = stream_stall
+        self.grace = grace
         self.send_rewards = send_rewards
         self._background: set[asyncio.Future[Any]] = set()
         self._later: ScoreQueue[_ScoreJob, list[MinerAnswer]] = ScoreQueue(
-            lambda job: self._score(job[0], job[2]), self._after_scoring, inline=scores_inline(scorer, 1))
+            lambda job: self._score(job[0], job[2]), self._after_scoring, inline=scores_inline(scorer, 1),
+            max_pending=score_queue, on_drop=metrics.record_scoring_dropped)
         self._no_backward: dict[tuple[str, str, int], float] = {}  # axon -> when it answered 404 to a reward
         self._created = int(time.time())
         self._models: tuple[Snapshot, list[ModelInfo], frozenset[str]] | None = None
@@ -141,29 +145,65 @@ class NetworkBackend:
             synapse = self._synapse(prompt, TextPrompting, self.timeout)
             response = await self.dendrite.call(targets[0].axon, synapse, timeout=self.timeout, deserialize=False)
             return [self._answer(targets[0], response, time.perf_counter() - started)]
+        answers, late = await self._first_answers(targets, prompt, need=len(targets), grace=0.0)
+        by_uid = {a.uid: a for a in [*answers, *(await late if late is not None else [])]}
+        return [by_uid[m.uid] for m in targets]
+
+    async def _first_answers(self, targets: Sequence[Miner], prompt: PromptSpec, *, need: int, grace: float,
+                             ) -> tuple[list[MinerAnswer], asyncio.Future[list[MinerAnswer]] | None]:
+        """Ask every target at once; return as soon as ``need`` good answers are in (plus ``grace``
+        seconds for better ones), never later than the deadline.
+
+        Returns the answers so far (in target order) and, when some calls are still running, a future
+        of the rest: it resolves by the deadline, with a 408 for each call that did not answer.
+        """
+        started = time.perf_counter()
         synapse = self._synapse(prompt, TextPrompting, self.timeout)
-        calls = [asyncio.ensure_future(self.dendrite.call(m.axon, synapse.model_copy(), timeout=self.timeout,
-                                                          deserialize=False))
-                 for m in targets]
+        calls = {asyncio.ensure_future(self.dendrite.call(m.axon, synapse.model_copy(), timeout=self.timeout,
+                                                          deserialize=False)): m for m in targets}
+        pending = set(calls)
+        answers: dict[int, MinerAnswer] = {}
+        until = started + self.timeout
+        good = 0
         try:
-            _, late = await asyncio.wait(calls, timeout=self.timeout)
-        finally:  # past the deadline, or the caller went away: cancelled calls close their connections
-            for call in calls:
-                if not call.done():
-                    call.cancel()
-                    self._background.add(call)
-                    call.add_done_callback(self._background.discard)
+            while pending:
+                now = time.perf_counter()
+                if now >= until:
+                    break
+                done, pending = await asyncio.wait(pending, timeout=until - now, return_when=asyncio.FIRST_COMPLETED)
+                for call in done:
+                    miner = calls[call]
+                    answer = self._answer(miner, call.result(), time.perf_counter() - started)
+                    answers[miner.uid] = answer
+                    if answer.ok and answer.completion.strip():
+                        good += 1
+                        if good == need:
+                            until = min(until, time.perf_counter() + grace)
+        except BaseException:  # the caller went away: the calls close their connections
+            for call in pending:
+                call.cancel()
+            raise
+        ordered = [answers[m.uid] for m in targets if m.uid in answers]
+        if not pending:
+            return ordered, None
+        return ordered, asyncio.ensure_future(self._rest({c: calls[c] for c in pending}, started))
+
+    async def _rest(self, calls: dict[asyncio.Future[Any], Miner], started: float) -> list[MinerAnswer]:
+        """The calls still running after the answer went out, collected until the deadline."""
+        remaining = started + self.timeout - time.perf_counter()
+        done, late = await asyncio.wait(calls, timeout=max(remaining, 0.0)) if remaining > 0 else (set(), set(calls))
+        for call in late:
+            call.cancel()
         elapsed = time.perf_counter() - started
-        answers = []
-        for miner, call in zip(targets, calls, strict=True):
-            if call in late:
-                message = f"Request timeout after {self.timeout} seconds"
-                self.metrics.record_miner(miner.uid, 408, elapsed)
-                answers.append(MinerAnswer(uid=miner.uid, hotkey=miner.hotkey, completion="", latency_s=elapsed,
-                                           status_code=408, status_message=message))
+        out = []
+        for call, miner in calls.items():
+            if call in done and not call.cancelled():
+                out.append(self._answer(miner, call.result(), elapsed))
             else:
-                answers.append(self._answer(miner, call.result(), elapsed))
-        return answers
+                self.metrics.record_miner(miner.uid, 408, elapsed)
+                out.append(MinerAnswer(uid=miner.uid, hotkey=miner.hotkey, completion="", latency_s=elapsed,
+                                       status_code=408, status_message=f"Request timeout after {self.timeout} seconds"))
+        return out
 
     def _score(self, prompt: PromptSpec, answers: list[MinerAnswer]) -> list[MinerAnswer]:
         scores = self.scorer.score(prompt, answers)
@@ -216,23 +256,48 @@ class NetworkBackend:
         task.add_done_callback(self._background.discard)
 
     async def complete(self, model: str, prompt: PromptSpec, n: int) -> list[MinerAnswer]:
+        """The best ``n`` answers, as soon as ``n`` good ones are in (plus the grace window).
+
+        Answers are ranked by this request's scores when the scorer is cheap enough to run inline,
+        else by each miner's running score: an expensive scorer never sits on the answer's path. The
+        calls still running go on in the background; when they end (by the deadline) every answer
+        is scored, for weights and rewards, off the answer's path.
+        """
         targets = self._targets(model)
-        answers = await self.query(targets, prompt)
-        good = [a for a in answers if a.ok and a.completion.strip()]
+        late: asyncio.Future[list[MinerAnswer]] | None = None
         if len(targets) == 1:
+            answers = await self.query(targets, prompt)
             # One named miner: nothing to choose, so score (and reward) off the answer's path.
             self._later.submit((prompt, targets, answers))
+            good = [a for a in answers if a.ok and a.completion.strip()]
         else:
-            if scores_inline(self.scorer, len(answers)):
-                scored = self._score(prompt, answers)
+            answers, late = await self._first_answers(targets, prompt, need=min(n, len(targets)), grace=self.grace)
+            good = self._rank(prompt, answers)
+            if late is None:
+                self._later.submit((prompt, targets, answers))
             else:
-                scored = await asyncio.to_thread(self._score, prompt, answers)
-            good = sorted((a for a in scored if a.ok and a.completion.strip()), key=lambda a: -(a.score or 0.0))
-            if self.send_rewards:
-                self._in_background(self._reward(prompt, targets, scored))
+                self._in_background(self._score_when_done(prompt, targets, answers, late))
         if not good:
+            if late is not None:  # the deadline passed: the silent ones are named too
+                answers = [*answers, *await late]
             raise self._failure(answers)
         return good[:n]
+
+    def _rank(self, prompt: PromptSpec, answers: list[MinerAnswer]) -> list[MinerAnswer]:
+        good = [a for a in answers if a.ok and a.completion.strip()]
+        if scores_inline(self.scorer, len(good)):
+            scores = self.scorer.score(prompt, good)
+        else:
+            book = self.scores.snapshot()
+            scores = [book.get(a.uid, 0.0) for a in good]
+        ranked = [dataclasses.replace(a, score=s) for a, s in zip(good, scores, strict=True)]
+        return sorted(ranked, key=lambda a: (-(a.score or 0.0), a.latency_s))
+
+    async def _score_when_done(self, prompt: PromptSpec, targets: Sequence[Miner], answers: list[MinerAnswer],
+                               late: asyncio.Future[list[MinerAnswer]]) -> None:
+        rest = await late
+        by_uid = {a.uid: a for a in [*answers, *rest]}
+        self._later.submit((prompt, targets, [by_uid[m.uid] for m in targets]))
 
     def _failure(self, answers: Sequence[MinerAnswer]) -> NoMinerAvailable | MinersTimedOut:
         reasons = "; ".join(f"uid {a.uid}: {a.status_code} {a.status_message or 'empty answer'}" for a in answers)

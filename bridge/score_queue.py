@@ -38,7 +38,7 @@ class ScoreQueue(Generic[J, R]):
     """
 
     def __init__(self, score: Callable[[J], R], then: Callable[[J, R], Awaitable[None]] | None, *,
-                 inline: bool = False) -> None:
+                 inline: bool = False, max_pending: int = 1024, on_drop: Callable[[], None] | None = None) -> None:
         self._score = score
         self._then = then
         self.inline = inline  # score on the event loop itself (a cheap scorer): no thread at all
@@ -47,10 +47,19 @@ class ScoreQueue(Generic[J, R]):
         self._followers: set[asyncio.Task[None]] = set()
         self.scored = 0
         self.batches = 0
+        self.max_pending = max_pending  # jobs waiting per loop; past it new ones are dropped (counted)
+        self.dropped = 0
+        self._on_drop = on_drop
 
     def submit(self, job: J) -> None:
         loop = asyncio.get_running_loop()
-        self._pending.setdefault(loop, []).append(job)
+        pending = self._pending.setdefault(loop, [])
+        if len(pending) >= self.max_pending:  # scoring fell behind: answers still go out, this one is not scored
+            self.dropped += 1
+            if self._on_drop is not None:
+                self._on_drop()
+            return
+        pending.append(job)
         worker = self._workers.get(loop)
         if worker is None or worker.done():
             self._workers[loop] = loop.create_task(self._work(loop))

@@ -78,7 +78,8 @@ class BridgeService:
 
         return NetworkBackend(netuid=self.config.netuid, directory=self.directory, dendrite=Dendrite(self.wallet),
                               scorer=self.scorer, scores=self.scores, metrics=self.metrics, k=self.config.k,
-                              timeout=self.config.timeout, stream_stall=self.config.stream_stall)
+                              timeout=self.config.timeout, stream_stall=self.config.stream_stall,
+                              grace=self.config.grace, score_queue=self.config.score_queue)
 
     @property
     def http_url(self) -> str:

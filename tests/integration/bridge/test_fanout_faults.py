@@ -111,10 +111,15 @@ def test_best_answer_within_deadline_despite_faults(bridge: tuple[ServerThread, 
     result = client.chat.completions.create(
         model="bittensor/subnet-1", n=3, messages=[{"role": "user", "content": "What is the capital of Texas?"}])
     elapsed = time.perf_counter() - started
-    assert elapsed < DEADLINE + 0.1 + 0.4  # deadline + 100 ms, plus the client's own overhead on 2 cores
+    # The answer does not wait for the hung miners: three good answers and the grace window.
+    assert elapsed < DEADLINE / 2, elapsed
     texts = [c.message.content for c in result.choices]
     assert all("Austin" in t for t in texts), texts
     assert {c.model_extra["miner"]["uid"] for c in result.choices} == {0, 1, 3}
+    # Every miner, the hung ones included, is scored in the background once the deadline has passed.
+    waited = time.monotonic() + DEADLINE + 2.0
+    while 2 not in scores.snapshot() and time.monotonic() < waited:
+        time.sleep(0.05)
     book = scores.snapshot()
     assert book[2] == 0.0 and book[4] == 0.0 and book[5] == 0.0 and book[7] == 0.0
     assert book[0] > book[6] > 0.0

@@ -305,3 +305,32 @@ def test_only_request_only_posts_take_the_shortcut() -> None:
 
     taken = {route.path: request_only(route) for route in app.routes if isinstance(route, APIRoute)}
     assert taken == {"/v1/chat/completions": False, "/bare": True, "/guarded": False, "/read": False}
+
+
+async def test_the_first_good_answer_does_not_wait_for_hung_miners() -> None:
+    dendrite = ScriptedDendrite(slow={9001, 9002, 9003, 9004, 9005, 9006, 9007})
+    backend, _ = network(dendrite, 8, timeout=0.5)
+    backend.grace = 0.05
+    started = time.perf_counter()
+    best = await backend.complete(MODEL, PROMPT, 1)
+    elapsed = time.perf_counter() - started
+    assert [a.uid for a in best] == [0]
+    assert elapsed < 0.05 + 0.05, elapsed  # the fast answer + the grace window, not the 0.5 s deadline
+    assert backend.scores.snapshot() == {}  # scored off the answer's path ...
+    await asyncio.sleep(0.5)
+    await backend.join_background()
+    book = backend.scores.snapshot()  # ... once the deadline has passed, every miner
+    assert set(book) == set(range(8)) and book[0] > 0 and all(book[uid] == 0.0 for uid in range(1, 8))
+    await backend.aclose()
+
+
+async def test_a_full_scoring_queue_drops_and_counts() -> None:
+    backend, _ = network(ScriptedDendrite(), 1)
+    backend._later.max_pending = 2
+    loop_jobs = [(PROMPT, backend._targets(f"{MODEL}/uid-0"), []) for _ in range(5)]
+    for job in loop_jobs:
+        backend._later.submit(job)
+    assert backend._later.dropped == 3
+    assert b"bridge_scoring_dropped_total 3.0" in backend.metrics.render()
+    await backend._later.cancel()
+    await backend.aclose()

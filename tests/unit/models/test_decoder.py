@@ -34,7 +34,7 @@ def _run(model, quantize: str, rows: int) -> tuple[list[torch.Tensor], list[torc
         dec.prefill(torch.tensor(ids[:3]), slot=slot, start=0)
         dec.prefill(torch.tensor(ids[3:]), slot=slot, start=3)
     got = dec.decode(torch.tensor(nxt), torch.tensor([len(p) for p in prompts]))
-    want = [_reference(model, p + [t]) for p, t in zip(prompts, nxt, strict=True)]
+    want = [_reference(model, [*p, t]) for p, t in zip(prompts, nxt, strict=True)]
     return list(got), want
 
 
