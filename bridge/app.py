@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bridge.auth import Authenticator, RateLimiter
 from bridge.backend import Backend
-from bridge.errors import BridgeError, RateLimited
+from bridge.errors import BridgeError, RateLimited, scrub_addresses
 from bridge.hot_routes import HotRoutes
 from bridge.metrics import CONTENT_TYPE, BridgeMetrics
 from bridge.openai.router import build_router
@@ -35,7 +35,7 @@ class HttpSettings:
 
 def error_response(status: int, message: str, error_type: str, *, param: str | None = None,
                    code: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"error": {"message": message, "type": error_type, "param": param, "code": code}}
+    body = {"error": {"message": scrub_addresses(message), "type": error_type, "param": param, "code": code}}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -111,9 +111,15 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     if not errors:
         return "Invalid request.", None
     first = errors[0]
-    loc = [str(part) for part in first.get("loc", ()) if part != "body"]
-    param = ".".join(loc) or None
-    return (f"{param}: {first.get('msg')}" if param else str(first.get("msg"))), param
+    if first.get("type") == "json_invalid":  # loc holds a character offset, not a parameter
+        return (f"We could not parse the JSON body of your request ({first.get('ctx', {}).get('error', 'invalid JSON')}"
+                " at position {}).".format(first.get("loc", ("", "?"))[-1]), None)
+    param = ""
+    for part in first.get("loc", ()):
+        if part == "body":
+            continue
+        param += f"[{part}]" if isinstance(part, int) else (f".{part}" if param else str(part))
+    return (f"{param}: {first.get('msg')}" if param else str(first.get("msg"))), param or None
 
 
 def create_app(backend: Backend, settings: HttpSettings | None = None, metrics: BridgeMetrics | None = None) -> FastAPI:

@@ -12,7 +12,7 @@ from typing import Any
 
 from bridge.auth import RateLimiter
 from bridge.backend import Backend, PromptSpec, StreamText
-from bridge.errors import BridgeError, RateLimited
+from bridge.errors import BridgeError, RateLimited, scrub_addresses
 from bt_llm.errors import MinerError
 from bt_llm.protocol.delegate import DelegatedTextPrompting
 from bt_llm.protocol.synapses import StreamingTextPrompting, TextPrompting
@@ -39,7 +39,7 @@ def attach_delegate_routes(axon: Any, backend: Backend, model: str, limiter: Rat
         try:
             return await backend.complete(model, prompt_of(synapse), n)
         except BridgeError as exc:  # no miner answered: the caller sees 503/504 and the reasons, not a 500
-            raise MinerError(exc.message, status_code=exc.status_code) from exc
+            raise MinerError(scrub_addresses(exc.message), status_code=exc.status_code) from exc
 
     async def delegated(synapse: DelegatedTextPrompting) -> DelegatedTextPrompting:
         answers = await complete(synapse, max_all if synapse.return_all else 1)

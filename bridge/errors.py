@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bt_llm.errors import PromptError
 
 
@@ -57,3 +59,16 @@ class NoMinerAvailable(BridgeError):
 class MinersTimedOut(BridgeError):
     status_code = 504
     error_type = "timeout"
+
+
+_ADDRESS = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b|\[[0-9a-fA-F:]+\](?::\d+)?|https?://[^\s;,)]+")
+
+
+def scrub_addresses(message: str) -> str:
+    """``message`` without network addresses: miners' IPs and ports are not for API clients.
+
+    Example:
+        >>> scrub_addresses("uid 3: 503 Cannot connect to 10.0.0.5:8091; uid 4: 408")
+        'uid 3: 503 Cannot connect to [miner]; uid 4: 408'
+    """
+    return _ADDRESS.sub("[miner]", message)

@@ -264,6 +264,7 @@ class NetworkBackend:
         is scored, for weights and rewards, off the answer's path.
         """
         targets = self._targets(model)
+        started = time.perf_counter()
         late: asyncio.Future[list[MinerAnswer]] | None = None
         if len(targets) == 1:
             answers = await self.query(targets, prompt)
@@ -281,7 +282,34 @@ class NetworkBackend:
             if late is not None:  # the deadline passed: the silent ones are named too
                 answers = [*answers, *await late]
             raise self._failure(answers)
+        if len(good) < n:  # n choices always: distinct miners first, then more samples from the best
+            good += await self._more_samples(targets, good, prompt, n - len(good), started + self.timeout)
         return good[:n]
+
+    async def _more_samples(self, targets: Sequence[Miner], good: list[MinerAnswer], prompt: PromptSpec, count: int,
+                            deadline: float) -> list[MinerAnswer]:
+        """``count`` more answers from the best miners, round robin (a given seed is varied per sample)."""
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            return []
+        miners = {m.uid: m for m in targets}
+        asks = []
+        for k in range(count):
+            best = good[k % len(good)]
+            seed = None if prompt.seed is None else prompt.seed + 1 + k
+            synapse = self._synapse(dataclasses.replace(prompt, seed=seed), TextPrompting, remaining)
+            asks.append((best, self.dendrite.call(miners[best.uid].axon, synapse, timeout=remaining,
+                                                  deserialize=False)))
+        started = time.perf_counter()
+        responses = await asyncio.gather(*(call for _, call in asks), return_exceptions=True)
+        extra = []
+        for (best, _), response in zip(asks, responses, strict=True):
+            if isinstance(response, BaseException):
+                continue
+            answer = self._answer(miners[best.uid], response, time.perf_counter() - started)
+            if answer.ok and answer.completion.strip():
+                extra.append(dataclasses.replace(answer, score=best.score))
+        return extra
 
     def _rank(self, prompt: PromptSpec, answers: list[MinerAnswer]) -> list[MinerAnswer]:
         good = [a for a in answers if a.ok and a.completion.strip()]

@@ -19,3 +19,16 @@ def count_tokens(text: str) -> int:
     this estimate, computed the same way for prompts and completions.
     """
     return len(_TOKEN.findall(text))
+
+
+def truncate_tokens(text: str, limit: int) -> tuple[str, bool]:
+    """``text`` cut after its ``limit``-th token (as :func:`count_tokens` counts them); True when cut.
+
+    Example:
+        >>> truncate_tokens("one, two three", 2)
+        ('one,', True)
+    """
+    for index, match in enumerate(_TOKEN.finditer(text)):
+        if index == limit:
+            return text[:match.start()].rstrip(), True
+    return text, False

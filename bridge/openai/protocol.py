@@ -18,6 +18,10 @@ def _now() -> int:
     return int(time.time())
 
 
+SYSTEM_FINGERPRINT = "fp_bt_llm"
+"""OpenAI's schema types ``system_fingerprint`` as a string (never null): the bridge names itself."""
+
+
 def new_id(prefix: str) -> str:
     """An OpenAI-style object id, e.g. ``chatcmpl-3f2a...``."""
     return f"{prefix}-{uuid.uuid4().hex}"
@@ -148,7 +152,7 @@ class ChatCompletion(BaseModel):
     model: str
     choices: list[ChatChoice]
     usage: Usage
-    system_fingerprint: str | None = None
+    system_fingerprint: str = SYSTEM_FINGERPRINT
 
 
 class ChunkDelta(BaseModel):
@@ -172,7 +176,7 @@ class ChatCompletionChunk(BaseModel):
     model: str
     choices: list[ChunkChoice]
     usage: Usage | None = None
-    system_fingerprint: str | None = None
+    system_fingerprint: str = SYSTEM_FINGERPRINT
 
 
 class CompletionChoice(BaseModel):
@@ -190,7 +194,7 @@ class Completion(BaseModel):
     model: str
     choices: list[CompletionChoice]
     usage: Usage | None = None
-    system_fingerprint: str | None = None
+    system_fingerprint: str = SYSTEM_FINGERPRINT
 
 
 class Model(BaseModel):

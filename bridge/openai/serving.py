@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncIterator
 
 from bridge.backend import Backend, MinerAnswer, PromptSpec, StreamStart, StreamText
-from bridge.errors import InvalidRequest
+from bridge.errors import InvalidRequest, scrub_addresses
 from bridge.openai.protocol import (
     AssistantMessage,
     ChatChoice,
@@ -28,11 +28,12 @@ from bridge.openai.protocol import (
     MinerInfo,
     Model,
     ModelList,
+    SamplingFields,
     Usage,
     new_id,
 )
 from bt_llm.stops import StopCutter, cut_at_stop
-from bt_llm.tokens import count_tokens
+from bt_llm.tokens import count_tokens, truncate_tokens
 
 
 def chat_prompt(request: ChatCompletionRequest) -> PromptSpec:
@@ -68,10 +69,34 @@ def _miner(answer: MinerAnswer) -> MinerInfo:
 
 
 def _finish(text: str, stop: tuple[str, ...], max_tokens: int | None) -> tuple[str, str]:
+    """The answer as the client gets it: cut at a stop string, then at ``max_tokens`` (whatever the
+    miner did), with its finish reason."""
     text, stopped = cut_at_stop(text, stop)
-    if not stopped and max_tokens is not None and count_tokens(text) >= max_tokens:
-        return text, "length"
+    if max_tokens is not None:
+        text, cut = truncate_tokens(text, max_tokens)
+        if cut or (not stopped and count_tokens(text) >= max_tokens):
+            return text, "length"
     return text, "stop"
+
+
+# Request fields the bridge cannot honour yet: a 400 naming the field, never a silent drop. Each entry:
+# the field and the values that are fine (its defaults).
+_UNSUPPORTED: dict[str, tuple[object, ...]] = {
+    "logprobs": (None, False), "top_logprobs": (None,), "tools": (None, []), "tool_choice": (None, "none"),
+    "functions": (None, []), "function_call": (None, "none"), "response_format": (None, {"type": "text"}),
+    "logit_bias": (None, {}), "presence_penalty": (None, 0, 0.0), "frequency_penalty": (None, 0, 0.0),
+    "audio": (None,), "modalities": (None, ["text"]), "prediction": (None,), "web_search_options": (None,),
+    "best_of": (None, 1), "suffix": (None, ""),
+}
+
+
+def check_supported(request: SamplingFields) -> None:
+    """Refuse (400, naming it) a field set to something the bridge would otherwise ignore."""
+    values = {**(request.model_extra or {}), **{k: getattr(request, k) for k in ("suffix",) if hasattr(request, k)}}
+    for name, fine in _UNSUPPORTED.items():
+        if name in values and values[name] not in fine:
+            raise InvalidRequest(f"Unsupported parameter: '{name}' is not supported by this bridge yet.",
+                                 param=name, code="unsupported_parameter")
 
 
 def list_models(backend: Backend) -> ModelList:
@@ -79,6 +104,7 @@ def list_models(backend: Backend) -> ModelList:
 
 
 async def create_chat_completion(request: ChatCompletionRequest, backend: Backend) -> ChatCompletion:
+    check_supported(request)
     model = backend.resolve_model(request.model)
     prompt = chat_prompt(request)
     answers = await backend.complete(model, prompt, request.n)
@@ -103,6 +129,7 @@ async def create_chat_completion(request: ChatCompletionRequest, backend: Backen
 
 
 async def create_completion(request: CompletionRequest, backend: Backend) -> Completion:
+    check_supported(request)
     model = backend.resolve_model(request.model)
     choices: list[CompletionChoice] = []
     prompt_tokens = completion_tokens = 0
@@ -126,6 +153,30 @@ async def create_completion(request: CompletionRequest, backend: Backend) -> Com
     )
 
 
+class TokenLimit:
+    """``max_tokens`` over a stream: passes text until the limit, then cuts and says ``"length"``."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.count = 0
+        self.done = False
+
+    def feed(self, text: str) -> tuple[str, str | None]:
+        if self.limit is None or not text or self.done:
+            return ("" if self.done else text), None
+        kept, cut = truncate_tokens(text, self.limit - self.count)
+        self.count += count_tokens(kept)
+        if cut:
+            self.done = True
+            return kept, "length"
+        return kept, None
+
+    def reason(self, stopped: bool) -> str:
+        if not stopped and self.limit is not None and self.count >= self.limit:
+            return "length"
+        return "stop"
+
+
 def sse(payload: str) -> str:
     return f"data: {payload}\n\n"
 
@@ -134,6 +185,7 @@ async def stream_chat_completion(
     request: ChatCompletionRequest, backend: Backend, *, model: str | None = None
 ) -> AsyncIterator[str]:
     """Server-sent events for a streamed chat completion, ending with ``data: [DONE]``."""
+    check_supported(request)
     if request.n != 1:
         raise InvalidRequest("streaming supports n=1 only", param="n")
     model = model or backend.resolve_model(request.model)
@@ -141,6 +193,7 @@ async def stream_chat_completion(
     chunk_id, created = new_id("chatcmpl"), int(time.time())
     include_usage = bool(request.stream_options and request.stream_options.include_usage)
     stop = StopCutter(prompt.stop)
+    limit = TokenLimit(prompt.max_tokens)
     produced: list[str] = []
     started = time.perf_counter()
 
@@ -159,17 +212,17 @@ async def stream_chat_completion(
                               latency_ms=round((time.perf_counter() - started) * 1e3, 2))
             yield chunk(ChunkDelta(role="assistant", content=""), miner=miner)
         elif isinstance(event, StreamText):
-            text = stop.feed(event.text)
+            text, finish = limit.feed(stop.feed(event.text))
             if text:
                 produced.append(text)
                 yield chunk(ChunkDelta(content=text))
-            if stop.stopped:
+            if stop.stopped or finish:
                 break
-    tail = stop.flush()
+    tail, finish = limit.feed(stop.flush()) if not limit.done else ("", None)
     if tail:
         produced.append(tail)
         yield chunk(ChunkDelta(content=tail))
-    yield chunk(ChunkDelta(), finish="stop")
+    yield chunk(ChunkDelta(), finish=finish or limit.reason(stop.stopped))
     if include_usage:
         prompt_tokens = sum(count_tokens(m) for m in prompt.messages)
         completion_tokens = count_tokens("".join(produced))
@@ -185,6 +238,7 @@ async def stream_chat_completion(
 
 async def stream_completion(request: CompletionRequest, backend: Backend) -> AsyncIterator[str]:
     """Server-sent events for a streamed text completion."""
+    check_supported(request)
     prompts = request.prompts()
     if request.n != 1 or len(prompts) != 1:
         raise InvalidRequest("streaming supports n=1 and a single prompt only", param="n")
@@ -192,6 +246,7 @@ async def stream_completion(request: CompletionRequest, backend: Backend) -> Asy
     prompt = completion_prompt(request, prompts[0])
     cmpl_id, created = new_id("cmpl"), int(time.time())
     stop = StopCutter(prompt.stop)
+    limit = TokenLimit(prompt.max_tokens)
     produced: list[str] = []
 
     def chunk(text: str, finish: str | None = None) -> str:
@@ -199,20 +254,21 @@ async def stream_completion(request: CompletionRequest, backend: Backend) -> Asy
             id=cmpl_id, created=created, model=model,
             choices=[CompletionChoice(index=0, text=text, finish_reason=finish)],
         )
-        return sse(body.model_dump_json())
+        return sse(body.model_dump_json(exclude={"usage"}))  # the schema's usage is an object, never null
 
     async for event in backend.stream(model, prompt):
         if isinstance(event, StreamText):
-            text = stop.feed(event.text)
+            text, finish = limit.feed(stop.feed(event.text))
             if text:
                 produced.append(text)
                 yield chunk(text)
-            if stop.stopped:
+            if stop.stopped or finish:
                 break
-    tail = stop.flush()
+    tail, finish = limit.feed(stop.flush()) if not limit.done else ("", None)
     if tail:
+        produced.append(tail)
         yield chunk(tail)
-    yield chunk("", finish="stop")
+    yield chunk("", finish=finish or limit.reason(stop.stopped))
     if request.stream_options and request.stream_options.include_usage:
         prompt_tokens = count_tokens(prompts[0])
         completion_tokens = count_tokens("".join(produced))
@@ -245,4 +301,5 @@ async def create_embeddings(request: EmbeddingRequest, backend: Backend) -> Embe
 
 def error_event(message: str, error_type: str) -> str:
     """An error delivered inside an already-started stream."""
-    return sse(json.dumps({"error": {"message": message, "type": error_type, "param": None, "code": None}}))
+    return sse(json.dumps({"error": {"message": scrub_addresses(message), "type": error_type, "param": None,
+                                     "code": None}}))

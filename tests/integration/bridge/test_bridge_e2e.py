@@ -114,3 +114,29 @@ def test_first_delegate_down_fails_over_to_the_next(devnet_network: DevnetNetwor
     answer = bt.prompt(QUESTION, network=devnet_network.url, wallet=devnet_network.client_wallet, timeout=10.0)
     assert answer in (GOOD_1, GOOD_2)
     assert time.perf_counter() - started < 10.0
+
+
+def test_max_tokens_is_enforced_on_miners_that_ignore_it(devnet_network: DevnetNetwork) -> None:
+    # The template miners answer their fixed reply whatever max_tokens says: the bridge cuts it.
+    openai_client = client(devnet_network)
+    uid = devnet_network.uids["good1"]
+    result = openai_client.chat.completions.create(model=f"bittensor/subnet-1/uid-{uid}", max_tokens=2,
+                                                   messages=[{"role": "user", "content": QUESTION}])
+    choice = result.choices[0]
+    assert choice.message.content == "Austin is" and choice.finish_reason == "length"
+    assert result.usage.completion_tokens == 2
+    assert result.system_fingerprint  # a string, never null
+    chunks = list(openai_client.chat.completions.create(
+        model=f"bittensor/subnet-1/uid-{uid}", max_tokens=2, stream=True,
+        messages=[{"role": "user", "content": QUESTION}]))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "Austin is"
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "length"
+
+
+def test_n_above_the_serving_miners_still_gives_n_choices(devnet_network: DevnetNetwork) -> None:
+    result = client(devnet_network).chat.completions.create(
+        model="bittensor/subnet-1", messages=[{"role": "user", "content": QUESTION}], n=5)
+    assert [c.index for c in result.choices] == [0, 1, 2, 3, 4]
+    uids = [c.model_extra["miner"]["uid"] for c in result.choices]
+    assert len(set(uids[:3])) == 3  # distinct miners first, then more samples from the best
+    assert uids[3] == uids[0]

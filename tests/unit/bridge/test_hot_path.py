@@ -110,11 +110,38 @@ async def test_invalid_bodies_get_fastapis_answers(raw: bytes, content_type: str
 
 async def test_valid_bodies_and_extra_fields_pass() -> None:
     async with client_of(create_app(EchoBackend())) as ours:
-        got = await ours.post("/v1/chat/completions", json={**GOOD, "logit_bias": {"1": 2}, "tools": []})
+        got = await ours.post("/v1/chat/completions", json={**GOOD, "metadata": {"a": "b"}, "store": False,
+                                                            "tools": [], "logprobs": False})
         plus_json = await ours.post("/v1/chat/completions", content=json.dumps(GOOD),
                                     headers={"content-type": "application/merge-patch+json"})
     assert got.status_code == 200 and got.json()["choices"][0]["message"]["content"] == "echo: hi"
     assert plus_json.status_code == 200
+
+
+UNHONOURED = [("logprobs", True), ("top_logprobs", 2), ("tools", [{"type": "function", "function": {"name": "f"}}]),
+              ("tool_choice", "required"), ("response_format", {"type": "json_object"}), ("logit_bias", {"1": 2}),
+              ("presence_penalty", 0.5), ("frequency_penalty", -1), ("functions", [{"name": "f"}])]
+
+
+@pytest.mark.parametrize(("field", "value"), UNHONOURED)
+async def test_fields_the_bridge_cannot_honour_get_a_400_naming_them(field: str, value: object) -> None:
+    async with client_of(create_app(EchoBackend())) as ours:
+        got = await ours.post("/v1/chat/completions", json={**GOOD, field: value})
+        streamed = await ours.post("/v1/chat/completions", json={**GOOD, field: value, "stream": True})
+    for response in (got, streamed):
+        assert response.status_code == 400
+        error = response.json()["error"]
+        assert error["param"] == field and error["code"] == "unsupported_parameter" and field in error["message"]
+
+
+async def test_malformed_json_names_no_param_and_nested_params_read_like_openais() -> None:
+    async with client_of(create_app(EchoBackend())) as ours:
+        broken = await ours.post("/v1/chat/completions", content=b'{"model": "m", "messages": [',
+                                 headers={"content-type": "application/json"})
+        nested = await ours.post("/v1/chat/completions", json={**GOOD, "messages": [{"role": "robot", "content": "x"}]})
+    assert broken.status_code == 400 and broken.json()["error"]["param"] is None
+    assert "JSON" in broken.json()["error"]["message"]
+    assert nested.json()["error"]["param"] == "messages[0].role"
 
 
 async def test_a_bad_key_is_refused_before_field_errors_but_after_malformed_json() -> None:
