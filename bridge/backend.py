@@ -35,6 +35,12 @@ class MinerAnswer:
     status_code: int = 200
     status_message: str = ""
     score: float | None = None  # None until scored (a single named miner is scored in the background)
+    finish_reason: str | None = None  # the miner's: "stop", "length", "deadline" (cut to answer in time)
+
+    @property
+    def cut(self) -> bool:
+        """The miner cut it short of its end to answer in time."""
+        return self.finish_reason == "deadline"
 
     @property
     def ok(self) -> bool:

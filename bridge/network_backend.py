@@ -135,8 +135,10 @@ class NetworkBackend:
         if status == 200 and not isinstance(getattr(response, "completion", None), str):
             status = 422
         self.metrics.record_miner(miner.uid, status, latency)
+        reason = getattr(response, "finish_reason", None)
         return MinerAnswer(uid=miner.uid, hotkey=miner.hotkey, completion=completion, latency_s=latency,
-                           status_code=status, status_message=(terminal.status_message or "") if terminal else "")
+                           status_code=status, status_message=(terminal.status_message or "") if terminal else "",
+                           finish_reason=reason if isinstance(reason, str) else None)
 
     async def query(self, targets: Sequence[Miner], prompt: PromptSpec) -> list[MinerAnswer]:
         """Ask every target at once under one deadline; one answer (or failure) per target."""
@@ -313,6 +315,8 @@ class NetworkBackend:
 
     def _rank(self, prompt: PromptSpec, answers: list[MinerAnswer]) -> list[MinerAnswer]:
         good = [a for a in answers if a.ok and a.completion.strip()]
+        whole = [a for a in good if not a.cut]
+        good = whole or good  # answers cut at the deadline only when nothing complete came
         if scores_inline(self.scorer, len(good)):
             scores = self.scorer.score(prompt, good)
         else:

@@ -129,6 +129,7 @@ class MinerInfo(BaseModel):
     hotkey: str
     score: float | None
     latency_ms: float
+    finish_reason: str | None = None  # the miner's own: "deadline" when it cut its answer to reply in time
 
 
 class AssistantMessage(BaseModel):

@@ -64,19 +64,22 @@ def completion_prompt(request: CompletionRequest, prompt: str) -> PromptSpec:
 def _miner(answer: MinerAnswer) -> MinerInfo:
     return MinerInfo(
         uid=answer.uid, hotkey=answer.hotkey,
-        score=None if answer.score is None else round(answer.score, 6), latency_ms=round(answer.latency_s * 1e3, 2)
+        score=None if answer.score is None else round(answer.score, 6), latency_ms=round(answer.latency_s * 1e3, 2),
+        finish_reason=answer.finish_reason,
     )
 
 
-def _finish(text: str, stop: tuple[str, ...], max_tokens: int | None) -> tuple[str, str]:
+def _finish(answer: MinerAnswer, stop: tuple[str, ...], max_tokens: int | None) -> tuple[str, str]:
     """The answer as the client gets it: cut at a stop string, then at ``max_tokens`` (whatever the
-    miner did), with its finish reason."""
-    text, stopped = cut_at_stop(text, stop)
+    miner did), with its finish reason; an answer the miner cut (max_tokens, deadline) is never "stop"."""
+    text, stopped = cut_at_stop(answer.completion, stop)
+    if stopped:
+        return text, "stop"
     if max_tokens is not None:
         text, cut = truncate_tokens(text, max_tokens)
-        if cut or (not stopped and count_tokens(text) >= max_tokens):
+        if cut or count_tokens(text) >= max_tokens:
             return text, "length"
-    return text, "stop"
+    return text, "length" if answer.finish_reason in ("length", "deadline") else "stop"
 
 
 # Request fields the bridge cannot honour yet: a 400 naming the field, never a silent drop. Each entry:
@@ -111,7 +114,7 @@ async def create_chat_completion(request: ChatCompletionRequest, backend: Backen
     choices = []
     completion_tokens = 0
     for index, answer in enumerate(answers[: request.n]):
-        text, reason = _finish(answer.completion, prompt.stop, prompt.max_tokens)
+        text, reason = _finish(answer, prompt.stop, prompt.max_tokens)
         completion_tokens += count_tokens(text)
         choices.append(
             ChatChoice(index=index, message=AssistantMessage(content=text), finish_reason=reason, miner=_miner(answer))
@@ -137,7 +140,7 @@ async def create_completion(request: CompletionRequest, backend: Backend) -> Com
         prompt = completion_prompt(request, prompt_text)
         prompt_tokens += count_tokens(prompt_text)
         for answer in (await backend.complete(model, prompt, request.n))[: request.n]:
-            text, reason = _finish(answer.completion, prompt.stop, prompt.max_tokens)
+            text, reason = _finish(answer, prompt.stop, prompt.max_tokens)
             completion_tokens += count_tokens(text)
             if request.echo:
                 text = prompt_text + text

@@ -48,7 +48,11 @@ log = logging.getLogger("bt_llm.models.engine")
 
 @dataclass(frozen=True)
 class Completion:
-    """A finished completion with its token counts; ``finish_reason`` is ``"stop"`` or ``"length"``."""
+    """A finished completion with its token counts.
+
+    ``finish_reason``: ``"stop"`` (the model ended it, or a stop string), ``"length"`` (``max_tokens``)
+    or ``"deadline"`` (cut to answer the caller in time, or cancelled).
+    """
 
     text: str
     prompt_tokens: int
@@ -309,12 +313,12 @@ class Engine:
             if r.finished:
                 self._release(r)
             elif r.cancelled or (r.params.deadline is not None and now >= r.params.deadline):
-                self._finish(r, "length")
+                self._finish(r, "deadline")
                 self._release(r)
         with self._lock:
             for r in [r for r in self._waiting if r.cancelled]:
                 self._waiting.remove(r)
-                self._finish(r, "length")
+                self._finish(r, "deadline")
 
     def _release(self, r: _Request) -> None:
         """Free ``r``'s slot; the last running request moves into it so slots stay ``0..B-1``."""

@@ -214,8 +214,9 @@ class TextGenerator:
         if cut >= 0:
             return Completion(text[:cut], prompt_len, len(new_tokens), "stop")
         n = len(new_tokens)
-        ended = n > 0 and self._is_eos(int(new_tokens[-1]))  # else max_tokens or the deadline cut it
-        return Completion(text, prompt_len, n, "stop" if ended else "length")
+        if n > 0 and self._is_eos(int(new_tokens[-1])):
+            return Completion(text, prompt_len, n, "stop")
+        return Completion(text, prompt_len, n, "length" if n >= p.max_tokens else "deadline")
 
     def generate(self, messages: Messages, params: SamplingParams | None = None, **overrides: Any) -> str:
         """The completion text for ``messages``."""

@@ -85,7 +85,11 @@ class _Handlers:
     def text(self, synapse: TextPrompting) -> TextPrompting:
         start = time.perf_counter()
         try:
-            synapse.completion = self.miner.forward(synapse.chat(), self._params(synapse, start))
+            result = self.miner.forward(synapse.chat(), self._params(synapse, start))
+            if isinstance(result, str):
+                synapse.completion = result
+            else:  # a Completion: its text and why it ended
+                synapse.completion, synapse.finish_reason = result.text, result.finish_reason
         except Exception as exc:
             self._done("TextPrompting", synapse, start, None, f"error: {exc}")
             raise _refusal(exc) from exc

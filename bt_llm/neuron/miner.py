@@ -21,12 +21,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from bt_llm.models.sampling import SamplingParams
 from bt_llm.protocol.synapse import Synapse
 
 __all__ = ["Miner", "SamplingParams"]
+
+
+class Finished(Protocol):
+    """An answer that says why it ended (``bt_llm.models.engine.Completion`` is one)."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def finish_reason(self) -> str: ...
 
 
 class Miner:
@@ -48,13 +58,16 @@ class Miner:
 
     # -- what a miner serves --------------------------------------------------------------------
 
-    def forward(self, messages: list[dict[str, str]], params: SamplingParams) -> str:
-        """Answer a conversation (``[{"role", "content"}]``) with sampling ``params``."""
+    def forward(self, messages: list[dict[str, str]], params: SamplingParams) -> str | Finished:
+        """Answer a conversation (``[{"role", "content"}]``) with sampling ``params``: the text, or an
+        object with ``text`` and ``finish_reason`` (``"stop"``, ``"length"``, ``"deadline"``) so that
+        callers know a cut answer from a complete one (a model's ``Completion`` is one)."""
         raise NotImplementedError
 
     def stream(self, messages: list[dict[str, str]], params: SamplingParams) -> Iterable[str]:
         """Answer in chunks; the default sends :meth:`forward`'s whole answer as one chunk."""
-        yield self.forward(messages, params)
+        answer = self.forward(messages, params)
+        yield answer if isinstance(answer, str) else answer.text
 
     def backward(self, messages: list[dict[str, str]], response: str, rewards: Sequence[float]) -> bool:
         """Receive a validator's rewards for ``response``; return True when the feedback was used.

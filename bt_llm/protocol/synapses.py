@@ -47,6 +47,9 @@ class TextPrompting(_Prompt):
     required_hash_fields = _PROMPT_HASH_FIELDS
 
     completion: str = ""
+    finish_reason: str | None = Field(
+        default=None, description="why the answer ended: 'stop' (complete), 'length' (max_tokens) or 'deadline' "
+                                  "(cut to answer in time); None when the miner does not say")
 
     def deserialize(self) -> str:
         """The completion text."""

@@ -16,8 +16,12 @@ import argparse
 import statistics
 from collections import deque
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from bt_llm.neuron import Miner, SamplingParams, parse_config, run_miner
+
+if TYPE_CHECKING:
+    from bt_llm.models.engine import Completion
 
 
 class TransformersMiner(Miner):
@@ -57,8 +61,8 @@ class TransformersMiner(Miner):
     def _clamp(self, params: SamplingParams) -> SamplingParams:
         return params.with_overrides(max_tokens=min(params.max_tokens, self.max_tokens_limit))
 
-    def forward(self, messages: list[dict[str, str]], params: SamplingParams) -> str:
-        return self.generator.generate(messages, self._clamp(params))
+    def forward(self, messages: list[dict[str, str]], params: SamplingParams) -> Completion:
+        return self.generator.complete(messages, self._clamp(params))  # the text and why it ended
 
     def stream(self, messages: list[dict[str, str]], params: SamplingParams) -> Iterator[str]:
         if self.generator.engine is None:

@@ -70,6 +70,21 @@ def test_capacity_and_prompt_limits_are_answered_at_once(miner_net, tiny: Path) 
     assert proc.stop() == 0
 
 
+def test_an_answer_cut_at_the_deadline_says_so(miner_net, tiny: Path) -> None:
+    wallet = miner_net.miner_wallet("deadline")
+    proc = miner_net.start("transformers", wallet, "--model.path", str(tiny), "--model.device", "cpu",
+                           "--model.max_tokens_limit", "50000", "--model.quantize", "none")
+    info = miner_net.axon_of(wallet)
+    with miner_net.dendrite() as d:
+        cut = d.query(info, TextPrompting(roles=["user"], messages=["hello world"], max_tokens=50_000,
+                                          temperature=0), timeout=2.0, deserialize=False)
+        whole = d.query(info, TextPrompting(roles=["user"], messages=["hello world"], max_tokens=3,
+                                            temperature=0), timeout=10.0, deserialize=False)
+    assert cut.is_success and cut.completion and cut.finish_reason == "deadline"
+    assert whole.finish_reason == "length"
+    assert proc.stop() == 0
+
+
 def test_sigterm_during_a_generation_ends_the_miner_within_two_seconds(miner_net, tiny: Path) -> None:
     wallet = miner_net.miner_wallet("sigterm")
     proc = miner_net.start("transformers", wallet, "--model.path", str(tiny), "--model.device", "cpu",

@@ -240,8 +240,10 @@ async def test_cheap_scorers_score_on_the_loop_and_models_in_a_thread() -> None:
 class ScriptedDendrite:
     """Answers by port: ports in ``slow`` never answer; backward synapses get ``backward_status``."""
 
-    def __init__(self, slow: set[int] = frozenset(), backward_status: int = 200) -> None:  # type: ignore[assignment]
+    def __init__(self, slow: set[int] = frozenset(), backward_status: int = 200,  # type: ignore[assignment]
+                 cut: set[int] = frozenset()) -> None:  # type: ignore[assignment]
         self.slow = slow
+        self.cut = cut  # ports whose answers end cut at the deadline
         self.backward_status = backward_status
         self.backward_calls = 0
         self.closed = False
@@ -254,6 +256,7 @@ class ScriptedDendrite:
         if axon.port in self.slow:
             await asyncio.sleep(60)
         synapse.completion = f"answer from {axon.port} about {synapse.messages[-1]}"
+        synapse.finish_reason = "deadline" if axon.port in self.cut else "stop"
         synapse.dendrite = TerminalInfo(status_code=200, process_time=0.001)
         return synapse
 
@@ -361,3 +364,26 @@ async def test_a_full_scoring_queue_drops_and_counts() -> None:
     assert b"bridge_scoring_dropped_total 3.0" in backend.metrics.render()
     await backend._later.cancel()
     await backend.aclose()
+
+
+async def test_answers_cut_at_the_deadline_give_way_to_complete_ones() -> None:
+    backend, _ = network(ScriptedDendrite(cut={9000, 9001}), 3)
+    best = await backend.complete(MODEL, PROMPT, 3)
+    assert best[0].uid == 2 and not best[0].cut  # the complete answer, whatever the scores
+    only_cut, _ = network(ScriptedDendrite(cut={9000}), 1)
+    answers = await only_cut.complete(MODEL, PROMPT, 1)
+    assert answers[0].cut  # nothing complete came: the cut answer, marked
+    await backend.aclose()
+    await only_cut.aclose()
+
+
+async def test_a_cut_answer_is_never_stop() -> None:
+    class CutBackend(EchoBackend):
+        async def complete(self, model: str, prompt: PromptSpec, n: int) -> list[MinerAnswer]:
+            return [MinerAnswer(uid=0, hotkey="hk", completion="Excuse me,", latency_s=0.001,
+                                finish_reason="deadline")]
+
+    async with client_of(create_app(CutBackend())) as ours:
+        got = (await ours.post("/v1/chat/completions", json=GOOD)).json()
+    assert got["choices"][0]["finish_reason"] == "length"
+    assert got["choices"][0]["miner"]["finish_reason"] == "deadline"

@@ -161,7 +161,7 @@ def test_a_deadline_ends_generation_with_what_it_has(tiny_generator) -> None:
     import time
 
     done = tiny_generator.complete("hello", max_tokens=200, temperature=1.0, seed=1, deadline=time.monotonic())
-    assert done.completion_tokens == 1 and done.finish_reason == "length"
+    assert done.completion_tokens == 1 and done.finish_reason == "deadline"
     chunks = list(tiny_generator.stream("hello", max_tokens=200, temperature=1.0, seed=1,
                                         deadline=time.monotonic()))
     assert len("".join(chunks).split()) <= 1
