@@ -26,17 +26,21 @@ def _rss(pid: int) -> int:
         return next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmRSS:"))
 
 
+def _start(miner_net, name: str, tiny: Path, *extra: str):
+    """A transformers miner on the tiny model that may generate 50,000 tokens; (process, axon)."""
+    wallet = miner_net.miner_wallet(name)
+    proc = miner_net.start("transformers", wallet, "--model.path", str(tiny), "--model.device", "cpu",
+                           "--model.max_tokens_limit", "50000", "--model.quantize", "none", *extra)
+    return proc, miner_net.axon_of(wallet)
+
+
 def _long(max_tokens: int = 50_000) -> StreamingTextPrompting:
     return StreamingTextPrompting(roles=["user"], messages=["hello world"], max_tokens=max_tokens, temperature=0,
                                   seed=1, timeout=60)
 
 
 def test_capacity_and_prompt_limits_are_answered_at_once(miner_net, tiny: Path) -> None:
-    wallet = miner_net.miner_wallet("limits")
-    proc = miner_net.start("transformers", wallet, "--model.path", str(tiny), "--model.device", "cpu",
-                           "--model.max_seqs", "1", "--model.max_prompt_tokens", "16",
-                           "--model.max_tokens_limit", "50000", "--model.quantize", "none")
-    info = miner_net.axon_of(wallet)
+    proc, info = _start(miner_net, "limits", tiny, "--model.max_seqs", "1", "--model.max_prompt_tokens", "16")
     with miner_net.dendrite() as d:
         async def scenario() -> tuple:
             busy = await d.forward(info, _long(), streaming=True)
@@ -71,10 +75,7 @@ def test_capacity_and_prompt_limits_are_answered_at_once(miner_net, tiny: Path) 
 
 
 def test_an_answer_cut_at_the_deadline_says_so(miner_net, tiny: Path) -> None:
-    wallet = miner_net.miner_wallet("deadline")
-    proc = miner_net.start("transformers", wallet, "--model.path", str(tiny), "--model.device", "cpu",
-                           "--model.max_tokens_limit", "50000", "--model.quantize", "none")
-    info = miner_net.axon_of(wallet)
+    proc, info = _start(miner_net, "deadline", tiny)
     with miner_net.dendrite() as d:
         cut = d.query(info, TextPrompting(roles=["user"], messages=["hello world"], max_tokens=50_000,
                                           temperature=0), timeout=2.0, deserialize=False)
@@ -86,10 +87,7 @@ def test_an_answer_cut_at_the_deadline_says_so(miner_net, tiny: Path) -> None:
 
 
 def test_sigterm_during_a_generation_ends_the_miner_within_two_seconds(miner_net, tiny: Path) -> None:
-    wallet = miner_net.miner_wallet("sigterm")
-    proc = miner_net.start("transformers", wallet, "--model.path", str(tiny), "--model.device", "cpu",
-                           "--model.max_tokens_limit", "50000", "--model.quantize", "none")
-    info = miner_net.axon_of(wallet)
+    proc, info = _start(miner_net, "sigterm", tiny)
     with miner_net.dendrite() as d:
         async def start_generating() -> object:
             stream = await d.forward(info, _long(), streaming=True)

@@ -34,6 +34,16 @@ def engine_for(tiny_model_path: Path):
         engine.close()
 
 
+def _occupied(engine, tokens: int = 1000):
+    """A request that generates ``tokens`` tokens (no end of text), started: its first chunk is out.
+    Returns the generation and its open stream (dropping the stream would cancel it)."""
+    engine.eos = set()
+    busy = engine.submit(engine.encode("hello"), SamplingParams(max_tokens=tokens, temperature=0))
+    stream = iter(busy)
+    next(stream)
+    return busy, stream
+
+
 def _solo_greedy(tiny_model_path: Path, ids: list[int], n: int) -> list[int]:
     from transformers import AutoModelForCausalLM
 
@@ -75,10 +85,7 @@ def test_over_capacity_is_refused_at_once_with_a_retry_hint(engine_for) -> None:
     from bt_llm.models.engine import Overloaded
 
     engine = engine_for(max_seqs=1, max_waiting=0, max_new_tokens=1000)
-    engine.eos = set()
-    busy = engine.submit(engine.encode("hello"), SamplingParams(max_tokens=1000, temperature=0))
-    stream = iter(busy)
-    next(stream)
+    busy, _stream = _occupied(engine, 1000)
     started = time.perf_counter()
     with pytest.raises(Overloaded, match=r"retry after \d") as refused:
         engine.submit(engine.encode("hello"), SamplingParams(max_tokens=5, temperature=0))
@@ -92,10 +99,7 @@ def test_a_request_that_cannot_start_before_its_deadline_is_refused(engine_for) 
     from bt_llm.models.engine import Overloaded
 
     engine = engine_for(max_seqs=1, max_waiting=4, max_new_tokens=1000)
-    engine.eos = set()
-    busy = engine.submit(engine.encode("hello"), SamplingParams(max_tokens=1000, temperature=0))
-    stream = iter(busy)
-    next(stream)
+    busy, _stream = _occupied(engine, 1000)
     engine.step_seconds = 0.01  # 1000 steps ahead: about 10 s before a slot frees
     soon = time.monotonic() + 0.5
     with pytest.raises(Overloaded, match="deadline"):
@@ -132,10 +136,7 @@ def test_close_ends_running_requests_promptly(engine_for) -> None:
     from bt_llm.models.engine import EngineClosed
 
     engine = engine_for(max_seqs=1, max_new_tokens=100_000, max_prompt_tokens=8)
-    engine.eos = set()
-    busy = engine.submit(engine.encode("hello"), SamplingParams(max_tokens=100_000, temperature=0))
-    stream = iter(busy)
-    next(stream)
+    busy, _stream = _occupied(engine, 100_000)
     started = time.perf_counter()
     engine.close()
     with pytest.raises(EngineClosed):
