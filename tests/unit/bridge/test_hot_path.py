@@ -241,8 +241,9 @@ class ScriptedDendrite:
     """Answers by port: ports in ``slow`` never answer; backward synapses get ``backward_status``."""
 
     def __init__(self, slow: set[int] = frozenset(), backward_status: int = 200,  # type: ignore[assignment]
-                 cut: set[int] = frozenset()) -> None:  # type: ignore[assignment]
+                 cut: set[int] = frozenset(), delay: dict[int, float] | None = None) -> None:  # type: ignore[assignment]
         self.slow = slow
+        self.delay = delay or {}  # port -> seconds before answering
         self.cut = cut  # ports whose answers end cut at the deadline
         self.backward_status = backward_status
         self.backward_calls = 0
@@ -255,6 +256,7 @@ class ScriptedDendrite:
             return synapse
         if axon.port in self.slow:
             await asyncio.sleep(60)
+        await asyncio.sleep(self.delay.get(axon.port, 0.0))
         synapse.completion = f"answer from {axon.port} about {synapse.messages[-1]}"
         synapse.finish_reason = "deadline" if axon.port in self.cut else "stop"
         synapse.dendrite = TerminalInfo(status_code=200, process_time=0.001)
@@ -387,3 +389,19 @@ async def test_a_cut_answer_is_never_stop() -> None:
         got = (await ours.post("/v1/chat/completions", json=GOOD)).json()
     assert got["choices"][0]["finish_reason"] == "length"
     assert got["choices"][0]["miner"]["finish_reason"] == "deadline"
+
+
+@pytest.mark.parametrize("better", [True, False])
+async def test_a_slower_miner_with_a_better_record_is_waited_for(better: bool) -> None:
+    backend, _ = network(ScriptedDendrite(delay={9001: 0.2}), 2, timeout=3.0)
+    backend.scores.update(0, 0.5)
+    backend.scores.update(1, 0.9 if better else 0.1)
+    backend._latency[1] = 0.2  # its usual latency: worth 0.3 s of waiting
+    started = time.perf_counter()
+    best = await backend.complete(MODEL, PROMPT, 1)
+    elapsed = time.perf_counter() - started
+    if better:
+        assert 0.2 <= elapsed < 0.35  # waited for it (1.5x its latency at most), not the 3 s deadline
+    else:
+        assert elapsed < 0.15 and best[0].uid == 0
+    await backend.aclose()
