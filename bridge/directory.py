@@ -54,6 +54,7 @@ class MinerDirectory:
         self._scores = scores
         self._refresh_seconds = refresh_seconds
         self._snapshot = Snapshot(block=0, n=0, miners=())
+        self._latency: dict[int, float] = {}  # per uid, moving average of good answers' latency
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -67,8 +68,19 @@ class MinerDirectory:
         replaced = {m.uid for m in old.miners if (n := new.by_uid(m.uid)) is None or n.hotkey != m.hotkey}
         if replaced:
             self._scores.forget(replaced)
+            for uid in replaced:
+                self._latency.pop(uid, None)
         self._snapshot = new
         return new
+
+    def record_latency(self, uid: int, seconds: float) -> None:
+        """A good answer from ``uid`` took ``seconds`` (shared by every backend of the bridge)."""
+        known = self._latency.get(uid)
+        self._latency[uid] = seconds if known is None else 0.8 * known + 0.2 * seconds
+
+    def latency(self, uid: int) -> float | None:
+        """``uid``'s usual latency for a good answer, or None when never measured."""
+        return self._latency.get(uid)
 
     def ranked(self, limit: int | None = None) -> list[Miner]:
         """Serving miners by the bridge's moving-average score, then by incentive, then uid."""

@@ -67,7 +67,6 @@ class NetworkBackend:
         self.timeout = timeout
         self.stream_stall = stream_stall
         self.grace = grace
-        self._latency: dict[int, float] = {}  # per uid, moving average of good answers' latency
         self._ranker = LexicalScorer()  # ranks answers on the answer's path: ~0.1 ms for 8 answers
         self.send_rewards = send_rewards
         self._background: set[asyncio.Future[Any]] = set()
@@ -139,8 +138,7 @@ class NetworkBackend:
         self.metrics.record_miner(miner.uid, status, latency)
         reason = getattr(response, "finish_reason", None)
         if status == 200 and completion.strip():
-            known = self._latency.get(miner.uid)
-            self._latency[miner.uid] = latency if known is None else 0.8 * known + 0.2 * latency
+            self.directory.record_latency(miner.uid, latency)
         return MinerAnswer(uid=miner.uid, hotkey=miner.hotkey, completion=completion, latency_s=latency,
                            status_code=status, status_message=(terminal.status_message or "") if terminal else "",
                            finish_reason=reason if isinstance(reason, str) else None)
@@ -200,16 +198,17 @@ class NetworkBackend:
 
     def _worth_waiting(self, good: list[MinerAnswer], need: int, pending: list[Miner], started: float) -> float:
         """Until when to wait for the miners still working whose running score beats one of the ``need``
-        answers in hand: each for 1.5x its usual latency. A miner with no record yet, or a worse one, is
-        not waited for (a hung miner never costs the deadline twice: its 408 scores it 0)."""
+        answers in hand: each for twice its usual latency and half a second (answers vary in length). A
+        miner with no record yet, or a worse one, is not waited for (a hung miner never costs the
+        deadline twice: its 408 scores it 0)."""
         book = self.scores.snapshot()
         have = sorted((book.get(a.uid, 0.0) for a in good), reverse=True)[:need]
         floor = min(have) if have else 0.0
         until = 0.0
         for miner in pending:
-            latency = self._latency.get(miner.uid)
+            latency = self.directory.latency(miner.uid)
             if latency is not None and book.get(miner.uid, 0.0) > floor:
-                until = max(until, started + 1.5 * latency)
+                until = max(until, started + 2 * latency + 0.5)
         return until
 
     async def _rest(self, calls: dict[asyncio.Future[Any], Miner], started: float) -> list[MinerAnswer]:
