@@ -11,7 +11,7 @@ import time
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
 
 
 def _now() -> int:
@@ -157,9 +157,15 @@ class ChatCompletion(BaseModel):
 
 
 class ChunkDelta(BaseModel):
+    """A stream chunk's delta: only the fields it carries (the schema's ``role`` is never null)."""
+
     role: Literal["assistant"] | None = None
     content: str | None = None
     refusal: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_nulls(self, handler: Any) -> dict[str, Any]:
+        return {k: v for k, v in handler(self).items() if v is not None}
 
 
 class ChunkChoice(BaseModel):
