@@ -7,21 +7,22 @@ per-caller rate limit as the HTTP API.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
 from bridge.auth import RateLimiter
 from bridge.backend import Backend, PromptSpec, StreamText
 from bridge.errors import BridgeError, RateLimited, scrub_addresses
+from bridge.openai.serving import TokenLimit, finish, prompt_spec
 from bt_llm.errors import MinerError
 from bt_llm.protocol.delegate import DelegatedTextPrompting
 from bt_llm.protocol.synapses import StreamingTextPrompting, TextPrompting
+from bt_llm.stops import StopCutter
 
 
 def prompt_of(synapse: TextPrompting) -> PromptSpec:
-    return PromptSpec(roles=tuple(synapse.roles), messages=tuple(synapse.messages), max_tokens=synapse.max_tokens,
-                      temperature=synapse.temperature, top_p=synapse.top_p, stop=tuple(synapse.stop or ()),
-                      seed=synapse.seed)
+    return prompt_spec(synapse.roles, synapse.messages, synapse)
 
 
 def attach_delegate_routes(axon: Any, backend: Backend, model: str, limiter: RateLimiter, *, max_all: int = 16) -> None:
@@ -36,10 +37,13 @@ def attach_delegate_routes(axon: Any, backend: Backend, model: str, limiter: Rat
         return False, "allowed"
 
     async def complete(synapse: TextPrompting, n: int) -> list[Any]:
+        """The HTTP API's answers: stop strings and max_tokens held, whatever the miners did."""
+        prompt = prompt_of(synapse)
         try:
-            return await backend.complete(model, prompt_of(synapse), n)
+            answers = await backend.complete(model, prompt, n)
         except BridgeError as exc:  # no miner answered: the caller sees 503/504 and the reasons, not a 500
             raise MinerError(scrub_addresses(exc.message), status_code=exc.status_code) from exc
+        return [dataclasses.replace(a, completion=finish(a, prompt.stop, prompt.max_tokens)[0]) for a in answers]
 
     async def delegated(synapse: DelegatedTextPrompting) -> DelegatedTextPrompting:
         answers = await complete(synapse, max_all if synapse.return_all else 1)
@@ -56,9 +60,18 @@ def attach_delegate_routes(axon: Any, backend: Backend, model: str, limiter: Rat
         return synapse
 
     async def streaming(synapse: StreamingTextPrompting) -> AsyncIterator[str]:
-        async for event in backend.stream(model, prompt_of(synapse)):
+        prompt = prompt_of(synapse)
+        stop, limit = StopCutter(prompt.stop), TokenLimit(prompt.max_tokens)
+        async for event in backend.stream(model, prompt):
             if isinstance(event, StreamText) and event.text:
-                yield event.text
+                text, cut = limit.feed(stop.feed(event.text))
+                if text:
+                    yield text
+                if stop.stopped or cut:
+                    return
+        tail, _ = limit.feed(stop.flush())
+        if tail:
+            yield tail
 
     axon.attach(delegated, blacklist_fn=blacklist)
     axon.attach(plain, blacklist_fn=blacklist)

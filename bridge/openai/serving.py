@@ -6,7 +6,8 @@ import base64
 import json
 import struct
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 from bridge.backend import Backend, MinerAnswer, PromptSpec, StreamStart, StreamText
 from bridge.errors import InvalidRequest, scrub_addresses
@@ -36,29 +37,21 @@ from bt_llm.stops import StopCutter, cut_at_stop
 from bt_llm.tokens import count_tokens, truncate_tokens
 
 
+def prompt_spec(roles: Sequence[str], messages: Sequence[str], request: SamplingFields | Any) -> PromptSpec:
+    """The one conversion of a request (HTTP body or a signed client's synapse) into what miners get."""
+    limit = request.token_limit() if hasattr(request, "token_limit") else request.max_tokens
+    stop = request.stop_list() if hasattr(request, "stop_list") else list(request.stop or ())
+    return PromptSpec(roles=tuple(roles), messages=tuple(messages), max_tokens=limit, temperature=request.temperature,
+                      top_p=request.top_p, stop=tuple(stop), seed=request.seed)
+
+
 def chat_prompt(request: ChatCompletionRequest) -> PromptSpec:
-    roles = tuple("system" if m.role == "developer" else m.role for m in request.messages)
-    return PromptSpec(
-        roles=roles,
-        messages=tuple(m.text() for m in request.messages),
-        max_tokens=request.token_limit(),
-        temperature=request.temperature,
-        top_p=request.top_p,
-        stop=tuple(request.stop_list()),
-        seed=request.seed,
-    )
+    roles = ["system" if m.role == "developer" else m.role for m in request.messages]
+    return prompt_spec(roles, [m.text() for m in request.messages], request)
 
 
 def completion_prompt(request: CompletionRequest, prompt: str) -> PromptSpec:
-    return PromptSpec(
-        roles=("user",),
-        messages=(prompt,),
-        max_tokens=request.token_limit(),
-        temperature=request.temperature,
-        top_p=request.top_p,
-        stop=tuple(request.stop_list()),
-        seed=request.seed,
-    )
+    return prompt_spec(["user"], [prompt], request)
 
 
 def _miner(answer: MinerAnswer) -> MinerInfo:
@@ -69,7 +62,7 @@ def _miner(answer: MinerAnswer) -> MinerInfo:
     )
 
 
-def _finish(answer: MinerAnswer, stop: tuple[str, ...], max_tokens: int | None) -> tuple[str, str]:
+def finish(answer: MinerAnswer, stop: tuple[str, ...], max_tokens: int | None) -> tuple[str, str]:
     """The answer as the client gets it: cut at a stop string, then at ``max_tokens`` (whatever the
     miner did), with its finish reason; an answer the miner cut (max_tokens, deadline) is never "stop"."""
     text, stopped = cut_at_stop(answer.completion, stop)
@@ -114,7 +107,7 @@ async def create_chat_completion(request: ChatCompletionRequest, backend: Backen
     choices = []
     completion_tokens = 0
     for index, answer in enumerate(answers[: request.n]):
-        text, reason = _finish(answer, prompt.stop, prompt.max_tokens)
+        text, reason = finish(answer, prompt.stop, prompt.max_tokens)
         completion_tokens += count_tokens(text)
         choices.append(
             ChatChoice(index=index, message=AssistantMessage(content=text), finish_reason=reason, miner=_miner(answer))
@@ -140,7 +133,7 @@ async def create_completion(request: CompletionRequest, backend: Backend) -> Com
         prompt = completion_prompt(request, prompt_text)
         prompt_tokens += count_tokens(prompt_text)
         for answer in (await backend.complete(model, prompt, request.n))[: request.n]:
-            text, reason = _finish(answer, prompt.stop, prompt.max_tokens)
+            text, reason = finish(answer, prompt.stop, prompt.max_tokens)
             completion_tokens += count_tokens(text)
             if request.echo:
                 text = prompt_text + text

@@ -140,3 +140,14 @@ def test_n_above_the_serving_miners_still_gives_n_choices(devnet_network: Devnet
     uids = [c.model_extra["miner"]["uid"] for c in result.choices]
     assert len(set(uids[:3])) == 3  # distinct miners first, then more samples from the best
     assert uids[3] == uids[0]
+
+
+def test_bt_prompt_gets_the_same_contract_as_the_http_api(devnet_network: DevnetNetwork) -> None:
+    # One path: the delegate axon holds max_tokens and stop strings as the HTTP API does.
+    kwargs = dict(network=devnet_network.url, wallet=devnet_network.client_wallet, timeout=10.0,
+                  hotkey=devnet_network.bridge_b.hotkey)  # bridge_a's axon was stopped above
+    assert bt.prompt(QUESTION, max_tokens=2, **kwargs) in ("Austin is", "The capital", "purple monkey")
+    assert bt.prompt(QUESTION, stop=["Texas"], **kwargs) in ("Austin is the capital of ", "The capital city of ",
+                                                              BAD)
+    streamed = "".join(bt.prompt(QUESTION, max_tokens=2, stream=True, **kwargs))
+    assert len(streamed.split()) <= 2
