@@ -35,7 +35,9 @@ class HttpSettings:
 
 def error_response(status: int, message: str, error_type: str, *, param: str | None = None,
                    code: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"error": {"message": scrub_addresses(message), "type": error_type, "param": param, "code": code}}
+    # A client's own bytes echoed back (a model name, a parameter) may hold a lone surrogate: escaped.
+    message = scrub_addresses(message).encode("utf-8", "backslashreplace").decode("utf-8")
+    body = {"error": {"message": message, "type": error_type, "param": param, "code": code}}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -114,6 +116,8 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     if first.get("type") == "json_invalid":  # loc holds a character offset, not a parameter
         return (f"We could not parse the JSON body of your request ({first.get('ctx', {}).get('error', 'invalid JSON')}"
                 " at position {}).".format(first.get("loc", ("", "?"))[-1]), None)
+    if first.get("type") == "lone_surrogate":  # the path is in the context: the check runs on the whole body
+        return str(first.get("msg")), first.get("ctx", {}).get("path")
     param = ""
     for part in first.get("loc", ()):
         if part == "body":
@@ -158,6 +162,15 @@ def create_app(backend: Backend, settings: HttpSettings | None = None, metrics: 
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         error_type = "not_found" if exc.status_code == 404 else "invalid_request_error"
         return error_response(exc.status_code, str(exc.detail), error_type)
+
+    @app.exception_handler(UnicodeDecodeError)
+    async def not_utf8(_: Request, exc: UnicodeDecodeError) -> JSONResponse:
+        return error_response(400, f"The request body is not valid UTF-8 (byte {exc.start}).",
+                              "invalid_request_error")
+
+    @app.exception_handler(RecursionError)
+    async def too_deep(_: Request, exc: RecursionError) -> JSONResponse:
+        return error_response(400, "The JSON body is nested too deeply.", "invalid_request_error")
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -38,6 +38,11 @@ class MinerAnswer:
     finish_reason: str | None = None  # the miner's: "stop", "length", "deadline" (cut to answer in time)
 
     @property
+    def bridge_fault(self) -> bool:
+        """The request failed on the bridge's side (it could not be sent): never the miner's fault."""
+        return self.status_code in (400, 500) and self.status_message.startswith(("Client error", "Payload error"))
+
+    @property
     def cut(self) -> bool:
         """The miner cut it short of its end to answer in time."""
         return self.finish_reason == "deadline"

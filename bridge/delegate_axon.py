@@ -14,6 +14,7 @@ from typing import Any
 from bridge.auth import RateLimiter
 from bridge.backend import Backend, PromptSpec, StreamText
 from bridge.errors import BridgeError, RateLimited, scrub_addresses
+from bridge.openai.protocol import lone_surrogate
 from bridge.openai.serving import TokenLimit, finish, prompt_spec
 from bt_llm.errors import MinerError
 from bt_llm.protocol.delegate import DelegatedTextPrompting
@@ -22,6 +23,10 @@ from bt_llm.stops import StopCutter
 
 
 def prompt_of(synapse: TextPrompting) -> PromptSpec:
+    """The synapse as the miners get it; a text no UTF-8 can carry is the caller's error (400)."""
+    where = lone_surrogate({"roles": synapse.roles, "messages": synapse.messages, "stop": synapse.stop})
+    if where is not None:
+        raise MinerError(f"{where} holds a lone surrogate, which is not valid Unicode", status_code=400)
     return prompt_spec(synapse.roles, synapse.messages, synapse)
 
 

@@ -61,7 +61,7 @@ class MinersTimedOut(BridgeError):
     error_type = "timeout"
 
 
-_ADDRESS = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b|\[[0-9a-fA-F:]+\](?::\d+)?|https?://[^\s;,)]+")
+_ADDRESS = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b|\[[0-9a-fA-F]*:[0-9a-fA-F:]+\](?::\d+)?|https?://[^\s;,)]+")
 
 
 def scrub_addresses(message: str) -> str:

@@ -231,7 +231,8 @@ class NetworkBackend:
     def _score(self, prompt: PromptSpec, answers: list[MinerAnswer]) -> list[MinerAnswer]:
         scores = self.scorer.score(prompt, answers)
         for answer, score in zip(answers, scores, strict=True):
-            self.scores.update(answer.uid, score)
+            if not answer.bridge_fault:  # what the bridge could not send counts against no miner
+                self.scores.update(answer.uid, score)
         return [MinerAnswer(**{**a.__dict__, "score": s}) for a, s in zip(answers, scores, strict=True)]
 
     async def _after_scoring(self, job: _ScoreJob, scored: list[MinerAnswer]) -> None:

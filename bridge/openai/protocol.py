@@ -11,7 +11,8 @@ import time
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
+from pydantic_core import PydanticCustomError
 
 
 def _now() -> int:
@@ -27,8 +28,35 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex}"
 
 
+def lone_surrogate(value: Any, path: str = "") -> str | None:
+    """The path of the first string in ``value`` holding a lone surrogate (JSON's ``"\\ud800"``), which
+    no UTF-8 text can carry to a miner; None when there is none."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "body"
+        return None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = lone_surrogate(item, f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path
+                                                                                   else str(key)))
+        if found:
+            return found
+    return None
+
+
 class _Request(BaseModel):
     model_config = ConfigDict(extra="allow")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_unicode(cls, data: Any) -> Any:
+        where = lone_surrogate(data)
+        if where is not None:
+            raise PydanticCustomError("lone_surrogate", "{path} holds a lone surrogate (an unpaired \\uD800-\\uDFFF "
+                                      "escape), which is not valid Unicode", {"path": where})
+        return data
 
 
 class StreamOptions(BaseModel):

@@ -405,3 +405,34 @@ async def test_a_slower_miner_with_a_better_record_is_waited_for(better: bool) -
     else:
         assert elapsed < 0.15 and best[0].uid == 0
     await backend.aclose()
+
+
+MALFORMED = [
+    (b'{"model": "m", "messages": [{"role": "user", "content": "\xff\xfe"}]}', None, "UTF-8"),
+    (b'{"model": "m", "messages": ' + b"[" * 1000 + b"]" * 1000 + b"}", None, "nested"),
+    (b'{"model": "\\ud800", "messages": [{"role": "user", "content": "hi"}]}', "model", "surrogate"),
+    (b'{"model": "m", "messages": [{"role": "user", "content": "a \\udc00"}]}', "messages[0].content", "surrogate"),
+    (b'{"model": "m", "stop": ["ok", "\\ud800"], "messages": [{"role": "user", "content": "hi"}]}', "stop[1]",
+     "surrogate"),
+]
+
+
+@pytest.mark.parametrize(("raw", "param", "says"), MALFORMED)
+async def test_malformed_bodies_are_400s_naming_what_is_wrong(raw: bytes, param: str | None, says: str) -> None:
+    async with client_of(create_app(EchoBackend())) as ours:
+        got = await ours.post("/v1/chat/completions", content=raw, headers={"content-type": "application/json"})
+    assert got.status_code == 400, got.text
+    error = got.json()["error"]
+    assert error["type"] == "invalid_request_error" and error["param"] == param and says in error["message"]
+
+
+async def test_what_the_bridge_could_not_send_counts_against_no_miner() -> None:
+    backend, _ = network(ScriptedDendrite(), 2)
+    backend.scores.update(0, 0.9)
+    backend.scores.update(1, 0.9)
+    unsent = [MinerAnswer(uid=uid, hotkey=f"hk{uid}", completion="", latency_s=0.0, status_code=500,
+                          status_message="Client error: Error serializing to JSON: surrogates not allowed")
+              for uid in (0, 1)]
+    backend._score(PROMPT, unsent)
+    assert backend.scores.snapshot() == {0: 0.9, 1: 0.9}
+    await backend.aclose()
