@@ -14,6 +14,7 @@ from bt_llm.protocol.axon_info import AxonInfo
 
 log = logging.getLogger("bridge.directory")
 
+COOLDOWN, MAX_COOLDOWN = 5.0, 120.0
 UNTRIED_SCORE = 0.5  # a miner the bridge has not scored yet ranks as an average one, so it gets tried
 
 
@@ -55,6 +56,10 @@ class MinerDirectory:
         self._refresh_seconds = refresh_seconds
         self._snapshot = Snapshot(block=0, n=0, miners=())
         self._latency: dict[int, float] = {}  # per uid, moving average of good answers' latency
+        self._failures: dict[int, int] = {}  # per uid, failures (timeouts, errors) in a row
+        self._cooling: dict[int, float] = {}  # per uid, time.monotonic() until which it is asked last
+        self._outstanding: dict[int, int] = {}  # per uid, requests in flight from this bridge
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -68,24 +73,55 @@ class MinerDirectory:
         replaced = {m.uid for m in old.miners if (n := new.by_uid(m.uid)) is None or n.hotkey != m.hotkey}
         if replaced:
             self._scores.forget(replaced)
-            for uid in replaced:
-                self._latency.pop(uid, None)
+            with self._lock:
+                for table in (self._latency, self._failures, self._cooling):
+                    for uid in replaced:
+                        table.pop(uid, None)
         self._snapshot = new
         return new
 
+    # ---- what the backends learn (shared by every backend of the bridge) --------------------------
     def record_latency(self, uid: int, seconds: float) -> None:
-        """A good answer from ``uid`` took ``seconds`` (shared by every backend of the bridge)."""
-        known = self._latency.get(uid)
-        self._latency[uid] = seconds if known is None else 0.8 * known + 0.2 * seconds
+        """A good answer from ``uid`` took ``seconds``: its failures are forgiven."""
+        with self._lock:
+            known = self._latency.get(uid)
+            self._latency[uid] = seconds if known is None else 0.8 * known + 0.2 * seconds
+            self._failures.pop(uid, None)
+            self._cooling.pop(uid, None)
+
+    def record_failure(self, uid: int) -> None:
+        """``uid`` timed out or failed: it cools down (asked last) for 5 s, doubling to 2 minutes."""
+        with self._lock:
+            failures = self._failures.get(uid, 0) + 1
+            self._failures[uid] = failures
+            self._cooling[uid] = time.monotonic() + min(COOLDOWN * 2 ** (failures - 1), MAX_COOLDOWN)
 
     def latency(self, uid: int) -> float | None:
         """``uid``'s usual latency for a good answer, or None when never measured."""
         return self._latency.get(uid)
 
-    def ranked(self, limit: int | None = None) -> list[Miner]:
-        """Serving miners by the bridge's moving-average score, then by incentive, then uid."""
+    def begin(self, uid: int) -> None:
+        with self._lock:
+            self._outstanding[uid] = self._outstanding.get(uid, 0) + 1
+
+    def end(self, uid: int) -> None:
+        with self._lock:
+            left = self._outstanding.get(uid, 0) - 1
+            if left > 0:
+                self._outstanding[uid] = left
+            else:
+                self._outstanding.pop(uid, None)
+
+    def ranked(self, limit: int | None = None, *, exclude: frozenset[int] = frozenset()) -> list[Miner]:
+        """Miners to ask, best first: cooling ones last; then by running score (untried ones as
+        average), fewest requests in flight, incentive."""
         scores = self._scores.snapshot()
-        miners = sorted(self._snapshot.miners, key=lambda m: (-scores.get(m.uid, UNTRIED_SCORE), -m.incentive, m.uid))
+        now = time.monotonic()
+        with self._lock:
+            cooling, outstanding = dict(self._cooling), dict(self._outstanding)
+        miners = sorted((m for m in self._snapshot.miners if m.uid not in exclude),
+                        key=lambda m: (cooling.get(m.uid, 0.0) > now, -scores.get(m.uid, UNTRIED_SCORE),
+                                       outstanding.get(m.uid, 0), -m.incentive, m.uid))
         return miners if limit is None else miners[:limit]
 
     def start(self) -> None:

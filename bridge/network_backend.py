@@ -36,6 +36,8 @@ log = logging.getLogger("bridge.network")
 
 _MODEL = re.compile(r"^bittensor/subnet-(\d+)(?:/uid-(\d+))?$")
 NO_BACKWARD_RETRY = 600.0
+REFUSED = (429, 503)  # a busy miner: the request goes to the next one
+MIN_RETRY_BUDGET = 0.05  # seconds of deadline a replacement request needs at least
 
 _ScoreJob = tuple[PromptSpec, Sequence[Miner], list[MinerAnswer]]
 
@@ -137,11 +139,14 @@ class NetworkBackend:
             status = 422
         self.metrics.record_miner(miner.uid, status, latency)
         reason = getattr(response, "finish_reason", None)
-        if status == 200 and completion.strip():
+        answer = MinerAnswer(uid=miner.uid, hotkey=miner.hotkey, completion=completion, latency_s=latency,
+                             status_code=status, status_message=(terminal.status_message or "") if terminal else "",
+                             finish_reason=reason if isinstance(reason, str) else None)
+        if answer.ok and completion.strip():
             self.directory.record_latency(miner.uid, latency)
-        return MinerAnswer(uid=miner.uid, hotkey=miner.hotkey, completion=completion, latency_s=latency,
-                           status_code=status, status_message=(terminal.status_message or "") if terminal else "",
-                           finish_reason=reason if isinstance(reason, str) else None)
+        elif (status == 408 or status >= 500) and not answer.bridge_fault:
+            self.directory.record_failure(miner.uid)
+        return answer
 
     async def query(self, targets: Sequence[Miner], prompt: PromptSpec) -> list[MinerAnswer]:
         """Ask every target at once under one deadline; one answer (or failure) per target."""
@@ -150,25 +155,38 @@ class NetworkBackend:
             synapse = self._synapse(prompt, TextPrompting, self.timeout)
             response = await self.dendrite.call(targets[0].axon, synapse, timeout=self.timeout, deserialize=False)
             return [self._answer(targets[0], response, time.perf_counter() - started)]
-        answers, late = await self._first_answers(targets, prompt, need=len(targets), grace=0.0)
+        asked, answers, late = await self._first_answers(targets, prompt, need=len(targets), grace=0.0)
         by_uid = {a.uid: a for a in [*answers, *(await late if late is not None else [])]}
-        return [by_uid[m.uid] for m in targets]
+        return [by_uid[m.uid] for m in asked]
 
     async def _first_answers(self, targets: Sequence[Miner], prompt: PromptSpec, *, need: int, grace: float,
-                             ) -> tuple[list[MinerAnswer], asyncio.Future[list[MinerAnswer]] | None]:
+                             ) -> tuple[list[Miner], list[MinerAnswer], asyncio.Future[list[MinerAnswer]] | None]:
         """Ask every target at once; return as soon as ``need`` good answers are in (plus ``grace``
-        seconds for better ones), never later than the deadline.
+        seconds for better ones), never later than the deadline. A miner that refuses (busy: 503, 429)
+        is replaced by the next-ranked one not asked yet, while the deadline allows.
 
-        Returns the answers so far (in target order) and, when some calls are still running, a future
-        of the rest: it resolves by the deadline, with a 408 for each call that did not answer.
+        Returns the miners asked, the answers so far (in that order) and, when some calls are still
+        running, a future of the rest: it resolves by the deadline, with a 408 for each silent call.
         """
         started = time.perf_counter()
-        synapse = self._synapse(prompt, TextPrompting, self.timeout)
-        calls = {asyncio.ensure_future(self.dendrite.call(m.axon, synapse.model_copy(), timeout=self.timeout,
-                                                          deserialize=False)): m for m in targets}
-        pending = set(calls)
-        answers: dict[int, MinerAnswer] = {}
         deadline = until = started + self.timeout
+        synapse = self._synapse(prompt, TextPrompting, self.timeout)
+        asked: list[Miner] = []
+        calls: dict[asyncio.Future[Any], Miner] = {}
+        pending: set[asyncio.Future[Any]] = set()
+
+        def launch(miner: Miner) -> None:
+            asked.append(miner)
+            self.directory.begin(miner.uid)
+            call = asyncio.ensure_future(self.dendrite.call(miner.axon, synapse.model_copy(), deserialize=False,
+                                                            timeout=max(deadline - time.perf_counter(), 0.01)))
+            call.add_done_callback(lambda _, uid=miner.uid: self.directory.end(uid))
+            calls[call] = miner
+            pending.add(call)
+
+        for miner in targets:
+            launch(miner)
+        answers: dict[int, MinerAnswer] = {}
         good: list[MinerAnswer] = []
         enough_at: float | None = None
         try:
@@ -176,13 +194,18 @@ class NetworkBackend:
                 now = time.perf_counter()
                 if now >= until:
                     break
-                done, pending = await asyncio.wait(pending, timeout=until - now, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait(pending, timeout=until - now, return_when=asyncio.FIRST_COMPLETED)
+                pending.difference_update(done)
                 for call in done:
                     miner = calls[call]
                     answer = self._answer(miner, call.result(), time.perf_counter() - started)
                     answers[miner.uid] = answer
                     if answer.ok and answer.completion.strip():
                         good.append(answer)
+                    elif answer.status_code in REFUSED and time.perf_counter() < deadline - MIN_RETRY_BUDGET:
+                        spare = self.directory.ranked(1, exclude=frozenset(m.uid for m in asked))
+                        if spare:
+                            launch(spare[0])
                 if len(good) >= need:
                     enough_at = enough_at or time.perf_counter()
                     until = min(deadline, max(enough_at + grace,
@@ -191,10 +214,10 @@ class NetworkBackend:
             for call in pending:
                 call.cancel()
             raise
-        ordered = [answers[m.uid] for m in targets if m.uid in answers]
+        ordered = [answers[m.uid] for m in asked if m.uid in answers]
         if not pending:
-            return ordered, None
-        return ordered, asyncio.ensure_future(self._rest({c: calls[c] for c in pending}, started))
+            return asked, ordered, None
+        return asked, ordered, asyncio.ensure_future(self._rest({c: calls[c] for c in pending}, started))
 
     def _worth_waiting(self, good: list[MinerAnswer], need: int, pending: list[Miner], started: float) -> float:
         """Until when to wait for the miners still working whose running score beats one of the ``need``
@@ -224,6 +247,7 @@ class NetworkBackend:
                 out.append(self._answer(miner, call.result(), elapsed))
             else:
                 self.metrics.record_miner(miner.uid, 408, elapsed)
+                self.directory.record_failure(miner.uid)
                 out.append(MinerAnswer(uid=miner.uid, hotkey=miner.hotkey, completion="", latency_s=elapsed,
                                        status_code=408, status_message=f"Request timeout after {self.timeout} seconds"))
         return out
@@ -296,12 +320,13 @@ class NetworkBackend:
             self._later.submit((prompt, targets, answers))
             good = [a for a in answers if a.ok and a.completion.strip()]
         else:
-            answers, late = await self._first_answers(targets, prompt, need=min(n, len(targets)), grace=self.grace)
+            asked, answers, late = await self._first_answers(targets, prompt, need=min(n, len(targets)),
+                                                             grace=self.grace)
             good = self._rank(prompt, answers)
             if late is None:
-                self._later.submit((prompt, targets, answers))
+                self._later.submit((prompt, asked, answers))
             else:
-                self._in_background(self._score_when_done(prompt, targets, answers, late))
+                self._in_background(self._score_when_done(prompt, asked, answers, late))
         if not good:
             if late is not None:  # the deadline passed: the silent ones are named too
                 answers = [*answers, *await late]

@@ -241,8 +241,11 @@ class ScriptedDendrite:
     """Answers by port: ports in ``slow`` never answer; backward synapses get ``backward_status``."""
 
     def __init__(self, slow: set[int] = frozenset(), backward_status: int = 200,  # type: ignore[assignment]
-                 cut: set[int] = frozenset(), delay: dict[int, float] | None = None) -> None:  # type: ignore[assignment]
+                 cut: set[int] = frozenset(), delay: dict[int, float] | None = None,  # type: ignore[assignment]
+                 refuse: set[int] = frozenset()) -> None:  # type: ignore[assignment]
         self.slow = slow
+        self.refuse = refuse  # ports that answer 503 (busy)
+        self.asked: list[int] = []
         self.delay = delay or {}  # port -> seconds before answering
         self.cut = cut  # ports whose answers end cut at the deadline
         self.backward_status = backward_status
@@ -253,6 +256,11 @@ class ScriptedDendrite:
         if isinstance(synapse, TextPromptingBackward):
             self.backward_calls += 1
             synapse.dendrite = TerminalInfo(status_code=self.backward_status, process_time=0.001)
+            return synapse
+        self.asked.append(axon.port)
+        if axon.port in self.refuse:
+            synapse.dendrite = TerminalInfo(status_code=503, status_message="Service unavailable: busy",
+                                            process_time=0.001)
             return synapse
         if axon.port in self.slow:
             await asyncio.sleep(60)
@@ -436,3 +444,25 @@ async def test_what_the_bridge_could_not_send_counts_against_no_miner() -> None:
     backend._score(PROMPT, unsent)
     assert backend.scores.snapshot() == {0: 0.9, 1: 0.9}
     await backend.aclose()
+
+
+async def test_a_busy_miner_is_replaced_by_the_next_one_and_cools_down() -> None:
+    dendrite = ScriptedDendrite(refuse={9000})
+    backend, _ = network(dendrite, 3)
+    backend.k = 2
+    best = await backend.complete(MODEL, PROMPT, 2)
+    assert sorted(a.uid for a in best) == [1, 2]  # uid 0 said 503: uid 2, not asked at first, stood in
+    assert sorted(dendrite.asked) == [9000, 9001, 9002]
+    assert [m.uid for m in backend.directory.ranked()][-1] == 0  # cooling: asked last for a while
+    await backend.aclose()
+
+
+def test_fewest_requests_in_flight_first_among_equals() -> None:
+    backend, _ = network(ScriptedDendrite(), 3)
+    backend.directory.begin(0)
+    backend.directory.begin(0)
+    backend.directory.begin(1)
+    assert [m.uid for m in backend.directory.ranked()] == [2, 1, 0]
+    backend.directory.end(0)
+    backend.directory.end(0)
+    assert [m.uid for m in backend.directory.ranked()] == [0, 2, 1]
