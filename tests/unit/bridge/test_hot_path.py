@@ -16,15 +16,13 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 
 from bridge.app import HttpSettings, _validation_message, create_app, error_response
 from bridge.backend import MinerAnswer, ModelInfo, PromptSpec
 from bridge.directory import Miner, MinerDirectory, Snapshot
-from bridge.hot_routes import request_only
 from bridge.metrics import BridgeMetrics
 from bridge.network_backend import NetworkBackend
 from bridge.openai.fastpath import json_response
@@ -164,7 +162,7 @@ def test_pre_serialised_answer_is_what_jsonresponse_sent() -> None:
     assert ours.headers["content-length"] == theirs.headers["content-length"]
 
 
-async def test_hot_routes_keep_metrics_errors_and_fallthrough() -> None:
+async def test_routes_keep_metrics_errors_and_fallthrough() -> None:
     backend = EchoBackend()
     metrics = BridgeMetrics()
     app = create_app(backend, HttpSettings(max_body_bytes=1000), metrics)
@@ -329,22 +327,6 @@ async def test_model_names_follow_the_snapshot() -> None:
     backend.directory.refresh()
     assert backend.resolve_model(f"{MODEL}/uid-2") == f"{MODEL}/uid-2"
     assert [m.id for m in backend.models()][-1] == f"{MODEL}/uid-2"
-
-
-def test_only_request_only_posts_take_the_shortcut() -> None:
-    app = reference_app()
-
-    @app.post("/bare")
-    async def bare(request: Request) -> None: ...
-
-    @app.post("/guarded", dependencies=[Depends(lambda: None)])
-    async def guarded(request: Request) -> None: ...
-
-    @app.get("/read")
-    async def read(request: Request) -> None: ...
-
-    taken = {route.path: request_only(route) for route in app.routes if isinstance(route, APIRoute)}
-    assert taken == {"/v1/chat/completions": False, "/bare": True, "/guarded": False, "/read": False}
 
 
 async def test_the_first_good_answer_does_not_wait_for_hung_miners() -> None:
