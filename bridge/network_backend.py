@@ -74,7 +74,7 @@ class NetworkBackend:
         self._background: set[asyncio.Future[Any]] = set()
         self._later: ScoreQueue[_ScoreJob, list[MinerAnswer]] = ScoreQueue(
             lambda job: self._score(job[0], job[2]), self._after_scoring, inline=scores_inline(scorer, 1),
-            max_pending=score_queue, on_drop=metrics.record_scoring_dropped)
+            max_pending=score_queue, on_drop=metrics.record_scoring_dropped, score_batch=self._score_jobs)
         self._no_backward: dict[tuple[str, str, int], float] = {}  # axon -> when it answered 404 to a reward
         self._created = int(time.time())
         self._models: tuple[Snapshot, list[ModelInfo], frozenset[str]] | None = None
@@ -252,8 +252,18 @@ class NetworkBackend:
                                        status_code=408, status_message=f"Request timeout after {self.timeout} seconds"))
         return out
 
+    def _score_jobs(self, jobs: list[_ScoreJob]) -> list[list[MinerAnswer]]:
+        """Every waiting job scored at once: one embedding batch where the scorer can."""
+        many = getattr(self.scorer, "score_many", None)
+        if many is None:
+            return [self._score(prompt, answers) for prompt, _, answers in jobs]
+        return [self._record(answers, scores)
+                for (_, _, answers), scores in zip(jobs, many([(p, a) for p, _, a in jobs]), strict=True)]
+
     def _score(self, prompt: PromptSpec, answers: list[MinerAnswer]) -> list[MinerAnswer]:
-        scores = self.scorer.score(prompt, answers)
+        return self._record(answers, self.scorer.score(prompt, answers))
+
+    def _record(self, answers: list[MinerAnswer], scores: list[float]) -> list[MinerAnswer]:
         for answer, score in zip(answers, scores, strict=True):
             if not answer.bridge_fault:  # what the bridge could not send counts against no miner
                 self.scores.update(answer.uid, score)

@@ -38,8 +38,10 @@ class ScoreQueue(Generic[J, R]):
     """
 
     def __init__(self, score: Callable[[J], R], then: Callable[[J, R], Awaitable[None]] | None, *,
-                 inline: bool = False, max_pending: int = 1024, on_drop: Callable[[], None] | None = None) -> None:
+                 inline: bool = False, max_pending: int = 1024, on_drop: Callable[[], None] | None = None,
+                 score_batch: Callable[[list[J]], list[R]] | None = None) -> None:
         self._score = score
+        self._score_batch = score_batch  # one call for everything that waited (batched embeddings)
         self._then = then
         self.inline = inline  # score on the event loop itself (a cheap scorer): no thread at all
         self._pending: dict[asyncio.AbstractEventLoop, list[J]] = {}
@@ -76,6 +78,11 @@ class ScoreQueue(Generic[J, R]):
                     follower.add_done_callback(self._followers.discard)
 
     def _score_all(self, batch: list[J]) -> list[tuple[J, R]]:
+        if self._score_batch is not None and len(batch) > 1:
+            try:
+                return list(zip(batch, self._score_batch(batch), strict=True))
+            except Exception:  # one bad job must not cost the others their scores: one by one below
+                log.exception("scoring a batch failed; scoring its answers one by one")
         done = []
         for job in batch:
             try:

@@ -89,10 +89,27 @@ class EmbeddingScorer:
         self._embed = embed
 
     def score(self, prompt: PromptSpec, answers: Sequence[MinerAnswer]) -> list[float]:
-        if not answers:
-            return []
-        vectors = self._embed([_prompt_text(prompt)] + [a.completion or " " for a in answers])
+        return self.score_many([(prompt, answers)])[0]
 
+    def score_many(self, jobs: Sequence[tuple[PromptSpec, Sequence[MinerAnswer]]]) -> list[list[float]]:
+        """Score several prompts' answers with one embedding call (the model runs one batch, not one
+        per prompt: the bridge scores everything that waited in one go)."""
+        texts: list[str] = []
+        for prompt, answers in jobs:
+            if answers:
+                texts += [_prompt_text(prompt)] + [a.completion or " " for a in answers]
+        vectors = self._embed(texts) if texts else []
+        out, at = [], 0
+        for _, answers in jobs:
+            if not answers:
+                out.append([])
+                continue
+            out.append(self._from_vectors(vectors[at:at + 1 + len(answers)], answers))
+            at += 1 + len(answers)
+        return out
+
+    @staticmethod
+    def _from_vectors(vectors: list[list[float]], answers: Sequence[MinerAnswer]) -> list[float]:
         def cosine(a: list[float], b: list[float]) -> float:
             dot = sum(x * y for x, y in zip(a, b, strict=True))
             norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))

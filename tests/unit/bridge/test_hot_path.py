@@ -448,3 +448,23 @@ def test_fewest_requests_in_flight_first_among_equals() -> None:
     backend.directory.end(0)
     backend.directory.end(0)
     assert [m.uid for m in backend.directory.ranked()] == [0, 2, 1]
+
+
+async def test_waiting_answers_are_scored_in_one_embedding_batch() -> None:
+    from bridge.scoring import EmbeddingScorer
+
+    calls: list[int] = []
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        calls.append(len(texts))
+        return [[float(len(t)), 1.0] for t in texts]
+
+    backend, _ = network(ScriptedDendrite(), 1)
+    backend.scorer = EmbeddingScorer(embed)
+    jobs = [(PROMPT, backend._targets(f"{MODEL}/uid-0"), [MinerAnswer(uid=0, hotkey="hk0", completion=f"a{i}",
+                                                                      latency_s=0.01)]) for i in range(5)]
+    scored = backend._score_jobs(jobs)
+    assert calls == [10] and len(scored) == 5 and all(s[0].score is not None for s in scored)
+    alone = EmbeddingScorer(embed).score(PROMPT, jobs[3][2])
+    assert scored[3][0].score == alone[0]  # batching changes no score
+    await backend.aclose()
