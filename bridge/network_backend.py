@@ -36,6 +36,7 @@ log = logging.getLogger("bridge.network")
 
 _MODEL = re.compile(r"^bittensor/subnet-(\d+)(?:/uid-(\d+))?$")
 NO_BACKWARD_RETRY = 600.0
+SCORE_WINDOW = 0.1  # seconds answers gather before a model scorer runs (one embedding batch for them all)
 REFUSED = (429, 503)  # a busy miner: the request goes to the next one
 MIN_RETRY_BUDGET = 0.05  # seconds of deadline a replacement request needs at least
 
@@ -74,7 +75,8 @@ class NetworkBackend:
         self._background: set[asyncio.Future[Any]] = set()
         self._later: ScoreQueue[_ScoreJob, list[MinerAnswer]] = ScoreQueue(
             lambda job: self._score(job[0], job[2]), self._after_scoring, inline=scores_inline(scorer, 1),
-            max_pending=score_queue, on_drop=metrics.record_scoring_dropped, score_batch=self._score_jobs)
+            max_pending=score_queue, on_drop=metrics.record_scoring_dropped, score_batch=self._score_jobs,
+            window=SCORE_WINDOW)
         self._no_backward: dict[tuple[str, str, int], float] = {}  # axon -> when it answered 404 to a reward
         self._created = int(time.time())
         self._models: tuple[Snapshot, list[ModelInfo], frozenset[str]] | None = None

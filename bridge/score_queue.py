@@ -39,9 +39,10 @@ class ScoreQueue(Generic[J, R]):
 
     def __init__(self, score: Callable[[J], R], then: Callable[[J, R], Awaitable[None]] | None, *,
                  inline: bool = False, max_pending: int = 1024, on_drop: Callable[[], None] | None = None,
-                 score_batch: Callable[[list[J]], list[R]] | None = None) -> None:
+                 score_batch: Callable[[list[J]], list[R]] | None = None, window: float = 0.0) -> None:
         self._score = score
         self._score_batch = score_batch  # one call for everything that waited (batched embeddings)
+        self.window = window
         self._then = then
         self.inline = inline  # score on the event loop itself (a cheap scorer): no thread at all
         self._pending: dict[asyncio.AbstractEventLoop, list[J]] = {}
@@ -67,7 +68,12 @@ class ScoreQueue(Generic[J, R]):
             self._workers[loop] = loop.create_task(self._work(loop))
 
     async def _work(self, loop: asyncio.AbstractEventLoop) -> None:
-        while batch := self._pending.pop(loop, []):
+        while True:
+            if not self.inline and self.window > 0:
+                await asyncio.sleep(self.window)  # let a batch gather: one model call serves them all
+            batch = self._pending.pop(loop, [])
+            if not batch:
+                return
             done = self._score_all(batch) if self.inline else await asyncio.to_thread(self._score_all, batch)
             self.batches += 1
             self.scored += len(done)
