@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import HTTPException as FastAPIHTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -62,7 +63,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise _TooLarge
+                    raise _TooLarge(self.limit)
             return message
 
         try:
@@ -75,8 +76,11 @@ class BodySizeLimit:
         await response(scope, receive, send)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(FastAPIHTTPException):
+    """Raised while the body streams in; FastAPI lets HTTP exceptions through its body reading."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"Request body larger than {limit} bytes.")
 
 
 class Observe:
@@ -158,6 +162,11 @@ def create_app(backend: Backend, settings: HttpSettings | None = None, metrics: 
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # FastAPI answers a body it could not read with "There was an error parsing the body": say why.
+        if isinstance(exc.__cause__, UnicodeDecodeError):
+            return await not_utf8(_, exc.__cause__)
+        if isinstance(exc.__cause__, RecursionError):
+            return await too_deep(_, exc.__cause__)
         error_type = "not_found" if exc.status_code == 404 else "invalid_request_error"
         return error_response(exc.status_code, str(exc.detail), error_type)
 

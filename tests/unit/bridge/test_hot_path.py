@@ -25,7 +25,6 @@ from bridge.backend import MinerAnswer, ModelInfo, PromptSpec
 from bridge.directory import Miner, MinerDirectory, Snapshot
 from bridge.metrics import BridgeMetrics
 from bridge.network_backend import NetworkBackend
-from bridge.openai.fastpath import json_response
 from bridge.openai.protocol import (
     AssistantMessage,
     ChatChoice,
@@ -34,6 +33,7 @@ from bridge.openai.protocol import (
     MinerInfo,
     Usage,
 )
+from bridge.openai.router import json_response
 from bridge.score_queue import ScoreQueue
 from bridge.scoring import EmbeddingScorer, LexicalScorer, scores_inline
 from bridge.weights import ScoreBook
@@ -185,12 +185,17 @@ async def test_routes_keep_metrics_errors_and_fallthrough() -> None:
     assert 'bridge_requests_total{route="/v1/chat/completions",status="200"} 1.0' in text
     assert 'bridge_requests_total{route="/v1/chat/completions",status="500"} 1.0' in text
     # the OpenAPI description still documents the request body, its references resolvable
-    body = schema["paths"]["/v1/chat/completions"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    ref = body["properties"]["messages"]["items"]["$ref"]
-    node: Any = schema
-    for part in ref.removeprefix("#/").split("/"):
-        node = node[part.replace("~1", "/").replace("~0", "~")]
-    assert "role" in node["properties"]
+    def resolve(node: Any) -> Any:
+        if "$ref" not in node:
+            return node
+        found: Any = schema
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            found = found[part.replace("~1", "/").replace("~0", "~")]
+        return found
+
+    body = resolve(schema["paths"]["/v1/chat/completions"]["post"]["requestBody"]["content"]["application/json"]
+                   ["schema"])
+    assert "role" in resolve(body["properties"]["messages"]["items"])["properties"]
 
 
 async def test_score_queue_batches_and_survives_a_broken_scorer(caplog: pytest.LogCaptureFixture) -> None:
