@@ -21,11 +21,34 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import logging
+import os
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 log = logging.getLogger("bridge.scoring")
+
+_EXECUTOR: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _background_priority() -> None:
+    """The scoring thread runs at a lower CPU priority (Linux: per thread, inherited by the threads a
+    model starts), so answers in flight get the cores first."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+def _scoring_thread() -> concurrent.futures.ThreadPoolExecutor:
+    """One background thread for model scorers, shared by every loop of the process."""
+    global _EXECUTOR
+    if _EXECUTOR is None:
+        _EXECUTOR = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="bridge-scoring",
+                                                          initializer=_background_priority)
+    return _EXECUTOR
+
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -74,7 +97,10 @@ class ScoreQueue(Generic[J, R]):
             batch = self._pending.pop(loop, [])
             if not batch:
                 return
-            done = self._score_all(batch) if self.inline else await asyncio.to_thread(self._score_all, batch)
+            if self.inline:
+                done = self._score_all(batch)
+            else:
+                done = await loop.run_in_executor(_scoring_thread(), self._score_all, batch)
             self.batches += 1
             self.scored += len(done)
             if self._then is not None:
