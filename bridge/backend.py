@@ -65,6 +65,13 @@ class StreamText:
     text: str
 
 
+@dataclass(frozen=True)
+class StreamEnd:
+    """How the followed stream ended: ``"stop"`` or ``"deadline"`` (the miner, or the bridge, cut it)."""
+
+    reason: str
+
+
 @dataclass
 class ModelInfo:
     id: str
@@ -86,8 +93,8 @@ class Backend(Protocol):
         """The best ``n`` answers, best first (raises a ``BridgeError`` when none)."""
         ...
 
-    def stream(self, model: str, prompt: PromptSpec) -> AsyncIterator[StreamStart | StreamText]:
-        """A ``StreamStart`` then text chunks of one miner's answer."""
+    def stream(self, model: str, prompt: PromptSpec) -> AsyncIterator[StreamStart | StreamText | StreamEnd]:
+        """A ``StreamStart``, text chunks of one miner's answer, then (optionally) a ``StreamEnd``."""
         ...
 
     async def embed(self, model: str, texts: list[str]) -> list[list[float]]: ...

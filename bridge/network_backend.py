@@ -23,13 +23,14 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from bridge.backend import MinerAnswer, ModelInfo, PromptSpec, StreamStart, StreamText
+from bridge.backend import MinerAnswer, ModelInfo, PromptSpec, StreamEnd, StreamStart, StreamText
 from bridge.directory import Miner, MinerDirectory, Snapshot
 from bridge.errors import MinersTimedOut, ModelNotFound, NoMinerAvailable
 from bridge.metrics import BridgeMetrics
 from bridge.score_queue import ScoreQueue
 from bridge.scoring import LexicalScorer, Scorer, scores_inline
 from bridge.weights import ScoreBook
+from bt_llm.neuron.handlers import answer_budget
 from bt_llm.protocol.synapses import Embedding, StreamingTextPrompting, TextPrompting, TextPromptingBackward
 
 log = logging.getLogger("bridge.network")
@@ -37,6 +38,7 @@ log = logging.getLogger("bridge.network")
 _MODEL = re.compile(r"^bittensor/subnet-(\d+)(?:/uid-(\d+))?$")
 NO_BACKWARD_RETRY = 600.0
 SCORE_WINDOW = 0.1  # seconds answers gather before a model scorer runs (one embedding batch for them all)
+STREAM_CUT_MARGIN = 0.05  # seconds: a stream this close to the miner's answer budget was cut by it
 REFUSED = (429, 503)  # a busy miner: the request goes to the next one
 MIN_RETRY_BUDGET = 0.05  # seconds of deadline a replacement request needs at least
 
@@ -398,11 +400,13 @@ class NetworkBackend:
         return NoMinerAvailable(f"No miner gave an answer ({reasons}).")
 
     # ---- streaming -----------------------------------------------------------------------------
-    async def stream(self, model: str, prompt: PromptSpec) -> AsyncIterator[StreamStart | StreamText]:
+    async def stream(self, model: str, prompt: PromptSpec) -> AsyncIterator[StreamStart | StreamText | StreamEnd]:
         """Follow the first miner that produces a token; start the next one whenever all stall.
 
         A miner gets ``stream_stall`` seconds to produce its first chunk before the next-ranked one
-        is started too; whichever speaks first is followed and the others are cancelled.
+        is started too; whichever speaks first is followed and the others are cancelled. The stream
+        ends with a ``StreamEnd``: ``"deadline"`` when it lasted the miner's whole answer budget (the
+        miner cut it) or the bridge's deadline cut it, else ``"stop"``.
         """
         targets = self._targets(model)
         queue: asyncio.Queue[tuple[int, object]] = asyncio.Queue()
@@ -457,6 +461,8 @@ class NetworkBackend:
                 elif isinstance(item, _Done):
                     if chosen == index:
                         self.metrics.record_miner(targets[index].uid, 200, item.latency)
+                        cut = item.latency >= answer_budget(self.timeout) - STREAM_CUT_MARGIN
+                        yield StreamEnd("deadline" if cut else "stop")
                         return
                     failures.append(MinerAnswer(uid=targets[index].uid, hotkey=targets[index].hotkey,
                                                 completion="", latency_s=item.latency, status_code=503,
@@ -479,6 +485,7 @@ class NetworkBackend:
                 if failures:
                     raise self._failure(failures)
                 raise MinersTimedOut(f"No miner started streaming within {self.timeout:g} s.")
+            yield StreamEnd("deadline")  # the bridge's deadline (or a stalled miner) ended it
         finally:
             for task in tasks.values():
                 task.cancel()

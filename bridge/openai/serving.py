@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from bridge.backend import Backend, MinerAnswer, PromptSpec, StreamStart, StreamText
+from bridge.backend import Backend, MinerAnswer, PromptSpec, StreamEnd, StreamStart, StreamText
 from bridge.errors import InvalidRequest, scrub_addresses
 from bridge.openai.protocol import (
     AssistantMessage,
@@ -167,8 +167,8 @@ class TokenLimit:
             return kept, "length"
         return kept, None
 
-    def reason(self, stopped: bool) -> str:
-        if not stopped and self.limit is not None and self.count >= self.limit:
+    def reason(self, stopped: bool, *, cut: bool = False) -> str:
+        if not stopped and (cut or (self.limit is not None and self.count >= self.limit)):
             return "length"
         return "stop"
 
@@ -191,6 +191,7 @@ async def stream_chat_completion(
     stop = StopCutter(prompt.stop)
     limit = TokenLimit(prompt.max_tokens)
     produced: list[str] = []
+    cut = False  # the miner (or the deadline) cut the stream: never "stop"
     started = time.perf_counter()
 
     def chunk(delta: ChunkDelta, finish: str | None = None, miner: MinerInfo | None = None) -> str:
@@ -214,11 +215,13 @@ async def stream_chat_completion(
                 yield chunk(ChunkDelta(content=text))
             if stop.stopped or finish:
                 break
+        elif isinstance(event, StreamEnd):
+            cut = event.reason == "deadline"
     tail, finish = limit.feed(stop.flush()) if not limit.done else ("", None)
     if tail:
         produced.append(tail)
         yield chunk(ChunkDelta(content=tail))
-    yield chunk(ChunkDelta(), finish=finish or limit.reason(stop.stopped))
+    yield chunk(ChunkDelta(), finish=finish or limit.reason(stop.stopped, cut=cut))
     if include_usage:
         prompt_tokens = sum(count_tokens(m) for m in prompt.messages)
         completion_tokens = count_tokens("".join(produced))
@@ -244,6 +247,7 @@ async def stream_completion(request: CompletionRequest, backend: Backend) -> Asy
     stop = StopCutter(prompt.stop)
     limit = TokenLimit(prompt.max_tokens)
     produced: list[str] = []
+    cut = False
 
     def chunk(text: str, finish: str | None = None) -> str:
         body = Completion(
@@ -260,11 +264,13 @@ async def stream_completion(request: CompletionRequest, backend: Backend) -> Asy
                 yield chunk(text)
             if stop.stopped or finish:
                 break
+        elif isinstance(event, StreamEnd):
+            cut = event.reason == "deadline"
     tail, finish = limit.feed(stop.flush()) if not limit.done else ("", None)
     if tail:
         produced.append(tail)
         yield chunk(tail)
-    yield chunk("", finish=finish or limit.reason(stop.stopped))
+    yield chunk("", finish=finish or limit.reason(stop.stopped, cut=cut))
     if request.stream_options and request.stream_options.include_usage:
         prompt_tokens = count_tokens(prompts[0])
         completion_tokens = count_tokens("".join(produced))

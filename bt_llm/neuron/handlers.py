@@ -21,7 +21,7 @@ from bt_llm.neuron.policy import CallerPolicy
 from bt_llm.protocol.synapse import Synapse
 from bt_llm.protocol.synapses import Embedding, StreamingTextPrompting, TextPrompting, TextPromptingBackward
 
-__all__ = ["MinerError", "answer_deadline", "build_handlers", "request_line"]
+__all__ = ["MinerError", "answer_budget", "answer_deadline", "build_handlers", "request_line"]
 
 log = logging.getLogger("bt_llm.neuron.requests")
 
@@ -53,8 +53,13 @@ def answer_deadline(synapse: Synapse, start: float) -> float:
         since_arrival = (time.time_ns() - int(arrived)) / 1e9
         if 0 <= since_arrival <= timeout:
             waited = max(waited, since_arrival)
-    budget = max(timeout * 0.85 - 0.5 - waited, 0.1)
-    return time.monotonic() + budget
+    return time.monotonic() + max(answer_budget(timeout) - waited, 0.1)
+
+
+def answer_budget(timeout: float) -> float:
+    """Seconds a miner generates for a caller's ``timeout`` (85% of it less half a second for the wire);
+    a caller that sees a stream last this long knows the miner cut it."""
+    return timeout * 0.85 - 0.5
 
 
 def _refusal(exc: BaseException) -> BaseException:

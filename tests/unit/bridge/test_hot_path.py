@@ -473,3 +473,26 @@ async def test_waiting_answers_are_scored_in_one_embedding_batch() -> None:
     alone = EmbeddingScorer(embed).score(PROMPT, jobs[3][2])
     assert scored[3][0].score == alone[0]  # batching changes no score
     await backend.aclose()
+
+
+async def test_a_stream_the_miner_cut_never_ends_with_stop() -> None:
+    from bridge.backend import StreamEnd, StreamStart, StreamText
+
+    class CutStream(EchoBackend):
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
+        async def stream(self, model: str, prompt: PromptSpec) -> Any:
+            yield StreamStart(uid=0, hotkey="hk")
+            yield StreamText("Excuse me,")
+            yield StreamEnd(self.reason)
+
+    for reason, expected in (("deadline", "length"), ("stop", "stop")):
+        async with client_of(create_app(CutStream(reason))) as ours:
+            chat = await ours.post("/v1/chat/completions", json={**GOOD, "stream": True})
+            text = await ours.post("/v1/completions", json={"model": MODEL, "prompt": "hi", "stream": True})
+        for response in (chat, text):
+            events = [json.loads(line[6:]) for line in response.text.splitlines()
+                      if line.startswith("data: {")]
+            assert [e["choices"][0]["finish_reason"] for e in events if e["choices"]][-1] == expected
