@@ -128,7 +128,8 @@ class _StopCriteria(StoppingCriteria):
 
 
 class TextGenerator:
-    """A causal LM ready to answer chat messages; one generation at a time.
+    """A causal LM ready to answer chat messages: on the batching :class:`Engine` when the model's
+    family allows, else one generation at a time.
 
     Args:
         model: a loaded transformers causal LM (already on its device).
