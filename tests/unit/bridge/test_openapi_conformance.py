@@ -37,7 +37,7 @@ def _json_schema(node: Any) -> Any:
 def validate():
     if not FIXTURE.is_file():
         pytest.skip(f"{FIXTURE} is absent (the shared fixtures sit beside the repository)")
-    document = yaml.safe_load(FIXTURE.read_text())
+    document = yaml.load(FIXTURE.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # C: 10x faster
     components = {"schemas": _json_schema(document["components"]["schemas"])}
 
     def check(name: str, body: Any) -> None:
