@@ -62,6 +62,8 @@ def build_synapse(cls: type[Synapse], headers: Mapping[str, str], body: bytes) -
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise Refusal(400, "Improperly formatted request. The body is not JSON.") from exc
+        except RecursionError as exc:  # the standard library's reader recurses per nesting level
+            raise Refusal(400, "Improperly formatted request. The body is nested too deeply.") from exc
         if not isinstance(data, dict):
             raise Refusal(400, "Improperly formatted request. The body is not a JSON object.")
     else:
@@ -74,7 +76,7 @@ def build_synapse(cls: type[Synapse], headers: Mapping[str, str], body: bytes) -
         data.pop("timeout", None)
     try:
         return cls.model_validate(data)
-    except (ValidationError, ValueError, TypeError) as exc:
+    except (ValidationError, ValueError, TypeError, RecursionError) as exc:
         raise Refusal(400, f"Improperly formatted request. Could not parse it into a {cls.__name__}: {_summary(exc)}") from exc
 
 

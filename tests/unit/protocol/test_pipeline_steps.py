@@ -217,3 +217,10 @@ async def test_gate_queue_full_and_timeout() -> None:
     assert gate.busy == 0
     await gate.acquire(0, 1)  # the timed-out waiter did not leak a slot
     assert gate.busy == 1
+
+
+@pytest.mark.parametrize("body", [b'{"messages": ' + b"[" * 1000 + b"]" * 1000 + b"}", b"[" * 100_000])
+def test_a_body_nested_without_bound_is_a_400(body: bytes) -> None:
+    with pytest.raises(Refusal) as refused:
+        build_synapse(TextPrompting, {"name": "TextPrompting"}, body)
+    assert refused.value.status_code == 400
