@@ -15,14 +15,16 @@ durable against process crashes.
 
 from __future__ import annotations
 
+import fcntl
 import functools
+import os
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
-from bt_llm.errors import ChainError
+from bt_llm.errors import ChainError, ConfigError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS blocks (
@@ -91,11 +93,40 @@ def _prefix_end(prefix: bytes) -> bytes | None:
     return bytes(p)
 
 
+def _lock_state(path: Path) -> IO[str]:
+    """Hold ``<database>.lock`` for as long as this process serves the state (released by the kernel
+    when it dies, ``kill -9`` included): a second node on the same state would serve a frozen head
+    and lose what it accepted.
+
+    Raises:
+        ConfigError: another process holds it (its pid is named).
+    """
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held open for the database's lifetime
+    except OSError as exc:
+        raise ConfigError(f"cannot open the state lock {lock_path}: {exc.strerror or exc}") from exc
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise ConfigError(f"the chain state in {path.parent} is in use by process {holder}: stop that node first, "
+                          "or give this one another --state") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
 class ChainDB:
     """SQLite storage of blocks and archived state. ``path=None`` keeps everything in memory."""
 
     def __init__(self, path: Path | None) -> None:
         target = ":memory:" if path is None else str(path)
+        self._lock = None if path is None else _lock_state(Path(path))
         try:
             self._conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
             if path is not None:
@@ -108,6 +139,9 @@ class ChainDB:
     @_translated
     def close(self) -> None:
         self._conn.close()
+        if self._lock is not None:
+            self._lock.close()  # closing the file releases the lock
+            self._lock = None
 
     # ------------------------------------------------------------------ writes
 

@@ -88,10 +88,22 @@ class LocalnetNode:
     def __init__(self, *, state_dir: Path | None = None, host: str = "127.0.0.1", port: int = 9944,
                  block_time: float = 1.0, manual_seal: bool = False, instant_seal: bool = False, genesis: Any = None,
                  engine_factory: EngineFactory | None = None, log_level: str = "warning") -> None:
-        factory = engine_factory or default_engine_factory(state_dir, genesis)
+        opened = None
+        if engine_factory is None and state_dir is not None:
+            # Opened now, not at server start: a state another node holds is a ConfigError here (one
+            # line from btcli), not a failed uvicorn startup.
+            opened = default_engine_factory(state_dir, genesis)()
+            factory: EngineFactory = lambda: opened  # noqa: E731
+        else:
+            factory = engine_factory or default_engine_factory(state_dir, genesis)
         self.app, self._holder = create_node_app(factory, block_time=block_time, manual_seal=manual_seal,
                                                 instant_seal=instant_seal)
-        self.server = NodeServer(self.app, host=host, port=port, log_level=log_level)
+        try:
+            self.server = NodeServer(self.app, host=host, port=port, log_level=log_level)
+        except BaseException:
+            if opened is not None:
+                opened.close()  # releases the state for the next try
+            raise
 
     @property
     def url(self) -> str:

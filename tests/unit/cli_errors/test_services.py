@@ -142,3 +142,18 @@ def test_non_finite_amounts_are_config_errors(text: str) -> None:
         Balance.from_tao(text)
     with pytest.raises(ConfigError, match="Invalid amount of TAO"):
         Balance.from_tao(float(text.replace("sNaN", "nan")))
+
+
+def test_a_second_node_on_one_state_is_one_line_naming_the_holder(tmp_path, capsys) -> None:
+    import os
+
+    from bt_llm.localnet.engine import Engine
+
+    first = Engine.open(tmp_path / "state")  # this process serves the state now
+    try:
+        assert_one_line_error(btcli(capsys, ["localnet", "node", "--state", str(tmp_path / "state"), "--port", "0"]),
+                              f"in use by process {os.getpid()}")
+    finally:
+        first.close()
+    again = Engine.open(tmp_path / "state")  # released on close: the state opens again
+    again.close()
