@@ -17,20 +17,20 @@ attention on the CPU) made 3.7 tokens/s at concurrency 1 and 55 tokens/s at 16. 
 continuous batching needs optimum-intel to convert a model, which pulls a CUDA torch 2.14 and an older
 transformers; CTranslate2 has no step-level batching; llama-cpp-python, whose llama.cpp batches
 sequences, ships as source only (a 10-minute compile). So this module runs the model itself with
-PyTorch's CPU kernels, weight-only quantized (activations stay bfloat16):
+PyTorch's CPU kernels, weight-only quantized: int8 per output channel (``_weight_int8pack_mm``),
+activations in bfloat16.
 
-- int8 per output channel (``_weight_int8pack_mm``) for every linear;
-- 4-bit per group of 32 with scale and minimum (``_weight_int4pack_mm_for_cpu``; GGUF Q4_1's layout,
-  so SmolLM2, which ships as Q4_1, gets its own weights back) for the layers' linears in calls of at
-  most ``INT4_MAX_ROWS`` rows, where reading half the bytes wins; the output head stays int8.
-
-Measured on SmolLM2 per decode step: 23.5 ms at batch 1 (32 with int8 alone), 34 ms at 4, 94 ms at
-16 (170 tokens/s); a 41-token prompt in 153 ms. fbgemm's dynamic int8 linear (24 ms at 1, 54 ms at
-16) was rejected: it quantizes activations per tensor and, even SmoothQuant-smoothed, changed the
-greedy answer from its first token in 5 of 6 prompts (weight-only: 2 of 6, after 1 and 137
-characters agreed); a validator that recomputes answers needs the model's own tokens. On CUDA (or
-with ``quantize="none"``, exact with transformers' forward) the weights stay dense in the model's
-dtype.
+Measured on SmolLM2 per decode step: 31 ms at batch 1, 35 ms at 4, 97 ms at 16 (165 tokens/s); a
+41-token prompt in 153 ms. Rejected, with their figures:
+- fbgemm's dynamic int8 linear (24 ms at 1, 54 ms at 16) quantizes activations per tensor and, even
+  SmoothQuant-smoothed, changed the greedy answer from its first token in 5 of 6 prompts (weight-only
+  int8: 2 of 6, after 1 and 137 characters agreed); a validator that recomputes answers needs the
+  model's own tokens.
+- PyTorch's 4-bit kernel (``_weight_int4pack_mm_for_cpu``, GGUF Q4_1's layout) for calls of 1-2 rows
+  took batch 1 from 32 to 24 ms, but a row's logits then depended on the batch it ran in (0.56 apart):
+  a seeded answer alone and the same answer in a batch differed.
+On CUDA (or with ``quantize="none"``, exact with transformers' forward) the weights stay dense in the
+model's dtype.
 
 Example:
     >>> from transformers import AutoModelForCausalLM
@@ -53,8 +53,6 @@ import torch.nn.functional as F
 from bt_llm.errors import ConfigError
 
 SUPPORTED = ("llama", "mistral", "qwen2")
-GROUP = 32  # 4-bit quantization group along the input dimension (GGUF Q4_1's block)
-INT4_MAX_ROWS = 2  # calls with at most this many rows use the 4-bit copy
 
 
 class _Linear(Protocol):
@@ -74,38 +72,20 @@ class DenseLinear:
 
 class QuantLinear:
     """``x @ w.T (+ b)`` with the weight in int8 per output channel and the activations in bfloat16
-    (``_weight_int8pack_mm``: weight-only quantization, nothing lost on the activations' side).
+    (``_weight_int8pack_mm``: weight-only quantization, nothing lost on the activations' side). A row's
+    result does not depend on how many rows share the call (tested bit-exact), so a seeded answer is
+    the same alone or in a batch of 16."""
 
-    With ``int4=True`` (and a shape the kernel takes) the weight is also kept in 4 bits per group of
-    32 with a scale and a minimum (GGUF Q4_1's layout, so a model that came as Q4_1 gets its own
-    weights back), used for calls of at most ``INT4_MAX_ROWS`` rows, where reading fewer bytes wins:
-    SmolLM2's decode step at batch 1 goes from 32 to 24 ms."""
-
-    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None, *, int4: bool = False) -> None:
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None) -> None:
         w = weight.detach().float()
         scale = (w.abs().amax(dim=1) / 127).clamp(min=1e-8)
         self.weight = torch.round(w / scale[:, None]).clamp(-127, 127).to(torch.int8).contiguous()
         self.scale = scale.to(torch.bfloat16)
         self.bias = None if bias is None else bias.detach().float()
-        self.packed4: torch.Tensor | None = None
-        self.scales4: torch.Tensor | None = None
-        rows, cols = w.shape
-        if int4 and cols % GROUP == 0 and rows % 16 == 0:  # the packing kernel's constraints
-            groups = w.reshape(rows, cols // GROUP, GROUP)
-            low, high = groups.amin(-1, keepdim=True), groups.amax(-1, keepdim=True)
-            step = ((high - low) / 15).clamp(min=1e-8)
-            q4 = torch.clamp(torch.round((groups - low) / step), 0, 15).to(torch.int32).reshape(rows, cols)
-            zero = low + 8 * step  # the kernel computes (q - 8) * scale + zero
-            self.scales4 = torch.stack([step.squeeze(-1), zero.squeeze(-1)], dim=-1).transpose(0, 1)
-            self.scales4 = self.scales4.contiguous().to(torch.bfloat16)
-            self.packed4 = torch.ops.aten._convert_weight_to_int4pack_for_cpu(q4, 1)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         flat = x.reshape(-1, x.shape[-1]).to(torch.bfloat16)
-        if self.packed4 is not None and flat.shape[0] <= INT4_MAX_ROWS:
-            out = torch.ops.aten._weight_int4pack_mm_for_cpu(flat, self.packed4, GROUP, self.scales4).float()
-        else:
-            out = torch.ops.aten._weight_int8pack_mm(flat, self.weight, self.scale).float()
+        out = torch.ops.aten._weight_int8pack_mm(flat, self.weight, self.scale).float()
         if self.bias is not None:
             out = out + self.bias
         return out.reshape(*x.shape[:-1], out.shape[-1])
@@ -187,13 +167,13 @@ class Decoder:
         quantized = quantize == "int8" or (quantize == "auto" and device.type == "cpu")
         dtype = torch.float32 if quantized else next(model.parameters()).dtype
 
-        def linear(*mods: torch.nn.Linear, int4: bool = True) -> _Linear:
+        def linear(*mods: torch.nn.Linear) -> _Linear:
             weight = torch.cat([m.weight for m in mods])
             biases = [m.bias for m in mods]
             bias = None if all(b is None for b in biases) else torch.cat(
                 [b if b is not None else torch.zeros(m.out_features, device=device) for b, m in zip(biases, mods,
                                                                                                        strict=True)])
-            return QuantLinear(weight, bias, int4=int4) if quantized else DenseLinear(weight, bias)
+            return QuantLinear(weight, bias) if quantized else DenseLinear(weight, bias)
 
         inner = model.model
         layers = []
@@ -208,7 +188,7 @@ class Decoder:
             rotary = inner.rotary_emb
             head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
             return cls(layers=layers, embed=inner.embed_tokens.weight.detach().to(dtype), norm=inner.norm.weight
-                       .detach().to(dtype), head=linear(model.lm_head, int4=False), inv_freq=rotary.inv_freq,
+                       .detach().to(dtype), head=linear(model.lm_head), inv_freq=rotary.inv_freq,
                        rope_scale=float(getattr(rotary, "attention_scaling", 1.0)), eps=float(cfg.rms_norm_eps),
                        heads=cfg.num_attention_heads, kv_heads=cfg.num_key_value_heads, head_dim=head_dim,
                        slots=slots, max_len=max_len, device=device, dtype=dtype)

@@ -63,7 +63,8 @@ def test_tiny_model_miner_serves_concurrent_callers(miner_net, tiny: Path) -> No
     assert proc.stop() == 0
     lines = proc.requests("TextPrompting")
     assert len(lines) == len(QUESTIONS) + 3
-    assert all(re.search(r" uid=\d+ .* latency=[\d.]+s tokens=([1-9]|1[0-3]) ok$", line) for line in lines)
+    # an unseeded answer of the random tiny model may end at once (end of text first): 0 tokens is fine
+    assert all(re.search(r" uid=\d+ .* latency=[\d.]+s tokens=([0-9]|1[0-3]) ok$", line) for line in lines), lines
     assert len(proc.requests("StreamingTextPrompting")) == 1
 
 

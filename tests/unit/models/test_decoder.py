@@ -45,7 +45,7 @@ def test_dense_weights_match_transformers(model, rows: int) -> None:
         torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("rows", [1, 2, 3, 8])  # 4-bit path up to 2 rows, int8 beyond
+@pytest.mark.parametrize("rows", [1, 2, 3, 8])
 def test_quantized_weights_stay_close(model, rows: int) -> None:
     got, want = _run(model, "int8", rows)
     for g, w in zip(got, want, strict=True):
@@ -63,3 +63,15 @@ def test_architectures_it_cannot_run_are_refused() -> None:
     assert not Decoder.supports(gpt2)
     with pytest.raises(ConfigError, match="gpt2"):
         Decoder.from_model(gpt2, slots=1, max_len=8)
+
+
+def test_a_rows_logits_do_not_depend_on_its_batch(model) -> None:
+    from bt_llm.models.decoder import Decoder
+
+    dec = Decoder.from_model(model, slots=6, max_len=64, quantize="int8")
+    for slot in range(6):
+        dec.prefill(torch.arange(6, 16) + slot, slot=slot, start=0)
+    tokens, positions = torch.arange(20, 26), torch.full((6,), 10)
+    together = dec.decode(tokens, positions)
+    alone = dec.decode(tokens[:1], positions[:1])  # the same step for slot 0 alone
+    assert torch.equal(together[0], alone[0])
