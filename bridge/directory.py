@@ -96,6 +96,10 @@ class MinerDirectory:
             self._failures[uid] = failures
             self._cooling[uid] = time.monotonic() + min(COOLDOWN * 2 ** (failures - 1), MAX_COOLDOWN)
 
+    def cooling(self, uid: int) -> bool:
+        """Whether ``uid`` is cooling down after failures (asked last, not waited for)."""
+        return self._cooling.get(uid, 0.0) > time.monotonic()
+
     def latency(self, uid: int) -> float | None:
         """``uid``'s usual latency for a good answer, or None when never measured."""
         return self._latency.get(uid)

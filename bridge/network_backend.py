@@ -225,17 +225,19 @@ class NetworkBackend:
 
     def _worth_waiting(self, good: list[MinerAnswer], need: int, pending: list[Miner], started: float) -> float:
         """Until when to wait for the miners still working whose running score beats one of the ``need``
-        answers in hand: each for twice its usual latency and half a second (answers vary in length). A
-        miner with no record yet, or a worse one, is not waited for (a hung miner never costs the
-        deadline twice: its 408 scores it 0)."""
+        answers in hand (or that has answered well before but is not scored yet): each for 4x its usual
+        latency and a second (answers vary in length). A miner that never answered well, a worse one,
+        or one cooling down after failures is not waited for (a hung miner never costs the deadline
+        twice: its 408 scores it 0 and cools it down)."""
         book = self.scores.snapshot()
         have = sorted((book.get(a.uid, 0.0) for a in good), reverse=True)[:need]
         floor = min(have) if have else 0.0
         until = 0.0
         for miner in pending:
             latency = self.directory.latency(miner.uid)
-            if latency is not None and book.get(miner.uid, 0.0) > floor:
-                until = max(until, started + 2 * latency + 0.5)
+            better = miner.uid not in book or book[miner.uid] > floor  # not scored yet: it may well be
+            if latency is not None and better and not self.directory.cooling(miner.uid):
+                until = max(until, started + 4 * latency + 1.0)
         return until
 
     async def _rest(self, calls: dict[asyncio.Future[Any], Miner], started: float) -> list[MinerAnswer]:

@@ -391,7 +391,7 @@ async def test_a_slower_miner_with_a_better_record_is_waited_for(better: bool) -
     backend, _ = network(ScriptedDendrite(delay={9001: 0.2}), 2, timeout=3.0)
     backend.scores.update(0, 0.5)
     backend.scores.update(1, 0.9 if better else 0.1)
-    backend.directory.record_latency(1, 0.2)  # its usual latency: worth 0.9 s of waiting
+    backend.directory.record_latency(1, 0.2)  # its usual latency: worth 1.8 s of waiting
     started = time.perf_counter()
     best = await backend.complete(MODEL, PROMPT, 1)
     elapsed = time.perf_counter() - started
