@@ -2,14 +2,18 @@
 
 Each command lives in a module of ``bt_llm.cli`` and is listed in ``COMMANDS`` with the issue that
 brings it; a command whose module does not exist yet says so instead of failing with a traceback.
-Errors of the ``BtLlmError`` hierarchy are printed as one red line with exit code 1.
+Errors of the ``BtLlmError`` hierarchy are printed as one red line with exit code 1; warnings of the
+wallet (an unprotected key file or folder) as one yellow line on stderr.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import logging
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import click
@@ -158,6 +162,31 @@ def update_command() -> None:
 DEBUG_ENV = "BT_LLM_DEBUG"
 
 
+class _StderrLine(logging.Handler):
+    """A record as one line (message only, no traceback) on the current stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            click.secho(record.getMessage().replace("\n", " "), fg="yellow", err=True)
+        except Exception:
+            self.handleError(record)
+
+
+@contextlib.contextmanager
+def _wallet_warnings_on_stderr() -> Iterator[None]:
+    # While btcli runs, bt_llm.wallet's warnings go to stderr only, whatever logging is configured.
+    logger = logging.getLogger("bt_llm.wallet")
+    handler = _StderrLine(logging.WARNING)
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run btcli; errors become one line and exit code 1.
 
@@ -165,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     traceback (``BT_LLM_DEBUG=1``).
     """
     try:
-        cli.main(args=argv, prog_name="btcli", standalone_mode=False)
+        with _wallet_warnings_on_stderr():
+            cli.main(args=argv, prog_name="btcli", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 1

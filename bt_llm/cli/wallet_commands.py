@@ -2,8 +2,9 @@
 
 Flags as bittensor 5.x spelled them (``--wallet.name``, ``--no_prompt``, ``--overwrite_coldkey``,
 ``--use_password/--no_password``, ``--n_words``, ``--mnemonic w1 w2 ...``, ``--seed``,
-``--ss58_address``, ``--public_key``). Errors are ``BtLlmError``s: ``bt_llm.cli.main.main`` prints
-them as one red line with exit code 1.
+``--ss58_address``, ``--public_key``). ``new_coldkey`` and ``new_hotkey`` print the new mnemonic
+only to a terminal unless ``--print_mnemonic`` is given. Errors are ``BtLlmError``s:
+``bt_llm.cli.main.main`` prints them as one red line with exit code 1.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ def _console() -> Any:
     if not console.is_terminal:  # pipes and tests: never truncate an address
         console.width = 160
     return console
+
+
+def print_mnemonic_option(func: Any) -> Any:
+    """``--print_mnemonic`` (also ``--print-mnemonic``): print a new mnemonic even to a pipe or a log."""
+    return click.option("--print_mnemonic", "--print-mnemonic", "print_mnemonic", is_flag=True, default=False,
+                        help="Print the new mnemonic even when stdout is not a terminal (pipes, logs).")(func)
 
 
 def _password_for(wallet: Wallet, *, use_password: bool, no_prompt: bool, coldkey: bool) -> str | None:
@@ -81,9 +88,10 @@ def _secret_from_prompt(key_type: str, mnemonic: str | None, seed: str | None, n
 @click.option("--use_password/--no_password", "use_password", default=True, show_default=True,
               help="Encrypt the coldkey (password from BT_COLD_PW_<NAME> or the prompt).")
 @click.option("--overwrite_coldkey", "overwrite", is_flag=True, help="Replace an existing coldkey.")
+@print_mnemonic_option
 @no_prompt_option
 def new_coldkey_command(wallet_name: str | None, wallet_path: str | None, n_words: str, use_password: bool,
-                        overwrite: bool, no_prompt: bool) -> None:
+                        overwrite: bool, print_mnemonic: bool, no_prompt: bool) -> None:
     """Creates a new coldkey for containing balance under the specified path."""
     wallet = wallet_from_options(wallet_name, None, wallet_path, no_prompt=no_prompt)
     overwrite = confirm_overwrite([wallet.coldkey_file, wallet.coldkeypub_file], overwrite=overwrite,
@@ -91,7 +99,7 @@ def new_coldkey_command(wallet_name: str | None, wallet_path: str | None, n_word
     password = _password_for(wallet, use_password=use_password, no_prompt=no_prompt,
                              coldkey=True)
     wallet.create_new_coldkey(n_words=int(n_words), use_password=use_password, overwrite=overwrite,
-                              password=password)
+                              password=password, print_mnemonic=print_mnemonic or None)
 
 
 @click.command(name="new_hotkey")
@@ -100,9 +108,11 @@ def new_coldkey_command(wallet_name: str | None, wallet_path: str | None, n_word
 @click.option("--use_password/--no_password", "use_password", default=False, show_default=True,
               help="Encrypt the hotkey.")
 @click.option("--overwrite_hotkey", "overwrite", is_flag=True, help="Replace an existing hotkey.")
+@print_mnemonic_option
 @no_prompt_option
 def new_hotkey_command(wallet_name: str | None, wallet_hotkey: str | None, wallet_path: str | None,
-                       n_words: str, use_password: bool, overwrite: bool, no_prompt: bool) -> None:
+                       n_words: str, use_password: bool, overwrite: bool, print_mnemonic: bool,
+                       no_prompt: bool) -> None:
     """Creates a new hotkey for running a miner under the specified path."""
     wallet = wallet_from_options(wallet_name, wallet_hotkey, wallet_path, no_prompt=no_prompt, ask_hotkey=True)
     overwrite = confirm_overwrite([wallet.hotkey_file], overwrite=overwrite, no_prompt=no_prompt,
@@ -110,7 +120,7 @@ def new_hotkey_command(wallet_name: str | None, wallet_hotkey: str | None, walle
     password = _password_for(wallet, use_password=use_password, no_prompt=no_prompt,
                              coldkey=False)
     wallet.create_new_hotkey(n_words=int(n_words), use_password=use_password, overwrite=overwrite,
-                             password=password)
+                             password=password, print_mnemonic=print_mnemonic or None)
 
 
 def _secret_options(func: Any) -> Any:

@@ -374,7 +374,10 @@ def account_bytes(account: str | bytes) -> bytes:
             raise CodecError(f"an account is 32 bytes, got {len(account)}")
         return bytes(account)
     if account.startswith("0x") and len(account) == 66:
-        return bytes.fromhex(account[2:])
+        try:
+            return bytes.fromhex(account[2:])
+        except ValueError as exc:
+            raise CodecError(f"not a hex account: {account!r}") from exc
     from scalecodec.utils.ss58 import ss58_decode
 
     try:

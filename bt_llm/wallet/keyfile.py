@@ -5,6 +5,10 @@ A keyfile holds one keypair as JSON (``accountId``, ``publicKey``, ``privateKey`
 fixed salt + NaCl SecretBox) and read ``$NACL``, ``$ANSIBLE_VAULT`` and legacy Fernet. Files are
 replaced atomically (a temp file in the same folder, fsync, rename): a crash leaves the old file.
 
+Like ssh, reading a private key whose file other users can access, or whose folder they can write,
+logs one warning per path and process (``WARNING: UNPROTECTED PRIVATE KEY FILE! ...`` with the
+``chmod`` that fixes it) on this module's logger; modes are never changed here.
+
 Example:
     >>> import tempfile, pathlib
     >>> from bt_llm.wallet.keyfile import Keyfile
@@ -21,9 +25,14 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
+import logging
 import os
+import shlex
+import stat
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,13 +46,18 @@ from bt_llm.wallet.keypair import Keypair
 NACL_PREFIX = b"$NACL"
 NACL_SALT = b"\x13q\x83\xdf\xf1Z\t\xbc\x9c\x90\xb5Q\x879\xe9\xb1"
 FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+log = logging.getLogger(__name__)
 
 __all__ = [
+    "DIR_MODE",
     "FILE_MODE",
     "NACL_PREFIX",
     "NACL_SALT",
     "KdfLimits",
     "Keyfile",
+    "check_private_key_permissions",
     "decrypt_keyfile_data",
     "deserialize_keypair_from_keyfile_data",
     "encrypt_keyfile_data",
@@ -238,6 +252,47 @@ def write_atomic(path: str | Path, data: bytes, *, mode: int = FILE_MODE) -> Non
             os.close(dir_fd)
 
 
+_warned_paths: set[str] = set()  # paths already warned about in this process
+
+
+def check_private_key_permissions(path: str | Path, folders: Iterable[str | Path] = ()) -> list[str]:
+    """Warn, like ssh, when the private key file ``path`` or a folder holding it is open to other users.
+
+    The file must not be accessible by group or others (no bit of ``0o077``); its folder and each of
+    ``folders`` must not be writable by them (``0o022``), sticky folders such as ``/tmp`` excepted.
+    Each warning is one line on this module's logger, at most once per path per process; modes are
+    never changed. Paths that cannot be inspected are skipped (reading them reports the error).
+
+    Returns:
+        The warnings this call logged.
+    """
+    if os.name == "nt":  # POSIX modes mean nothing there
+        return []
+    path = Path(path)
+    checks = [(path, 0o077, "file")]
+    checks += [(Path(folder), 0o022, "folder") for folder in dict.fromkeys([path.parent, *map(Path, folders)])]
+    messages = []
+    for target, forbidden, kind in checks:
+        key = os.path.realpath(target)
+        try:
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+        except OSError:
+            continue
+        if key in _warned_paths or not mode & forbidden or (kind == "folder" and mode & stat.S_ISVTX):
+            continue
+        _warned_paths.add(key)
+        quoted = shlex.quote(str(target))
+        if kind == "file":
+            message = (f"WARNING: UNPROTECTED PRIVATE KEY FILE! Permissions {mode:04o} for '{target}' are too "
+                       f"open: a private key must not be accessible by group or others. Fix: chmod 600 {quoted}")
+        else:
+            message = (f"WARNING: UNPROTECTED WALLET FOLDER! Permissions {mode:04o} for '{target}' are too open: "
+                       f"group or others can replace the keys in it. Fix: chmod 700 {quoted}")
+        log.warning(message)
+        messages.append(message)
+    return messages
+
+
 class Keyfile:
     """One keyfile on disk.
 
@@ -245,12 +300,16 @@ class Keyfile:
         path: the file (``~`` is expanded).
         name: what the key is, for prompts and errors (e.g. "the coldkey of wallet 'default'").
         env_wallet: the wallet whose ``BT_COLD_PW_<NAME>`` holds this file's password (coldkeys).
+        wallet_dir: the wallet folder holding the file: its mode is checked too when a private key is
+            read (the file's own folder always is).
     """
 
-    def __init__(self, path: str | Path, name: str | None = None, *, env_wallet: str | None = None) -> None:
+    def __init__(self, path: str | Path, name: str | None = None, *, env_wallet: str | None = None,
+                 wallet_dir: str | Path | None = None) -> None:
         self.path = Path(os.path.expanduser(str(path)))
         self.name = name or f"keyfile {self.path}"
         self.env_wallet = env_wallet
+        self.wallet_dir = Path(os.path.expanduser(str(wallet_dir))) if wallet_dir is not None else None
 
     def __str__(self) -> str:
         state = "encrypted" if self.exists_on_device() and self._safe_is_encrypted() else "decrypted"
@@ -307,6 +366,9 @@ class Keyfile:
     def get_keypair(self, password: str | None = None) -> Keypair:
         """Load the keypair; an encrypted file is decrypted once per process and then remembered.
 
+        A private key (encrypted, or plain with its secret) whose file or folder other users can reach
+        is logged as a warning (see :func:`check_private_key_permissions`).
+
         Raises:
             KeyFileError: missing, unreadable or corrupt file.
             PasswordError: wrong password, or none available.
@@ -315,7 +377,11 @@ class Keyfile:
         if not data.strip():
             raise KeyFileError(f"{self.what} is corrupt: the file is empty")
         if not keyfile_data_is_encrypted(data):
-            return deserialize_keypair_from_keyfile_data(data, source=str(self.path))
+            keypair = deserialize_keypair_from_keyfile_data(data, source=str(self.path))
+            if keypair.private_key:
+                self.check_permissions()
+            return keypair
+        self.check_permissions()  # before any password prompt, as ssh does
         if password is None and (known := passwords.recall_unlocked(str(self.path), data)) is not None:
             return known
         if password is None:
@@ -325,14 +391,21 @@ class Keyfile:
         passwords.remember_unlocked(str(self.path), data, keypair)
         return keypair
 
+    def check_permissions(self) -> list[str]:
+        """Warn (once per path) when this private key's file or folders are open to other users."""
+        return check_private_key_permissions(self.path, [self.wallet_dir] if self.wallet_dir else [])
+
     def make_dirs(self) -> None:
-        """Create the file's folder (mode 0700 for new folders).
+        """Create the file's folder and any missing parent, each mode 0700; existing folders keep theirs.
 
         Raises:
             KeyFileError: the folder cannot be created (names it).
         """
+        folder = self.path.parent
+        missing = list(itertools.takewhile(lambda p: not p.exists(), (folder, *folder.parents)))
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for new in reversed(missing):  # mkdir -p would make the parents 0755 (or 0775)
+                new.mkdir(mode=DIR_MODE, exist_ok=True)
         except OSError as exc:
             raise KeyFileError(f"Cannot create {self.path.parent}: {exc.strerror or exc}") from exc
         if not self.path.parent.is_dir():

@@ -7,6 +7,9 @@ Layout under ``path`` (default ``$BT_WALLET_PATH`` or ``~/.bittensor/wallets/``)
     <name>/hotkeys/<hotkey>          keyfile (plain unless asked)
     <name>/hotkeys/<hotkey>pub.txt   public keyfile
 
+A new key's mnemonic is printed only when stdout is a terminal (so it never lands in a log or a
+pipe) unless ``print_mnemonic=True``; otherwise one line says where the key is and how to print it.
+
 Example:
     >>> import tempfile
     >>> import bt_llm as bt
@@ -22,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +63,27 @@ def display_mnemonic_msg(mnemonic: str, key_type: str) -> None:
         "regenerate the key using this mnemonic is:"
     )
     click.echo(f"btcli regen_{key_type} --mnemonic {mnemonic}\n")
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout is not None and sys.stdout.isatty()
+    except (AttributeError, ValueError):  # replaced by an object without isatty, or closed
+        return False
+
+
+def _show_new_mnemonic(mnemonic: str, key_type: str, keyfile: Keyfile, *, suppress: bool,
+                       print_mnemonic: bool | None) -> None:
+    # True prints (even with suppress), False never does, None: to a terminal unless suppressed.
+    if print_mnemonic is None:
+        if suppress:
+            return
+        print_mnemonic = _stdout_is_terminal()
+    if print_mnemonic:
+        display_mnemonic_msg(mnemonic, key_type)
+    elif not suppress:
+        print(f"The mnemonic of the new {key_type} is not printed (stdout is not a terminal); the key and its "
+              f"mnemonic are in {keyfile.path}. Pass --print_mnemonic (btcli) or print_mnemonic=True to print it.")
 
 
 def keypair_from_secret(mnemonic: str | list[str] | None, seed: str | bytes | None) -> Keypair:
@@ -119,7 +144,8 @@ class Wallet:
 
     @property
     def coldkey_file(self) -> Keyfile:
-        return Keyfile(self.wallet_dir / "coldkey", f"the coldkey of wallet '{self.name}'", env_wallet=self.name)
+        return Keyfile(self.wallet_dir / "coldkey", f"the coldkey of wallet '{self.name}'", env_wallet=self.name,
+                       wallet_dir=self.wallet_dir)
 
     @property
     def coldkeypub_file(self) -> Keyfile:
@@ -128,7 +154,8 @@ class Wallet:
     @property
     def hotkey_file(self) -> Keyfile:
         return Keyfile(
-            self.wallet_dir / "hotkeys" / self.hotkey_str, f"hotkey '{self.hotkey_str}' of wallet '{self.name}'"
+            self.wallet_dir / "hotkeys" / self.hotkey_str, f"hotkey '{self.hotkey_str}' of wallet '{self.name}'",
+            wallet_dir=self.wallet_dir,
         )
 
     @property
@@ -223,28 +250,33 @@ class Wallet:
 
     def create_new_coldkey(
         self, n_words: int = 12, use_password: bool = True, overwrite: bool = False, suppress: bool = False,
-        *, password: str | None = None,
+        *, password: str | None = None, print_mnemonic: bool | None = None,
     ) -> Wallet:
-        """Generate a coldkey from a fresh mnemonic, write it (encrypted) and its coldkeypub."""
+        """Generate a coldkey from a fresh mnemonic, write it (encrypted) and its coldkeypub.
+
+        ``print_mnemonic``: True prints the mnemonic (even with ``suppress``), False never does, None
+        (default) prints it only when stdout is a terminal and ``suppress`` is False.
+        """
         mnemonic = Keypair.generate_mnemonic(n_words)
         keypair = Keypair.create_from_mnemonic(mnemonic)
         self._write_coldkey(keypair, use_password=use_password, overwrite=overwrite, password=password)
-        if not suppress:
-            display_mnemonic_msg(mnemonic, "coldkey")
+        _show_new_mnemonic(mnemonic, "coldkey", self.coldkey_file, suppress=suppress, print_mnemonic=print_mnemonic)
         return self
 
     new_coldkey = create_new_coldkey
 
     def create_new_hotkey(
         self, n_words: int = 12, use_password: bool = False, overwrite: bool = False, suppress: bool = False,
-        *, password: str | None = None,
+        *, password: str | None = None, print_mnemonic: bool | None = None,
     ) -> Wallet:
-        """Generate a hotkey from a fresh mnemonic and write it (plain unless ``use_password``)."""
+        """Generate a hotkey from a fresh mnemonic and write it (plain unless ``use_password``).
+
+        ``print_mnemonic``: as for :meth:`create_new_coldkey`.
+        """
         mnemonic = Keypair.generate_mnemonic(n_words)
         keypair = Keypair.create_from_mnemonic(mnemonic)
         self._write_hotkey(keypair, use_password=use_password, overwrite=overwrite, password=password)
-        if not suppress:
-            display_mnemonic_msg(mnemonic, "hotkey")
+        _show_new_mnemonic(mnemonic, "hotkey", self.hotkey_file, suppress=suppress, print_mnemonic=print_mnemonic)
         return self
 
     new_hotkey = create_new_hotkey
@@ -319,17 +351,24 @@ class Wallet:
         return self
 
     def create_if_non_existent(
-        self, coldkey_use_password: bool = True, hotkey_use_password: bool = False
+        self, coldkey_use_password: bool = True, hotkey_use_password: bool = False, *,
+        print_mnemonic: bool | None = None,
     ) -> Wallet:
         """Create the coldkey and the hotkey where their files are missing."""
-        return self.create(coldkey_use_password, hotkey_use_password)
+        return self.create(coldkey_use_password, hotkey_use_password, print_mnemonic=print_mnemonic)
 
-    def create(self, coldkey_use_password: bool = True, hotkey_use_password: bool = False) -> Wallet:
-        """Create the coldkey and the hotkey where their files are missing; keep existing ones."""
+    def create(
+        self, coldkey_use_password: bool = True, hotkey_use_password: bool = False, *,
+        print_mnemonic: bool | None = None,
+    ) -> Wallet:
+        """Create the coldkey and the hotkey where their files are missing; keep existing ones.
+
+        New mnemonics are printed as ``print_mnemonic`` says (see :meth:`create_new_coldkey`).
+        """
         if not self.coldkey_file.exists_on_device() and not self.coldkeypub_file.exists_on_device():
-            self.create_new_coldkey(n_words=12, use_password=coldkey_use_password)
+            self.create_new_coldkey(n_words=12, use_password=coldkey_use_password, print_mnemonic=print_mnemonic)
         if not self.hotkey_file.exists_on_device():
-            self.create_new_hotkey(n_words=12, use_password=hotkey_use_password)
+            self.create_new_hotkey(n_words=12, use_password=hotkey_use_password, print_mnemonic=print_mnemonic)
         return self
 
     def hotkey_names(self) -> list[str]:

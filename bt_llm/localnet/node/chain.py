@@ -7,23 +7,30 @@ from typing import Any
 from bt_llm.localnet.node.rpc import Dispatcher, Session, hex_param, invalid_params, param
 from bt_llm.localnet.node.service import Node, header_json
 
+MAX_BLOCK_NUMBER = 2**32 - 1  # subtensor's BlockNumber is a u32
+
 
 def block_number_param(value: Any) -> int | None:
-    """A block number given as int, decimal or ``0x`` hex string; None for absent."""
+    """A block number given as int, decimal or ``0x`` hex string; None for absent.
+
+    Like Substrate's ``NumberOrHex``, a number beyond ``u32::MAX`` is an invalid parameter (not a missing block).
+    """
     if value is None:
         return None
     if isinstance(value, bool):
         raise invalid_params("block number must be an integer")
     if isinstance(value, int):
-        if value < 0:
-            raise invalid_params("block number must be non-negative")
-        return value
-    if isinstance(value, str):
+        number = value
+    elif isinstance(value, str):
         try:
-            return int(value, 16) if value.startswith("0x") else int(value)
+            number = int(value, 16) if value.startswith("0x") else int(value)
         except ValueError as exc:
             raise invalid_params("block number is not a number") from exc
-    raise invalid_params("block number must be an integer")
+    else:
+        raise invalid_params("block number must be an integer")
+    if not 0 <= number <= MAX_BLOCK_NUMBER:
+        raise invalid_params(f"block number must be in 0..{MAX_BLOCK_NUMBER} (u32)")
+    return number
 
 
 def register(dispatcher: Dispatcher, node: Node) -> None:

@@ -86,7 +86,10 @@ def _engine_args(arg_types: tuple[str, ...], values: list[Any]) -> list[Any]:
                 raise ValueError("an account is 32 bytes")
             out.append(bytes(value))
         elif arg_type == "Vec<Vec<u8>>":
-            out.append([bytes(v) for v in value])
+            accounts = [bytes(v) for v in value]
+            if any(len(a) != 32 for a in accounts):
+                raise ValueError("an account is 32 bytes")
+            out.append(accounts)
         else:
             out.append(value)
     return out
@@ -189,19 +192,31 @@ def call_runtime_api(node: Node, method: str, data: bytes, block_hash: bytes) ->
         raise RpcFailure(4003, "Client error", f"Execution failed: could not decode input: {exc}") from None
 
 
+def _account_param(value: Any, name: str) -> bytes:
+    """An account given as a JSON array of 32 byte values (how a real node takes ``Vec<u8>``)."""
+    if (not isinstance(value, list) or len(value) != 32
+            or not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in value)):
+        raise invalid_params(f"{name} must be an account: an array of 32 byte values")
+    return bytes(value)
+
+
 def register(dispatcher: Dispatcher, node: Node) -> None:
     def make(reader: str) -> Callable[[Session, list[Any]], Any]:
         arg_types = READERS[reader][0]
 
         async def handler(session: Session, params: list[Any]) -> list[int]:
-            values = []
+            values: list[Any] = []
             for index, arg_type in enumerate(arg_types):
                 value = param(params, index)
                 if arg_type == "u16":
                     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 65536:
                         raise invalid_params(f"parameter {index} must be a u16")
-                elif not isinstance(value, list) or not all(isinstance(v, (int, list)) for v in value):
-                    raise invalid_params(f"parameter {index} must be an array of byte values")
+                elif arg_type == "Vec<u8>":
+                    value = _account_param(value, f"parameter {index}")
+                else:  # Vec<Vec<u8>>: accounts
+                    if not isinstance(value, list):
+                        raise invalid_params(f"parameter {index} must be an array of accounts")
+                    value = [_account_param(v, f"parameter {index}") for v in value]
                 values.append(value)
             block_hash = node.resolve_hash(hex_param(params, len(arg_types), name="at", required=False))
             try:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -127,9 +128,11 @@ class Dispatcher:
     async def handle(self, text: str | bytes, session: Session) -> str | None:
         """Answer one message; returns the reply text, or None when nothing is to be sent."""
         try:
-            message = json.loads(text)
+            message = loads(text)
         except (ValueError, UnicodeDecodeError):
             return _dumps(_error(None, RpcFailure(PARSE_ERROR, "Parse error")))
+        except RecursionError:  # json's C parser nests one C call per level; deep input runs out of stack
+            return _dumps(_error(None, RpcFailure(PARSE_ERROR, "Parse error", "nested too deeply")))
         if isinstance(message, list):
             if not message:
                 return _dumps(_error(None, RpcFailure(INVALID_REQUEST, "Invalid request")))
@@ -139,10 +142,13 @@ class Dispatcher:
         return None if reply is None else _dumps(reply)
 
     async def _one(self, message: Any, session: Session) -> dict[str, Any] | None:
-        if not isinstance(message, dict) or not isinstance(message.get("method"), str):
-            request_id = message.get("id") if isinstance(message, dict) else None
-            return _error(request_id, RpcFailure(INVALID_REQUEST, "Invalid request"))
+        if not isinstance(message, dict):
+            return _error(None, RpcFailure(INVALID_REQUEST, "Invalid request"))
         request_id = message.get("id")
+        if not _valid_id(request_id):  # echoing it back could be anything (a structure 900 levels deep)
+            return _error(None, RpcFailure(INVALID_REQUEST, "Invalid request", "id must be a string, number or null"))
+        if not isinstance(message.get("method"), str):
+            return _error(request_id, RpcFailure(INVALID_REQUEST, "Invalid request"))
         is_notification = "id" not in message
         params = message.get("params", [])
         if params is None:
@@ -168,6 +174,28 @@ class Dispatcher:
         if is_notification:
             return None
         return {"jsonrpc": "2.0", "id": request_id, "result": result}
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e400: valid JSON text, but no float holds it, and "Infinity" is no JSON to echo
+        raise ValueError(f"number out of range: {text[:40]}")
+    return value
+
+
+def loads(text: str | bytes) -> Any:
+    """Strict JSON: Python's ``NaN``/``Infinity`` extensions and numbers that overflow a float are errors."""
+    return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+
+
+def _valid_id(request_id: Any) -> bool:
+    """JSON-RPC 2.0: an id is a string, a number or null."""
+    return request_id is None or isinstance(request_id, (str, float)) or (
+        isinstance(request_id, int) and not isinstance(request_id, bool))
 
 
 def _error(request_id: Any, failure: RpcFailure) -> dict[str, Any]:

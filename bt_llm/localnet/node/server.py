@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import threading
 import time
@@ -15,12 +16,28 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from bt_llm.errors import ConfigError
-from bt_llm.localnet.node.rpc import Dispatcher, Session
+from bt_llm.localnet.node.rpc import INTERNAL_ERROR, Dispatcher, Session
 from bt_llm.net import listen_socket
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+
+class _OneLineClientErrors(logging.Filter):
+    """uvicorn logs a client's text frame that is not UTF-8 with a traceback, at ERROR (and rightly closes
+    the connection with 1007): any client could fill the node's log with them. One warning line is enough."""
+
+    MESSAGES = frozenset({"Invalid UTF-8 sequence received from client."})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg in self.MESSAGES:
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+_CLIENT_ERRORS_FILTER = _OneLineClientErrors()
 
 
 def create_app(dispatcher: Dispatcher, *, on_startup: Callable[[], Awaitable[None]] | None = None,
@@ -32,12 +49,20 @@ def create_app(dispatcher: Dispatcher, *, on_startup: Callable[[], Awaitable[Non
     from starlette.routing import Route, WebSocketRoute
     from starlette.websockets import WebSocket, WebSocketDisconnect
 
+    def too_large() -> Response:
+        return JSONResponse({"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "Too large"}},
+                            status_code=413)
+
     async def http_endpoint(request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_MESSAGE_BYTES:
-            return JSONResponse({"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "Too large"}},
-                                status_code=413)
-        reply = await dispatcher.handle(body, Session())
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_MESSAGE_BYTES:
+            return too_large()  # refused before reading a byte of it
+        body = bytearray()
+        async for chunk in request.stream():  # a chunked body has no length to check up front
+            body += chunk
+            if len(body) > MAX_MESSAGE_BYTES:
+                return too_large()
+        reply = await dispatcher.handle(bytes(body), Session())
         return Response(reply or "", media_type="application/json")
 
     async def health(request: Request) -> Response:
@@ -55,7 +80,14 @@ def create_app(dispatcher: Dispatcher, *, on_startup: Callable[[], Awaitable[Non
         tasks: set[asyncio.Task[None]] = set()
 
         async def answer(message: str) -> None:
-            reply = await dispatcher.handle(message, session)
+            try:
+                reply = await dispatcher.handle(message, session)
+            except Exception:
+                # A bug, not a bad request (the dispatcher answers those): log it, and answer so the
+                # client is not left waiting forever (over HTTP, the same bug is a 500).
+                log.exception("answering a WebSocket message failed")
+                reply = json.dumps({"jsonrpc": "2.0", "id": None,
+                                    "error": {"code": INTERNAL_ERROR, "message": "Internal error"}})
             if reply is not None and not session.closed:
                 try:
                     await send(reply)
@@ -112,6 +144,7 @@ class NodeServer:
             app, host=host, port=self.port, ws="websockets-sansio", log_level=log_level, lifespan="on",
             ws_max_size=MAX_MESSAGE_BYTES, ws_ping_interval=None, access_log=False, timeout_graceful_shutdown=3,
         )
+        logging.getLogger("uvicorn.error").addFilter(_CLIENT_ERRORS_FILTER)  # once: the same object
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 

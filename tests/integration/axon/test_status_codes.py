@@ -85,6 +85,45 @@ async def test_401_unsigned_bad_signature_tampered_replayed_stale(make_axon, mon
     assert r.status_code == 401 and "Nonce is too old" in r.json()["message"]
 
 
+async def test_raising_the_unsigned_timeout_header_does_not_reopen_stale_nonces(make_axon, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The fuzz campaign's case: nonces 60-3000 s old with ``timeout: 3600`` were accepted 150 of 200."""
+    axon = make_axon(echo)
+    accepted = 0
+    for i, age in enumerate((60, 120, 600, 3000)):
+        old = time.time_ns() - age * 10**9
+        monkeypatch.setattr("bt_llm.dendrite.request.time", types.SimpleNamespace(time_ns=lambda old=old: old))
+        req = signed(axon, _prompt(), uuid=f"u-wide-{i}", timeout=5.0)
+        headers = {**req.headers, "timeout": "3600"}  # not covered by the signature
+        r = await post(req.url, headers, req.body)
+        accepted += r.status_code == 200
+        assert r.status_code == 401 and "Nonce is too old" in r.json()["message"]
+    assert accepted == 0
+
+
+async def test_a_restarted_axon_refuses_replays_of_requests_it_served_before() -> None:
+    from bt_llm.axon.server import Axon
+
+    first = Axon(wallet=ALICE, ip="127.0.0.1", port=0)
+    first.attach(echo).start()
+    port = first.port
+    captured = [signed(first, _prompt(f"pay {i}"), uuid=f"u-restart-{i}") for i in range(5)]
+    try:
+        for req in captured:
+            assert (await post(req.url, req.headers, req.body)).status_code == 200
+    finally:
+        first.stop()
+    second = Axon(wallet=ALICE, ip="127.0.0.1", port=port)
+    second.attach(echo).start()
+    try:
+        for req in captured:  # inside the old freshness window, but from before this axon started
+            r = await post(req.url, req.headers, req.body)
+            assert r.status_code == 401 and "Nonce is too old" in r.json()["message"]
+        fresh = signed(second, _prompt("pay 0"), uuid="u-restart-0")
+        assert (await post(fresh.url, fresh.headers, fresh.body)).status_code == 200
+    finally:
+        second.stop()
+
+
 async def test_403_blacklist_function_and_metagraph(make_axon, dendrite) -> None:  # type: ignore[no-untyped-def]
     def blacklist(synapse: TextPrompting) -> tuple[bool, str]:
         return synapse.dendrite.hotkey == BOB.ss58_address, "no bobs"

@@ -31,6 +31,7 @@ def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if var.startswith(passwords.ENV_PREFIX) or var == "BT_WALLET_PATH":
             monkeypatch.delenv(var)
     monkeypatch.setattr(keyfile, "KDF", keyfile.KdfLimits(pwhash.argon2i.OPSLIMIT_MIN, pwhash.argon2i.MEMLIMIT_MIN))
+    monkeypatch.setattr(keyfile, "_warned_paths", set())
     passwords.forget_unlocked()
     yield
     passwords.forget_unlocked()
@@ -54,7 +55,7 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
 def test_new_coldkey_and_hotkey(root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BT_COLD_PW_ALICE", "pw")
     code, out, err = run(capsys, "new_coldkey", "--wallet.name", "alice", "--wallet.path", str(root), "--no_prompt",
-                         "--n_words", "15")
+                         "--n_words", "15", "--print_mnemonic")
     assert (code, err) == (0, "")
     assert "IMPORTANT: Store this mnemonic" in out and "The mnemonic to the new coldkey is:" in out
     mnemonic = out.split("btcli regen_coldkey --mnemonic ")[1].split("\n")[0].split()
@@ -62,7 +63,7 @@ def test_new_coldkey_and_hotkey(root: Path, capsys: pytest.CaptureFixture[str], 
     assert (root / "alice" / "coldkey").read_bytes().startswith(b"$NACL")
 
     code, out, _ = run(capsys, "new_hotkey", "--wallet.name", "alice", "--wallet.hotkey", "m1",
-                       "--wallet.path", str(root), "--no_prompt")
+                       "--wallet.path", str(root), "--no_prompt", "--print-mnemonic")
     assert code == 0 and "btcli regen_hotkey --mnemonic" in out
     wallet = bt.wallet(name="alice", hotkey="m1", path=str(root))
     assert wallet.coldkey.mnemonic == " ".join(mnemonic)
@@ -299,3 +300,67 @@ def test_regen_from_dev_uri(capsys: pytest.CaptureFixture[str], root: Path) -> N
     assert code == 1 and "--overwrite_hotkey" in err
     reread = bt.wallet(name="alice", hotkey="miner", path=str(root))  # a fresh object reads the file again
     assert reread.hotkey.ss58_address == Keypair.create_from_uri("//Alice/miner").ss58_address
+
+
+def _notice(key_type: str, path: Path) -> str:
+    return (f"The mnemonic of the new {key_type} is not printed (stdout is not a terminal); the key and its "
+            f"mnemonic are in {path}. Pass --print_mnemonic (btcli) or print_mnemonic=True to print it.")
+
+
+def test_new_keys_print_the_mnemonic_only_to_a_terminal_or_with_the_flag(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cold = root / "alice" / "coldkey"
+    code, out, err = run(capsys, "new_coldkey", "--wallet.name", "alice", "--wallet.path", str(root), "--no_prompt",
+                         "--no_password")
+    assert (code, err) == (0, "")
+    assert out == _notice("coldkey", cold) + "\n"
+    assert json.loads(cold.read_text())["secretPhrase"] not in out
+
+    runner = CliRunner()  # its stdout is no terminal either
+    base = ["new_hotkey", "--wallet.name", "alice", "--wallet.path", str(root), "--no_prompt"]
+    result = runner.invoke(cli, [*base, "--wallet.hotkey", "h1"])
+    hot = root / "alice" / "hotkeys" / "h1"
+    assert result.exit_code == 0, result.output
+    assert result.output == _notice("hotkey", hot) + "\n"
+    assert json.loads(hot.read_text())["secretPhrase"] not in result.output
+    for flag, name in (("--print_mnemonic", "h2"), ("--print-mnemonic", "h3")):
+        result = runner.invoke(cli, [*base, "--wallet.hotkey", name, flag])
+        phrase = json.loads((root / "alice" / "hotkeys" / name).read_text())["secretPhrase"]
+        assert result.exit_code == 0 and f"btcli regen_hotkey --mnemonic {phrase}" in result.output
+        assert "not printed" not in result.output
+    for command in ("new_coldkey", "new_hotkey"):
+        assert "--print_mnemonic" in run(capsys, command, "--help")[1]
+
+
+def test_unprotected_key_is_one_warning_line_on_stderr(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bt.wallet(name="c", hotkey="h", path=str(root)).create_hotkey_from_uri("//Bob", suppress=True)
+    hot = root / "c" / "hotkeys" / "h"
+    hot.chmod(0o644)
+    args = ["sign", "--wallet.name", "c", "--wallet.hotkey", "h", "--wallet.path", str(root), "--use_hotkey",
+            "--message", "m", "--no_prompt"]
+    code, out, err = run(capsys, *args)
+    assert code == 0 and "Signature: 0x" in out
+    assert err == (f"WARNING: UNPROTECTED PRIVATE KEY FILE! Permissions 0644 for '{hot}' are too open: a private "
+                   f"key must not be accessible by group or others. Fix: chmod 600 {hot}\n")
+    assert hot.stat().st_mode & 0o777 == 0o644
+    assert run(capsys, *args)[2] == ""  # once per file and process
+
+
+def test_installed_btcli_keeps_mnemonic_off_pipes_and_warns_on_open_keys(root: Path) -> None:
+    btcli = Path(sys.executable).parent / "btcli"
+    if not btcli.exists():
+        pytest.skip(f"{btcli} is not installed (pip install -e .)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BT_COLD_PW_")}
+    made = subprocess.run([str(btcli), "new_hotkey", "--wallet.path", str(root), "--no_prompt"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    hot = root / "default" / "hotkeys" / "default"
+    assert made.returncode == 0 and made.stdout == _notice("hotkey", hot) + "\n" and made.stderr == ""
+    folder = root / "default"
+    folder.chmod(0o777)
+    signed = subprocess.run([str(btcli), "sign", "--wallet.path", str(root), "--use_hotkey", "--message", "m",
+                             "--no_prompt"], capture_output=True, text=True, env=env, timeout=60)
+    assert signed.returncode == 0 and "Signature: 0x" in signed.stdout
+    assert signed.stderr == (f"WARNING: UNPROTECTED WALLET FOLDER! Permissions 0777 for '{folder}' are too open: "
+                             f"group or others can replace the keys in it. Fix: chmod 700 {folder}\n")
+    assert folder.stat().st_mode & 0o777 == 0o777

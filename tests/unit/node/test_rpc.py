@@ -94,6 +94,15 @@ def test_sealing_advances_the_head_and_keeps_old_blocks(client) -> None:
         ('{"jsonrpc":"2.0","id":1,"method":"state_call","params":["AccountNonceApi_account_nonce", "0x01"]}', 4003),
         ('{"jsonrpc":"2.0","id":1,"method":"neuronInfo_getNeuronsLite","params":["x"]}', -32602),
         ('{"jsonrpc":"2.0","id":1,"method":"chain_subscribeNewHeads","params":[]}', -32090),
+        # found by tests/integration/node/test_rpc_fuzz.py
+        ("[" * 1500 + "]" * 1500, -32700),  # RecursionError out of json.loads: was an HTTP 500
+        ('{"jsonrpc":"2.0","id":NaN,"method":"system_name"}', -32700),  # was echoed as NaN (no JSON)
+        ('{"jsonrpc":"2.0","id":1e400,"method":"system_name"}', -32700),  # was echoed as Infinity
+        ('{"jsonrpc":"2.0","id":{"a":[1]},"method":"system_name"}', -32600),
+        ('{"jsonrpc":"2.0","id":1,"method":"chain_getBlockHash","params":[18446744073709551616]}', -32602),
+        ('{"jsonrpc":"2.0","id":1,"method":"chain_getBlockHash","params":["-5"]}', -32602),
+        ('{"jsonrpc":"2.0","id":1,"method":"system_accountNextIndex","params":["0x' + "g" * 64 + '"]}', -32602),
+        ('{"jsonrpc":"2.0","id":1,"method":"stakeInfo_getStakeInfoForColdkeys","params":[[5]]}', -32602),
     ],
 )
 def test_malformed_requests_get_error_objects(client, body: str, code: int) -> None:
@@ -196,3 +205,20 @@ def test_watch_answers_the_subscription_id_before_any_status(client) -> None:
         messages = [json.loads(ws.receive_text()) for _ in range(3)]
         statuses = [m["params"]["result"] for m in messages if m.get("method") == "author_extrinsicUpdate"]
         assert [next(iter(s)) for s in statuses] == ["inBlock", "finalized"]
+
+
+def test_a_dispatcher_bug_is_answered_and_logged_on_websocket(caplog) -> None:
+    """A bug past the dispatcher's own error handling: over WebSocket the client gets -32603 (not silence,
+    the request's task dying unseen) and the traceback is logged once."""
+    from bt_llm.localnet.node.rpc import Dispatcher
+    from bt_llm.localnet.node.server import create_app
+
+    class Broken(Dispatcher):
+        async def handle(self, text, session):
+            raise RuntimeError("a bug")
+
+    with TestClient(create_app(Broken())) as broken, broken.websocket_connect("/") as ws:
+        ws.send_text('{"jsonrpc":"2.0","id":1,"method":"system_name"}')
+        reply = json.loads(ws.receive_text())
+    assert reply["error"]["code"] == -32603 and reply["id"] is None
+    assert [r.exc_info[0] for r in caplog.records if r.exc_info] == [RuntimeError]

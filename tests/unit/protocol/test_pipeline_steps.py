@@ -109,8 +109,8 @@ async def test_metagraph_blacklist_refuses_unregistered_hotkeys() -> None:
 
 # -- verify --------------------------------------------------------------------------------------
 async def test_verify_accepts_a_signed_request_once() -> None:
+    store = NonceStore()  # made before the request was signed, as an axon starts before it is called
     headers, body = _signed()
-    store = NonceStore()
     await run_verify(_parsed(headers, body), ALICE.ss58_address, store)
     with pytest.raises(Refusal, match="newer one was last processed"):
         await run_verify(_parsed(headers, body), ALICE.ss58_address, store)
@@ -144,7 +144,7 @@ def test_verify_checks_the_axons_own_hotkey() -> None:
 
 
 def test_nonce_rules() -> None:
-    store = NonceStore()
+    store = NonceStore(floor_ns=0)
     now = time.time_ns()
     too_old = now - ALLOWED_DELTA_NS - 12 * 10**9
     with pytest.raises(Refusal, match="too old"):
@@ -155,17 +155,53 @@ def test_nonce_rules() -> None:
         store.check("k", now, 12.0, now)
     store.check("k", now + 1, 12.0, now)
     store.check("other", now - 10**9, 12.0, now)  # keys are independent
+    with pytest.raises(Refusal, match="from the future"):
+        store.check("other", now + ALLOWED_DELTA_NS + 10**9, 12.0, now)
 
 
-def test_nonce_store_caps_the_callers_timeout_and_forgets_only_stale_entries() -> None:
-    store = NonceStore(max_timeout=10.0, soft_limit=2)
+def test_the_unsigned_timeout_header_cannot_widen_the_window() -> None:
+    store = NonceStore(floor_ns=0)  # default cap: 12 s
     now = time.time_ns()
-    with pytest.raises(Refusal):
-        store.check("k", now - 3600 * 10**9, 10**9, now)  # a huge claimed timeout does not widen the window
-    store.accept("stale", now - 100 * 10**9, now)
+    for age in (60, 300, 3000):
+        with pytest.raises(Refusal, match="too old"):
+            store.check("k", now - age * 10**9, 3600.0, now)
+    store.check("k", now - 15 * 10**9, 3600.0, now)  # 4 s + 12 s at most
+    with pytest.raises(Refusal, match="too old"):
+        store.check("k", now - 17 * 10**9, 3600.0, now)
+    with pytest.raises(Refusal, match="too old"):
+        store.check("k", now - 5 * 10**9, -100.0, now)  # a negative timeout narrows nothing below 4 s either
+
+
+def test_a_new_store_refuses_nonces_from_before_it_started() -> None:
+    """A restarted axon has an empty store: its floor keeps the old window's requests out."""
+    before = time.time_ns()
+    store = NonceStore()
+    with pytest.raises(Refusal, match="too old"):
+        store.check("k", before - 1, 12.0, time.time_ns())
+    store.check("k", time.time_ns(), 12.0, time.time_ns())
+
+
+def test_nonce_store_forgets_entries_that_left_the_window() -> None:
+    store = NonceStore(max_timeout=10.0, floor_ns=0)
+    now = time.time_ns()
+    store.accept("stale", now - 100 * 10**9, now - 100 * 10**9)
     store.accept("a", now, now)
     store.accept("b", now, now)
-    assert len(store) == 2 and "stale" not in store._last
+    assert len(store) == 2 and "stale" not in store
+    assert store.floor_ns == 0  # forgetting an expired entry opens nothing: the window refuses it
+
+
+def test_nonce_store_is_bounded_and_an_early_eviction_raises_the_floor() -> None:
+    store = NonceStore(max_entries=3, floor_ns=0)
+    now = time.time_ns()
+    for i in range(5):
+        store.accept(f"k{i}", now + i, now)
+    assert len(store) == 3 and "k0" not in store and "k1" not in store
+    assert store.floor_ns == now + 1
+    for replay in (now, now + 1):  # the evicted keys' nonces cannot come back
+        with pytest.raises(Refusal, match="too old"):
+            store.check(f"k{replay - now}", replay, 12.0, now)
+    store.check("new", now + 2, 12.0, now)
 
 
 async def test_custom_verify_runs_after_the_builtin_checks() -> None:
@@ -177,11 +213,11 @@ async def test_custom_verify_runs_after_the_builtin_checks() -> None:
         raise ValueError("custom says no")
 
     with pytest.raises(Refusal, match="custom says no"):
-        await run_verify(_parsed(headers, body), ALICE.ss58_address, NonceStore(), refuse)
+        await run_verify(_parsed(headers, body), ALICE.ss58_address, NonceStore(floor_ns=0), refuse)
     assert seen == ["hi"]
     forged = {**headers, "bt_header_dendrite_signature": "0x" + "00" * 64}
     with pytest.raises(Refusal, match="Signature mismatch"):
-        await run_verify(_parsed(forged, body), ALICE.ss58_address, NonceStore(), lambda s: None)
+        await run_verify(_parsed(forged, body), ALICE.ss58_address, NonceStore(floor_ns=0), lambda s: None)
 
 
 # -- the priority gate ---------------------------------------------------------------------------

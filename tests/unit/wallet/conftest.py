@@ -27,6 +27,7 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
     monkeypatch.setattr(
         keyfile, "KDF", keyfile.KdfLimits(pwhash.argon2i.OPSLIMIT_MIN, pwhash.argon2i.MEMLIMIT_MIN)
     )
+    monkeypatch.setattr(keyfile, "_warned_paths", set())  # permission warnings are once per path and process
     passwords.forget_unlocked()
     yield
     passwords.forget_unlocked()

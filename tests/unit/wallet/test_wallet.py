@@ -70,7 +70,7 @@ def test_bad_names(name: str) -> None:
 
 def test_create_new_keys(wallet_path: Path, cold_password: str, capsys: pytest.CaptureFixture[str]) -> None:
     wallet = bt.wallet(name="alice", hotkey="miner")
-    assert wallet.create_new_coldkey() is wallet
+    assert wallet.create_new_coldkey(print_mnemonic=True) is wallet  # captured stdout is no terminal
     out = capsys.readouterr().out
     assert "IMPORTANT: Store this mnemonic in a secure" in out
     assert "The mnemonic to the new coldkey is:" in out
