@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -18,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bridge.auth import Authenticator, RateLimiter
 from bridge.backend import Backend
 from bridge.errors import BridgeError, RateLimited, scrub_addresses
+from bridge.health import HealthFn, report
 from bridge.metrics import CONTENT_TYPE, BridgeMetrics
 from bridge.openai.router import build_router
 
@@ -83,6 +85,51 @@ class _TooLarge(FastAPIHTTPException):
         super().__init__(413, f"Request body larger than {limit} bytes.")
 
 
+class CancelOnDisconnect:
+    """Cancels a request's work when its client goes away, so no miner is asked for a gone caller.
+
+    Once the body has been read, one watcher waits for ``http.disconnect`` and cancels the app's
+    task; the cancellation reaches the fan-out, whose calls close their connections to the miners.
+    Streaming answers already stop this way (Starlette listens while it streams); this covers the
+    JSON ones, which Starlette only notices failing when it writes the answer.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "POST":
+            await self.app(scope, receive, send)
+            return
+        body_read = asyncio.Event()
+
+        async def watched_receive() -> Message:
+            message = await receive()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                body_read.set()
+            return message
+
+        work = asyncio.ensure_future(self.app(scope, watched_receive, send))
+        gone = False
+
+        async def watch() -> None:
+            nonlocal gone
+            await body_read.wait()
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            gone = True
+            work.cancel()
+
+        watcher = asyncio.ensure_future(watch())
+        try:
+            await work
+        except asyncio.CancelledError:
+            if not gone:  # the server is stopping: not ours to swallow
+                raise
+        finally:
+            watcher.cancel()
+
+
 class Observe:
     """Counts requests by route and status and times them (pure ASGI: no per-request task)."""
 
@@ -105,6 +152,9 @@ class Observe:
 
         try:
             await self.app(scope, receive, observed_send)
+        except asyncio.CancelledError:
+            status = 499  # the client closed the request (nginx's code for it)
+            raise
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
             self.metrics.record_request(route, status, time.perf_counter() - started)
@@ -128,8 +178,9 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     return (f"{param}: {first.get('msg')}" if param else str(first.get("msg"))), param or None
 
 
-def create_app(backend: Backend, settings: HttpSettings | None = None, metrics: BridgeMetrics | None = None) -> FastAPI:
-    """The OpenAI-compatible app over ``backend``."""
+def create_app(backend: Backend, settings: HttpSettings | None = None, metrics: BridgeMetrics | None = None,
+               health: HealthFn | None = None) -> FastAPI:
+    """The OpenAI-compatible app over ``backend``; ``health`` (default: the backend's) feeds ``/readyz``."""
     settings = settings or HttpSettings()
     metrics = metrics or BridgeMetrics()
     @contextlib.asynccontextmanager
@@ -184,9 +235,19 @@ def create_app(backend: Backend, settings: HttpSettings | None = None, metrics: 
         log.exception("unhandled error in the bridge")
         return error_response(500, "The bridge failed to process the request.", "server_error")
 
+    checks = health or backend.health
+
     @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    async def healthz() -> JSONResponse:
+        """Liveness: 200 while this process serves; the body says whether it can answer (``/readyz``)."""
+        ready, body = report(checks())
+        return JSONResponse({**body, "status": "ok" if ready else "degraded", "live": True})
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        """Readiness: 200 when every check passes, else 503 naming the ones that fail."""
+        ready, body = report(checks())
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get("/metrics")
     async def prometheus() -> Response:
@@ -196,4 +257,5 @@ def create_app(backend: Backend, settings: HttpSettings | None = None, metrics: 
     # concurrency 10 in benchmarks/bridge.py, under the 20% that would justify a second router.
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.add_middleware(Observe, metrics=metrics)
+    app.add_middleware(CancelOnDisconnect)
     return app

@@ -6,9 +6,11 @@ metagraph, a dendrite and a scorer. Unit tests of the HTTP layer can plug in the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+
+from bridge.health import Check
 
 
 @dataclass(frozen=True)
@@ -98,3 +100,7 @@ class Backend(Protocol):
         ...
 
     async def embed(self, model: str, texts: list[str]) -> list[list[float]]: ...
+
+    def health(self) -> Sequence[Check]:
+        """What ``/readyz`` checks: cheap, from what the backend already knows (see :mod:`bridge.health`)."""
+        ...

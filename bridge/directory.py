@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bridge.health import Check
 from bridge.weights import ScoreBook
 from bt_llm.protocol.axon_info import AxonInfo
 
@@ -62,13 +63,20 @@ class MinerDirectory:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._refreshed_at: float | None = None  # time.monotonic() of the last refresh that worked
+        self._refresh_error: str | None = None  # why the last refresh failed, None when it worked
 
     @property
     def snapshot(self) -> Snapshot:
         return self._snapshot
 
     def refresh(self) -> Snapshot:
-        new = self._load()
+        try:
+            new = self._load()
+        except Exception as exc:
+            self._refresh_error = f"{type(exc).__name__}: {exc}"
+            raise
+        self._refreshed_at, self._refresh_error = time.monotonic(), None
         old = self._snapshot
         replaced = {m.uid for m in old.miners if (n := new.by_uid(m.uid)) is None or n.hotkey != m.hotkey}
         if replaced:
@@ -79,6 +87,29 @@ class MinerDirectory:
                         table.pop(uid, None)
         self._snapshot = new
         return new
+
+    def checks(self) -> list[Check]:
+        """``chain``: the last metagraph refresh worked, recently; ``miners``: one at least is not
+        cooling down after failures (a miner never asked counts as serving)."""
+        age = None if self._refreshed_at is None else time.monotonic() - self._refreshed_at
+        stale_after = 3 * self._refresh_seconds
+        if self._refresh_error is not None:
+            chain = Check("chain", False, f"the last metagraph refresh failed: {self._refresh_error}")
+        elif age is None:
+            chain = Check("chain", False, "the metagraph was never read")
+        elif age > stale_after:
+            chain = Check("chain", False, f"the metagraph is {age:.0f} s old (refreshed every {self._refresh_seconds:g} s)")
+        else:
+            chain = Check("chain", True, f"metagraph at block {self._snapshot.block}, read {age:.0f} s ago")
+        miners = self._snapshot.miners
+        serving = [m for m in miners if not self.cooling(m.uid)]
+        if not miners:
+            state = Check("miners", False, "no miner serves an axon on this subnet")
+        elif not serving:
+            state = Check("miners", False, f"all {len(miners)} miners failed their last requests (cooling down)")
+        else:
+            state = Check("miners", True, f"{len(serving)} of {len(miners)} miners serving")
+        return [chain, state]
 
     # ---- what the backends learn (shared by every backend of the bridge) --------------------------
     def record_latency(self, uid: int, seconds: float) -> None:

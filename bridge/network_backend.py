@@ -26,6 +26,7 @@ from typing import Any
 from bridge.backend import MinerAnswer, ModelInfo, PromptSpec, StreamEnd, StreamStart, StreamText
 from bridge.directory import Miner, MinerDirectory, Snapshot
 from bridge.errors import MinersTimedOut, ModelNotFound, NoMinerAvailable
+from bridge.health import Check
 from bridge.metrics import BridgeMetrics
 from bridge.score_queue import ScoreQueue
 from bridge.scoring import LexicalScorer, Scorer, scores_inline
@@ -99,6 +100,9 @@ class NetworkBackend:
                    for m in sorted(snapshot.miners, key=lambda m: m.uid)]
         self._models = (snapshot, models, frozenset(m.id for m in models))
         return models, self._models[2]
+
+    def health(self) -> list[Check]:
+        return self.directory.checks()
 
     def models(self) -> list[ModelInfo]:
         return [dataclasses.replace(m, extra=dict(m.extra)) for m in self._model_table()[0]]

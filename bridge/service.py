@@ -18,6 +18,7 @@ from bridge.auth import RateLimiter, load_api_keys
 from bridge.config import BridgeConfig
 from bridge.delegate_axon import attach_delegate_routes
 from bridge.directory import MinerDirectory, snapshot_from_metagraph
+from bridge.health import Check
 from bridge.metrics import BridgeMetrics
 from bridge.network_backend import NetworkBackend
 from bridge.scoring import LexicalScorer, Scorer, default_scorer
@@ -61,6 +62,7 @@ class BridgeService:
         self.last_weights_block: int | None = None
         self.weights_set = 0
         self._last_attempt_block: int | None = None
+        self._started_block: int | None = None
 
     # ---- parts -------------------------------------------------------------------------------
     def _load_snapshot(self) -> Any:
@@ -102,7 +104,7 @@ class BridgeService:
 
     def _start(self) -> BridgeService:
         self._http_sock = listen_socket(self.config.host, self.config.port)  # a busy port fails first
-        self.directory.refresh()
+        self._started_block = self.directory.refresh().block
         if not self.subtensor.is_hotkey_registered(self.hotkey, self.config.netuid):
             raise ConfigError(f"the bridge's hotkey {self.hotkey} is not registered on subnet {self.config.netuid}: "
                               f"register it first (btcli register or btcli recycle_register --netuid "
@@ -110,7 +112,7 @@ class BridgeService:
         if self.scorer is None:  # the embedding model loads only now
             self.scorer = LexicalScorer() if self.config.scorer == "lexical" else default_scorer()
         self.directory.start()
-        app = create_app(self._backend(), self.http_settings, self.metrics)
+        app = create_app(self._backend(), self.http_settings, self.metrics, health=self.health)
         self._http = ServerThread(app, host=self.config.host, sock=self._http_sock).start()
         from bt_llm.axon.server import Axon
 
@@ -153,6 +155,21 @@ class BridgeService:
             f"bridge: {len(self.directory.snapshot.miners)} serving miners on subnet {self.config.netuid}; "
             f"weights every {self.config.weights_interval} blocks",
         ]
+
+    def health(self) -> list[Check]:
+        """The directory's checks (chain, miners) and, when this bridge sets weights, ``weights``:
+        set within twice the interval (from the last weights, or from the start)."""
+        checks = self.directory.checks()
+        if self.config.set_weights and self._started_block is not None:
+            block, interval = self.directory.snapshot.block, self.config.weights_interval
+            since = self.last_weights_block if self.last_weights_block is not None else self._started_block
+            late = block - since > 2 * interval
+            if self.last_weights_block is None:
+                detail = f"no weights set yet ({block - since} blocks since the start; due every {interval})"
+            else:
+                detail = f"weights set at block {self.last_weights_block}, {block - since} blocks ago (every {interval})"
+            checks.append(Check("weights", not late, detail))
+        return checks
 
     # ---- weights ------------------------------------------------------------------------------
     def set_weights_now(self) -> bool:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import struct
 import time
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from bridge.backend import Backend, MinerAnswer, PromptSpec, StreamEnd, StreamStart, StreamText
 from bridge.errors import InvalidRequest, scrub_addresses
@@ -35,6 +36,12 @@ from bridge.openai.protocol import (
 )
 from bt_llm.stops import StopCutter, cut_at_stop
 from bt_llm.tokens import count_tokens, truncate_tokens
+
+T = TypeVar("T")
+R = TypeVar("R")
+PROMPTS_AT_ONCE = 8
+"""A ``/v1/completions`` request's prompts asked at once (vLLM takes them all as one batch; the
+miners here are shared by every caller, so one request takes 8 seats of the fan-out at most)."""
 
 
 def prompt_spec(roles: Sequence[str], messages: Sequence[str], request: SamplingFields | Any) -> PromptSpec:
@@ -127,17 +134,22 @@ async def create_chat_completion(request: ChatCompletionRequest, backend: Backen
 async def create_completion(request: CompletionRequest, backend: Backend) -> Completion:
     check_supported(request)
     model = backend.resolve_model(request.model)
-    choices: list[CompletionChoice] = []
-    prompt_tokens = completion_tokens = 0
-    for prompt_text in request.prompts():
+
+    async def one(prompt_text: str) -> list[tuple[MinerAnswer, str, str]]:
         prompt = completion_prompt(request, prompt_text)
-        prompt_tokens += count_tokens(prompt_text)
-        for answer in (await backend.complete(model, prompt, request.n))[: request.n]:
-            text, reason = finish(answer, prompt.stop, prompt.max_tokens)
+        answers = (await backend.complete(model, prompt, request.n))[: request.n]
+        return [(answer, *finish(answer, prompt.stop, prompt.max_tokens)) for answer in answers]
+
+    prompts = request.prompts()
+    choices: list[CompletionChoice] = []
+    completion_tokens = 0
+    for prompt_text, answers in zip(prompts, await each_at_most(PROMPTS_AT_ONCE, one, prompts), strict=True):
+        for answer, text, reason in answers:
             completion_tokens += count_tokens(text)
             if request.echo:
                 text = prompt_text + text
             choices.append(CompletionChoice(index=len(choices), text=text, finish_reason=reason, miner=_miner(answer)))
+    prompt_tokens = sum(count_tokens(p) for p in prompts)
     return Completion(
         model=model,
         choices=choices,
@@ -147,6 +159,23 @@ async def create_completion(request: CompletionRequest, backend: Backend) -> Com
             total_tokens=prompt_tokens + completion_tokens,
         ),
     )
+
+
+async def each_at_most(limit: int, fn: Callable[[T], Awaitable[R]], items: Sequence[T]) -> list[R]:
+    """``fn`` over ``items``, ``limit`` at a time, results in order. The first failure, or the
+    caller's cancellation (its client left), cancels every call still running or waiting."""
+    seats = asyncio.Semaphore(limit)
+
+    async def seated(item: T) -> R:
+        async with seats:
+            return await fn(item)
+
+    tasks = [asyncio.ensure_future(seated(item)) for item in items]
+    try:
+        return list(await asyncio.gather(*tasks))
+    finally:
+        for task in tasks:
+            task.cancel()
 
 
 class TokenLimit:

@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse
 from bridge.app import HttpSettings, _validation_message, create_app, error_response
 from bridge.backend import MinerAnswer, ModelInfo, PromptSpec
 from bridge.directory import Miner, MinerDirectory, Snapshot
+from bridge.health import Check
 from bridge.metrics import BridgeMetrics
 from bridge.network_backend import NetworkBackend
 from bridge.openai.protocol import (
@@ -58,6 +59,9 @@ class EchoBackend:
         if self.fail_with is not None:
             raise self.fail_with
         return [MinerAnswer(uid=0, hotkey="hk", completion="echo: " + prompt.messages[-1], latency_s=0.001)]
+
+    def health(self) -> list[Check]:
+        return [Check("miners", True, "scripted")]
 
 
 def reference_app() -> FastAPI:

@@ -18,6 +18,7 @@ import pytest
 from bridge.app import HttpSettings, create_app
 from bridge.backend import MinerAnswer, ModelInfo, PromptSpec, StreamStart, StreamText
 from bridge.errors import ModelNotFound, NoMinerAvailable
+from bridge.health import Check
 from bridge.serve_thread import ServerThread
 
 MODEL = "bittensor/subnet-1"
@@ -58,6 +59,9 @@ class ScriptedBackend:
 
     async def embed(self, model: str, texts: list[str]) -> list[list[float]]:
         return [[float(len(t)), 0.5, -1.0] for t in texts]
+
+    def health(self) -> list[Check]:
+        return [Check("miners", True, "scripted")]
 
 
 @pytest.fixture
@@ -157,6 +161,8 @@ def test_rate_limit_answers_429_with_retry_after(backend: ScriptedBackend) -> No
 
 def test_health_and_metrics(server: ServerThread, client: openai.OpenAI) -> None:
     client.models.list()
-    assert httpx.get(server.url + "/healthz").json() == {"status": "ok"}
+    health = httpx.get(server.url + "/healthz").json()
+    assert health["status"] == "ok" and health["checks"]["miners"]["ok"] is True
+    assert httpx.get(server.url + "/readyz").status_code == 200
     metrics = httpx.get(server.url + "/metrics").text
     assert 'bridge_requests_total{route="/v1/models",status="200"} 1.0' in metrics
