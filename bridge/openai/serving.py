@@ -39,6 +39,7 @@ from bt_llm.tokens import count_tokens, truncate_tokens
 
 T = TypeVar("T")
 R = TypeVar("R")
+MIN_TOP_P = 1e-9  # keeps the most likely token alone: what top_p=0 means
 PROMPTS_AT_ONCE = 8
 """A ``/v1/completions`` request's prompts asked at once (vLLM takes them all as one batch; the
 miners here are shared by every caller, so one request takes 8 seats of the fan-out at most)."""
@@ -48,8 +49,11 @@ def prompt_spec(roles: Sequence[str], messages: Sequence[str], request: Sampling
     """The one conversion of a request (HTTP body or a signed client's synapse) into what miners get."""
     limit = request.token_limit() if hasattr(request, "token_limit") else request.max_tokens
     stop = request.stop_list() if hasattr(request, "stop_list") else list(request.stop or ())
+    top_p = request.top_p
+    if top_p is not None and top_p <= 0:  # OpenAI takes 0 (the top token only); a miner's nucleus is (0, 1]
+        top_p = MIN_TOP_P
     return PromptSpec(roles=tuple(roles), messages=tuple(messages), max_tokens=limit, temperature=request.temperature,
-                      top_p=request.top_p, stop=tuple(stop), seed=request.seed)
+                      top_p=top_p, stop=tuple(stop), seed=request.seed)
 
 
 def chat_prompt(request: ChatCompletionRequest) -> PromptSpec:

@@ -28,7 +28,7 @@ class _Prompt(Synapse):
     temperature: float | None = Field(default=None, ge=0)
     top_p: float | None = Field(default=None, gt=0, le=1)
     stop: list[str] | None = None
-    seed: int | None = None
+    seed: int | None = Field(default=None, ge=-(2**63), lt=2**64)  # what a torch generator takes
 
     @model_validator(mode="after")
     def _roles_match_messages(self) -> _Prompt:

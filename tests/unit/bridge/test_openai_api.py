@@ -103,6 +103,13 @@ def test_text_completion(client: openai.OpenAI) -> None:
     assert result.object == "text_completion"
 
 
+def test_openai_sampling_edges_reach_the_miners_in_their_range(client: openai.OpenAI, backend: ScriptedBackend) -> None:
+    client.completions.create(model=MODEL, prompt="hi", top_p=0, seed=-(2**63))
+    assert 0 < backend.prompts[-1].top_p < 1e-6 and backend.prompts[-1].seed == -(2**63)  # top_p 0: the top token
+    with pytest.raises(openai.BadRequestError, match="seed"):
+        client.completions.create(model=MODEL, prompt="hi", seed=2**63)
+
+
 def test_chat_stream_cuts_at_stop_and_reports_usage(client: openai.OpenAI) -> None:
     stream = client.chat.completions.create(
         model=MODEL, messages=[{"role": "user", "content": "hi"}], stream=True, stop=["STOP"],
