@@ -45,6 +45,11 @@ class MinerAnswer:
         return self.status_code in (400, 500) and self.status_message.startswith(("Client error", "Payload error"))
 
     @property
+    def refused_input(self) -> bool:
+        """The miner refused the request as given (a 4xx other than 408 timeout and 429 busy)."""
+        return 400 <= self.status_code < 500 and self.status_code not in (408, 429)
+
+    @property
     def cut(self) -> bool:
         """The miner cut it short of its end to answer in time."""
         return self.finish_reason == "deadline"

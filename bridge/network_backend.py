@@ -274,8 +274,12 @@ class NetworkBackend:
         return self._record(answers, self.scorer.score(prompt, answers))
 
     def _record(self, answers: list[MinerAnswer], scores: list[float]) -> list[MinerAnswer]:
+        # What the bridge could not send counts against no miner; nor does a prompt no miner could
+        # take (each refused it with a 4xx, e.g. a 413 over its token limit): the client chose it. A
+        # miner refusing what another one answered is scored like any failure.
+        answered = any(a.ok for a in answers)
         for answer, score in zip(answers, scores, strict=True):
-            if not answer.bridge_fault:  # what the bridge could not send counts against no miner
+            if not (answer.bridge_fault or (answer.refused_input and not answered)):
                 self.scores.update(answer.uid, score)
         return [MinerAnswer(**{**a.__dict__, "score": s}) for a, s in zip(answers, scores, strict=True)]
 

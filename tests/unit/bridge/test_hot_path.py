@@ -437,6 +437,20 @@ async def test_what_the_bridge_could_not_send_counts_against_no_miner() -> None:
     await backend.aclose()
 
 
+async def test_a_prompt_every_miner_refused_counts_against_none_but_one_refusal_does() -> None:
+    backend, _ = network(ScriptedDendrite(), 2)
+    backend.scores.update(0, 0.9)
+    backend.scores.update(1, 0.9)
+    too_long = [MinerAnswer(uid=uid, hotkey=f"hk{uid}", completion="", latency_s=0.0, status_code=413,
+                            status_message="Prompt is 5000 tokens; this miner takes 1024 at most") for uid in (0, 1)]
+    backend._score(PROMPT, too_long)
+    assert backend.scores.snapshot() == {0: 0.9, 1: 0.9}
+    answered = [too_long[0], MinerAnswer(uid=1, hotkey="hk1", completion="Austin is the capital.", latency_s=0.1)]
+    backend._score(PROMPT, answered)
+    assert backend.scores.snapshot()[0] < 0.9  # another miner took that prompt: refusing it is a failure
+    await backend.aclose()
+
+
 async def test_a_busy_miner_is_replaced_by_the_next_one_and_cools_down() -> None:
     dendrite = ScriptedDendrite(refuse={9000})
     backend, _ = network(dendrite, 3)
