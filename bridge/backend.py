@@ -12,6 +12,11 @@ from typing import Protocol
 
 from bridge.health import Check
 
+DEFAULT_TEMPERATURE = 0.7  # bt-llm miners' own default (SamplingParams)
+DEFAULT_MAX_TOKENS = 256
+"""What the bridge asks for when a client leaves temperature or max_tokens unset: miners get explicit
+values, so the validator knows the sampling it verifies (a miner's own defaults are unknown to it)."""
+
 
 @dataclass(frozen=True)
 class PromptSpec:
@@ -24,6 +29,7 @@ class PromptSpec:
     top_p: float | None = None
     stop: tuple[str, ...] = ()
     seed: int | None = None
+    challenge: bool = False  # the validator's own prompt (always verified); never sent to miners
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,8 @@ class MinerAnswer:
     status_message: str = ""
     score: float | None = None  # None until scored (a single named miner is scored in the background)
     finish_reason: str | None = None  # the miner's: "stop", "length", "deadline" (cut to answer in time)
+    model: str | None = None  # the model the miner claims, when its hotkey signed the claim
+    verifiable: bool = False  # the claim says the answer is that model's raw output
 
     @property
     def bridge_fault(self) -> bool:

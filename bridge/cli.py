@@ -32,6 +32,13 @@ def bridge_group() -> None:
 @click.option("--timeout", type=float, default=None, help="Deadline for miners, seconds (default 12).")
 @click.option("--weights_interval", type=int, default=None, help="Blocks between set_weights (default 100).")
 @click.option("--scorer", type=click.Choice(["embedding", "lexical"]), default=None, help="Reward model.")
+@click.option("--verify/--no-verify", "verify", default=None,
+              help="Recompute a sample of answers with the claimed model (default on).")
+@click.option("--verify.rate", "verify_rate", type=float, default=None, help="Share of answers checked (0.1).")
+@click.option("--verify.penalty", "verify_penalty", type=float, default=None,
+              help="Seconds a failed check zeroes a miner (600).")
+@click.option("--unverified_weight", type=float, default=None, help="Worth of an unverifiable answer (0.05).")
+@click.option("--challenge_interval", type=float, default=None, help="Seconds between own prompts (60; 0: none).")
 @click.option("--logging.debug", "debug", is_flag=True, default=False, help="Debug logging.")
 def serve_command(config_file: str | None, wallet_name: str | None, wallet_hotkey: str | None,
                   wallet_path: str | None, subtensor_network: str | None, subtensor_chain_endpoint: str | None,

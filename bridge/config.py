@@ -44,7 +44,12 @@ class BridgeConfig:
     score_queue: int = 1024  # answers waiting to be scored; past it they go unscored (counted)
     weights_interval: int = 100
     score_alpha: float = 0.1
-    scorer: str = "embedding"  # or "lexical"
+    scorer: str = "embedding"  # or "lexical": the quality signal for answers that cannot be verified
+    verify: bool = True  # recompute a sample of answers with the claimed model (bridge/incentives.py)
+    verify_rate: float = 0.1  # the share of a known miner's answers checked (its first ones all are)
+    verify_penalty: float = 600.0  # seconds a failed check zeroes a miner's score
+    unverified_weight: float = 0.05  # what an answer no one can check is worth, against a verified one
+    challenge_interval: float = 60.0  # seconds between the validator's own prompts (0: none)
     metagraph_refresh: float = 12.0
     set_weights: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
@@ -73,6 +78,10 @@ class BridgeConfig:
             raise ConfigError(f"unknown scorer {self.scorer!r}: use 'embedding' or 'lexical'")
         if not 0 < self.score_alpha <= 1:
             raise ConfigError("score_alpha must be in (0, 1]")
+        if not 0 <= self.verify_rate <= 1 or not 0 <= self.unverified_weight <= 1:
+            raise ConfigError("verify_rate and unverified_weight must be in [0, 1]")
+        if self.verify_penalty < 0 or self.challenge_interval < 0:
+            raise ConfigError("verify_penalty and challenge_interval must be >= 0")
 
     @classmethod
     def from_sources(cls, file: str | Path | None = None, **overrides: Any) -> BridgeConfig:

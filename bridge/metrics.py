@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -31,6 +31,15 @@ class BridgeMetrics:
             registry=self.registry,
         )
 
+        self.verifications = Counter(
+            "bridge_verifications", "Answers checked against the claimed model, by uid and outcome "
+            "(pass, fail, skipped, unverifiable)", ["uid", "outcome"], registry=self.registry,
+        )
+        self.score_parts = Gauge(
+            "bridge_miner_score_part", "The parts of each miner's last score (correctness, completeness, speed, "
+            "score, penalized)", ["uid", "part"], registry=self.registry,
+        )
+
         # Labelled children, looked up once: ``labels()`` validates and locks on every call.
         self._request_children: dict[tuple[str, int], tuple[Any, Any]] = {}
         self._miner_children: dict[tuple[int, int], Any] = {}
@@ -50,6 +59,13 @@ class BridgeMetrics:
             child = self._miner_children[(uid, status_code)] = self.miner_queries.labels(uid=str(uid), outcome=outcome)
         child.inc()
         self.miner_latency.observe(latency_s)
+
+    def record_verification(self, uid: int, outcome: str) -> None:
+        self.verifications.labels(uid=str(uid), outcome=outcome).inc()
+
+    def record_score_parts(self, uid: int, parts: dict[str, float]) -> None:
+        for part, value in parts.items():
+            self.score_parts.labels(uid=str(uid), part=part).set(value)
 
     def record_scoring_dropped(self) -> None:
         self.scoring_dropped.inc()

@@ -147,9 +147,13 @@ class NetworkBackend:
             status = 422
         self.metrics.record_miner(miner.uid, status, latency)
         reason = getattr(response, "finish_reason", None)
+        claim = response.claim() if isinstance(response, TextPrompting) else None
+        if claim is not None and not claim.valid_for(miner.hotkey):
+            claim = None  # not signed by the miner that answered: no claim
         answer = MinerAnswer(uid=miner.uid, hotkey=miner.hotkey, completion=completion, latency_s=latency,
                              status_code=status, status_message=(terminal.status_message or "") if terminal else "",
-                             finish_reason=reason if isinstance(reason, str) else None)
+                             finish_reason=reason if isinstance(reason, str) else None,
+                             model=claim.model if claim else None, verifiable=bool(claim and claim.verifiable))
         if answer.ok and completion.strip():
             self.directory.record_latency(miner.uid, latency)
         elif (status == 408 or status >= 500) and not answer.bridge_fault:

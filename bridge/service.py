@@ -15,14 +15,17 @@ from typing import Any
 
 from bridge.app import HttpSettings, create_app
 from bridge.auth import RateLimiter, load_api_keys
+from bridge.challenges import ChallengeLoop
 from bridge.config import BridgeConfig
 from bridge.delegate_axon import attach_delegate_routes
 from bridge.directory import MinerDirectory, snapshot_from_metagraph
 from bridge.health import Check
+from bridge.incentives import WorkScorer
 from bridge.metrics import BridgeMetrics
 from bridge.network_backend import NetworkBackend
 from bridge.scoring import LexicalScorer, Scorer, default_scorer
 from bridge.serve_thread import ServerThread
+from bridge.verification import Verifier
 from bridge.weights import ScoreBook, WeightRules, compute_weights
 from bt_llm.errors import BtLlmError, ConfigError
 from bt_llm.net import listen_socket
@@ -63,6 +66,7 @@ class BridgeService:
         self.weights_set = 0
         self._last_attempt_block: int | None = None
         self._started_block: int | None = None
+        self._challenges: ChallengeLoop | None = None
 
     # ---- parts -------------------------------------------------------------------------------
     def _load_snapshot(self) -> Any:
@@ -111,6 +115,10 @@ class BridgeService:
                               f"{self.config.netuid})")
         if self.scorer is None:  # the embedding model loads only now
             self.scorer = LexicalScorer() if self.config.scorer == "lexical" else default_scorer()
+        if self.config.verify and not isinstance(self.scorer, WorkScorer):
+            self.scorer = WorkScorer(Verifier.default(), self.scorer, rate=self.config.verify_rate,
+                                     penalty_seconds=self.config.verify_penalty,
+                                     unverified_weight=self.config.unverified_weight, metrics=self.metrics)
         self.directory.start()
         app = create_app(self._backend(), self.http_settings, self.metrics, health=self.health)
         self._http = ServerThread(app, host=self.config.host, sock=self._http_sock).start()
@@ -121,6 +129,9 @@ class BridgeService:
                                RateLimiter(self.config.rate_limit_per_minute))
         self.axon.start()
         self.subtensor.serve_axon(self.config.netuid, self.axon, wait_for_finalization=True)
+        if self.config.verify and self.config.challenge_interval > 0:
+            self._challenges = ChallengeLoop(self._backend, f"bittensor/subnet-{self.config.netuid}",
+                                             self.config.challenge_interval).start()
         if self.config.set_weights:
             self._weights_thread = threading.Thread(target=self._weights_loop, name="bridge-weights", daemon=True)
             self._weights_thread.start()
@@ -128,6 +139,8 @@ class BridgeService:
 
     def stop(self) -> None:
         self._stop.set()
+        if self._challenges is not None:
+            self._challenges.stop()
         self.directory.stop()
         if self.axon is not None:
             self.axon.stop()

@@ -10,7 +10,16 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from bridge.backend import Backend, MinerAnswer, PromptSpec, StreamEnd, StreamStart, StreamText
+from bridge.backend import (
+    DEFAULT_MAX_TOKENS,
+    DEFAULT_TEMPERATURE,
+    Backend,
+    MinerAnswer,
+    PromptSpec,
+    StreamEnd,
+    StreamStart,
+    StreamText,
+)
 from bridge.errors import InvalidRequest, scrub_addresses
 from bridge.openai.protocol import (
     AssistantMessage,
@@ -52,8 +61,9 @@ def prompt_spec(roles: Sequence[str], messages: Sequence[str], request: Sampling
     top_p = request.top_p
     if top_p is not None and top_p <= 0:  # OpenAI takes 0 (the top token only); a miner's nucleus is (0, 1]
         top_p = MIN_TOP_P
-    return PromptSpec(roles=tuple(roles), messages=tuple(messages), max_tokens=limit, temperature=request.temperature,
-                      top_p=top_p, stop=tuple(stop), seed=request.seed)
+    temperature = DEFAULT_TEMPERATURE if request.temperature is None else request.temperature
+    return PromptSpec(roles=tuple(roles), messages=tuple(messages), max_tokens=limit or DEFAULT_MAX_TOKENS,
+                      temperature=temperature, top_p=top_p, stop=tuple(stop), seed=request.seed)
 
 
 def chat_prompt(request: ChatCompletionRequest) -> PromptSpec:

@@ -18,6 +18,8 @@ from bt_llm.errors import ConfigError, MinerError
 from bt_llm.models.sampling import SamplingParams
 from bt_llm.neuron.miner import Miner
 from bt_llm.neuron.policy import CallerPolicy
+from bt_llm.protocol.claims import ModelClaim
+from bt_llm.protocol.signing import Signer
 from bt_llm.protocol.synapse import Synapse
 from bt_llm.protocol.synapses import Embedding, StreamingTextPrompting, TextPrompting, TextPromptingBackward
 
@@ -76,9 +78,10 @@ def _refusal(exc: BaseException) -> BaseException:
 
 
 class _Handlers:
-    def __init__(self, miner: Miner, policy: CallerPolicy) -> None:
+    def __init__(self, miner: Miner, policy: CallerPolicy, claim: ModelClaim | None = None) -> None:
         self.miner = miner
         self.policy = policy
+        self.claim = claim
 
     def _done(self, name: str, synapse: Synapse, start: float, tokens: int | None, outcome: str = "ok") -> None:
         log.info(request_line(name, self.policy, synapse, start, tokens, outcome))
@@ -95,6 +98,9 @@ class _Handlers:
                 synapse.completion = result
             else:  # a Completion: its text and why it ended
                 synapse.completion, synapse.finish_reason = result.text, result.finish_reason
+            if self.claim is not None:
+                synapse.model, synapse.verifiable = self.claim.model, self.claim.verifiable
+                synapse.claim_signature = self.claim.signature
         except Exception as exc:
             self._done("TextPrompting", synapse, start, None, f"error: {exc}")
             raise _refusal(exc) from exc
@@ -172,9 +178,12 @@ class _Handlers:
 # The axon reads the synapse type from the first parameter's annotation, so each route gets a
 # small function with the right annotation around the shared implementation.
 
-def build_handlers(miner: Miner, policy: CallerPolicy) -> list[Handler]:
-    """``(forward_fn, blacklist_fn, priority_fn)`` for every synapse ``miner`` serves."""
-    h = _Handlers(miner, policy)
+def build_handlers(miner: Miner, policy: CallerPolicy, signer: Signer | None = None) -> list[Handler]:
+    """``(forward_fn, blacklist_fn, priority_fn)`` for every synapse ``miner`` serves; with the hotkey
+    ``signer``, text answers carry the miner's signed :meth:`~Miner.claim`."""
+    claimed = miner.claim() if signer is not None else None
+    claim = ModelClaim.signed(signer, claimed[0], verifiable=claimed[1]) if claimed and signer else None
+    h = _Handlers(miner, policy, claim)
     out: list[Handler] = []
     if miner.serves_text:
         def text(synapse: TextPrompting) -> TextPrompting:

@@ -91,6 +91,13 @@ class Miner:
         """A priority for the request (higher first); None keeps the runtime's: the caller's stake."""
         return None
 
+    def claim(self) -> tuple[str, bool] | None:
+        """``(model, verifiable)`` announced to validators with every answer (signed by the runtime with
+        the hotkey), or None to claim nothing. ``verifiable`` says the answers are that model's raw
+        outputs under the request's sampling, which a validator holding the model recomputes (see
+        :mod:`bt_llm.protocol.claims`). A validator that verifies scores unverifiable answers low."""
+        return None
+
     # -- helpers --------------------------------------------------------------------------------
 
     def count_tokens(self, text: str) -> int:

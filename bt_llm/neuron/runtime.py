@@ -127,7 +127,7 @@ class Neuron:
 
         self.axon = Axon(wallet=self.wallet, ip=cfg.axon_ip, port=cfg.axon_port, external_ip=cfg.announced_ip,
                          external_port=cfg.axon_external_port, max_workers=cfg.max_workers)
-        for forward_fn, blacklist_fn, priority_fn in build_handlers(self.miner, self.policy):
+        for forward_fn, blacklist_fn, priority_fn in build_handlers(self.miner, self.policy, self.wallet.hotkey):
             self.axon.attach(forward_fn, blacklist_fn, priority_fn)
         self.miner.neuron = self
         self.axon.start()

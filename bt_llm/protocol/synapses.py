@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from bt_llm.protocol.claims import ModelClaim
 from bt_llm.protocol.synapse import StreamingSynapse, Synapse
 
 __all__ = ["Embedding", "StreamingTextPrompting", "TextPrompting", "TextPromptingBackward"]
@@ -50,6 +51,15 @@ class TextPrompting(_Prompt):
     finish_reason: str | None = Field(
         default=None, description="why the answer ended: 'stop' (complete), 'length' (max_tokens) or 'deadline' "
                                   "(cut to answer in time); None when the miner does not say")
+    model: str | None = Field(default=None, description="the model the miner claims answered (see protocol.claims)")
+    verifiable: bool | None = Field(default=None, description="the claim: raw outputs of that model, recomputable")
+    claim_signature: str | None = Field(default=None, description="the miner hotkey's signature of its claim")
+
+    def claim(self) -> ModelClaim | None:
+        """The miner's claim as sent (check it with :meth:`ModelClaim.valid_for` the answering hotkey)."""
+        if not isinstance(self.model, str) or not isinstance(self.claim_signature, str):
+            return None
+        return ModelClaim(self.model, bool(self.verifiable), self.claim_signature)
 
     def deserialize(self) -> str:
         """The completion text."""

@@ -39,8 +39,10 @@ class TransformersMiner(Miner):
     name = "transformers"
 
     def __init__(self, model_path: str | None = None, *, device: str = "auto", max_tokens_limit: int = 512,
-                 defaults: SamplingParams | None = None, **engine_options: object) -> None:
+                 defaults: SamplingParams | None = None, claim: str | None = None,
+                 **engine_options: object) -> None:
         super().__init__()
+        self.claimed_model = claim
         self.defaults = defaults or SamplingParams(max_tokens=256, temperature=0.7)
         options = {"max_new_tokens": max_tokens_limit, **engine_options}
         if model_path:
@@ -77,6 +79,11 @@ class TransformersMiner(Miner):
                       len(self.rewards))
         return True
 
+    def claim(self) -> tuple[str, bool]:
+        # Raw outputs of the named model under the request's sampling: a validator holding the same
+        # model recomputes them (bridge/verification.py).
+        return self.claimed_model or self.generator.name, True
+
     def count_tokens(self, text: str) -> int:
         return self.generator.count_tokens(text)
 
@@ -101,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="the longest prompt accepted, in tokens (longer: 413)")
     parser.add_argument("--model.quantize", dest="model_quantize", default="auto", choices=["auto", "int8", "none"],
                         help="weights: auto (int8 on the CPU, dense on CUDA), int8 or none")
+    parser.add_argument("--model.claim", dest="model_claim", default=None,
+                        help="the model name announced to validators (default: the model's own name)")
     parser.add_argument("--model.no_batching", dest="model_batching", action="store_false",
                         help="generate one request at a time (model.generate)")
     # The engine decides admission, so the axon hands it every request it can hold: the running batch,
@@ -110,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     defaults = SamplingParams(max_tokens=args.model_max_tokens, temperature=args.model_temperature)
     return run_miner(lambda: TransformersMiner(
         args.model_path, device=args.model_device, max_tokens_limit=args.model_max_tokens_limit, defaults=defaults,
+        claim=args.model_claim,
         max_seqs=args.model_max_seqs, max_prompt_tokens=args.model_max_prompt_tokens, quantize=args.model_quantize,
         batching=args.model_batching), config)
 

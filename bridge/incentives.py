@@ -1,0 +1,191 @@
+"""Scores that reward work: verified correctness first, then completeness, then speed.
+
+:class:`WorkScorer` is the bridge's :class:`~bridge.scoring.Scorer`. For each answer:
+
+- **correctness**: when the miner's signed claim names a model this validator holds, a sample of its
+  answers is recomputed (:mod:`bridge.verification`): every answer of a miner's first
+  ``first_checks``, every answer to the validator's own challenges, and ``rate`` of the rest (miners
+  cannot tell which). A pass counts 1; an answer not checked counts the miner's record of passes
+  (a moving average); a failure counts 0, zeroes the miner's record and its score for
+  ``penalty_seconds``. An answer whose claim cannot be checked (no claim, a model the validator does
+  not hold, not verifiable) is scored on the other signals only (the quality scorer's relevance and
+  agreement), times ``unverified_weight``: words that no one checked are worth little on a subnet
+  that verifies (set it to 1 to score unverifiable models on their words alone).
+- **completeness**: a checked answer that stops where the model would go on (or says it was cut to
+  answer in time) counts 0; an unchecked one counts the miner's record of complete answers.
+- **speed**: tokens per second against the fastest answer to the same prompt, weighing
+  ``speed_weight`` (0.2) of the score: two honest miners of one model stay within 20% of each other.
+
+``score = correctness * completeness * (1 - speed_weight + speed_weight * speed)``; failed and empty
+answers score 0 (availability). The bridge keeps the running average (``ScoreBook``) and sets it as
+weights. Bridge-side failures and prompts that every miner refused never reach here as scores
+(``NetworkBackend._record``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bridge.backend import MinerAnswer, PromptSpec
+from bridge.metrics import BridgeMetrics
+from bridge.scoring import Scorer
+from bridge.verification import Verdict, Verifier
+from bt_llm.tokens import count_tokens
+
+__all__ = ["MinerRecord", "WorkScorer"]
+
+DECAY = 0.98  # per check: the running test remembers about the last 50 sampled answers
+UNTRUSTED = 0.5  # a verifiable miner's record before its first check (its first answers are all checked)
+
+
+@dataclass
+class MinerRecord:
+    """What the validator knows of one miner (per uid and hotkey)."""
+
+    hotkey: str
+    checks: int = 0
+    passes: int = 0
+    failures: int = 0
+    trust: float | None = None  # moving average of passed checks
+    completeness: float | None = None  # moving average of complete checked answers
+    penalized_until: float = 0.0  # time.monotonic()
+    excess: float = 0.0  # sampled answers' Σ(surprise - entropy), decaying: the running test
+    spread: float = 0.0  # its variance under honest sampling
+    model: str | None = None
+    last_verdict: str = ""
+    parts: dict[str, float] = field(default_factory=dict)
+
+
+class WorkScorer:
+    """See the module docstring; ``quality`` scores unverifiable answers (and is the tie-breaker nowhere else)."""
+
+    blocking = True  # verification runs a model: never on the event loop
+
+    def __init__(self, verifier: Verifier, quality: Scorer, *, rate: float = 0.1, first_checks: int = 3,
+                 penalty_seconds: float = 600.0, unverified_weight: float = 0.05, speed_weight: float = 0.2,
+                 alpha: float = 0.3, metrics: BridgeMetrics | None = None, seed: int | None = None) -> None:
+        self.verifier = verifier
+        self.quality = quality
+        self.rate, self.first_checks, self.penalty_seconds = rate, first_checks, penalty_seconds
+        self.unverified_weight, self.speed_weight, self.alpha = unverified_weight, speed_weight, alpha
+        self.metrics = metrics
+        self.records: dict[int, MinerRecord] = {}
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+        self.checked = self.answers = 0  # for the share of traffic verified
+        self.check_seconds = 0.0
+
+    def score(self, prompt: PromptSpec, answers: Sequence[MinerAnswer]) -> list[float]:
+        return self.score_many([(prompt, answers)])[0]
+
+    def score_many(self, jobs: Sequence[tuple[PromptSpec, Sequence[MinerAnswer]]]) -> list[list[float]]:
+        many = getattr(self.quality, "score_many", None)
+        quality = many(jobs) if many is not None else [self.quality.score(p, a) for p, a in jobs]
+        return [self._job(prompt, answers, words) for (prompt, answers), words in zip(jobs, quality, strict=True)]
+
+    def _job(self, prompt: PromptSpec, answers: Sequence[MinerAnswer], words: list[float]) -> list[float]:
+        rates = [_tokens_per_second(a) for a in answers]
+        fastest = max(rates, default=0.0)
+        return [self._one(prompt, a, w, rate / fastest if fastest > 0 else 1.0)
+                for a, w, rate in zip(answers, words, rates, strict=True)]
+
+    def _one(self, prompt: PromptSpec, answer: MinerAnswer, words: float, speed: float) -> float:
+        record = self._record(answer)
+        now = time.monotonic()
+        self.answers += 1
+        if not answer.ok or not answer.completion.strip():
+            return self._parts(answer, record, 0.0, 0.0, speed)
+        if not (answer.verifiable and self.verifier.holds(answer.model)):
+            why = "no claim" if answer.model is None else (
+                "not verifiable" if not answer.verifiable else f"model {answer.model} not held")
+            self._count(answer.uid, "unverifiable")
+            record.last_verdict = f"unverifiable: {why}"
+            complete = 0.0 if answer.cut else 1.0
+            return self._parts(answer, record, self.unverified_weight * words, complete, speed, now)
+        verdict = self._check(prompt, answer, record) if self._due(prompt, record) else None
+        if verdict is None or verdict.outcome == "skipped":
+            trust = record.trust if record.trust is not None else UNTRUSTED
+            complete = 0.0 if answer.cut else (record.completeness if record.completeness is not None else UNTRUSTED)
+            return self._parts(answer, record, trust, complete, speed, now)
+        if verdict.outcome == "fail":
+            return self._parts(answer, record, 0.0, 0.0, speed, now)
+        return self._parts(answer, record, 1.0, 1.0 if verdict.complete else 0.0, speed, now)
+
+    def _record(self, answer: MinerAnswer) -> MinerRecord:
+        with self._lock:
+            record = self.records.get(answer.uid)
+            if record is None or record.hotkey != answer.hotkey:  # a new miner in this uid: a new record
+                record = self.records[answer.uid] = MinerRecord(answer.hotkey)
+            if answer.model is not None:
+                record.model = answer.model
+            return record
+
+    def _due(self, prompt: PromptSpec, record: MinerRecord) -> bool:
+        return prompt.challenge or record.checks < self.first_checks or self._random.random() < self.rate
+
+    def _check(self, prompt: PromptSpec, answer: MinerAnswer, record: MinerRecord) -> Verdict:
+        assert answer.model is not None  # holds() checked it
+        verdict = self.verifier.check(answer.model, prompt, answer.completion, answer.finish_reason)
+        self.check_seconds += verdict.seconds
+        self._count(answer.uid, verdict.outcome)
+        record.last_verdict = f"{verdict.outcome}: {verdict.detail}"
+        if verdict.outcome == "skipped":
+            return verdict
+        self.checked += 1
+        record.checks += 1
+        if verdict.outcome == "pass" and verdict.variance > 0 and self._drifts(record, verdict):
+            verdict = dataclasses.replace(verdict, outcome="fail", detail=f"{verdict.detail}; over its recent "
+                                          "sampled answers, unlike the model's samples")
+            record.last_verdict = f"fail: {verdict.detail}"
+        if verdict.outcome == "fail":
+            record.failures += 1
+            record.trust = 0.0
+            record.excess = record.spread = 0.0
+            record.penalized_until = time.monotonic() + self.penalty_seconds
+        else:
+            record.passes += 1
+            record.trust = _average(record.trust, 1.0, self.alpha)
+            record.completeness = _average(record.completeness, 1.0 if verdict.complete else 0.0, self.alpha)
+        return verdict
+
+    def _drifts(self, record: MinerRecord, verdict: Verdict) -> bool:
+        """The running test over a miner's sampled answers: one short answer says little (a model
+        often restates a question), many of them unlike the model's samples say it all. The sums
+        decay by ``DECAY`` per check, so an honest miner's small int8-versus-fp32 bias cannot pile up."""
+        record.excess = DECAY * record.excess + verdict.excess
+        record.spread = DECAY * record.spread + verdict.variance
+        return record.excess / math.sqrt(record.spread + 1e-6) > self.verifier.thresholds.z_max
+
+    def _parts(self, answer: MinerAnswer, record: MinerRecord, correctness: float, completeness: float,
+               speed: float, now: float | None = None) -> float:
+        penalized = now is not None and now < record.penalized_until
+        score = 0.0 if penalized else correctness * completeness * (1 - self.speed_weight + self.speed_weight * speed)
+        record.parts = {"correctness": correctness, "completeness": completeness, "speed": speed, "score": score,
+                        "penalized": float(penalized)}
+        if self.metrics is not None:
+            self.metrics.record_score_parts(answer.uid, record.parts)
+        return score
+
+    def _count(self, uid: int, outcome: str) -> None:
+        if self.metrics is not None:
+            self.metrics.record_verification(uid, outcome)
+
+    def share_checked(self) -> float:
+        """The share of answers verified so far."""
+        return self.checked / self.answers if self.answers else 0.0
+
+
+def _average(old: float | None, new: float, alpha: float) -> float:
+    return new if old is None else (1 - alpha) * old + alpha * new
+
+
+def _tokens_per_second(answer: MinerAnswer) -> float:
+    if not answer.ok or not answer.completion:
+        return 0.0
+    return count_tokens(answer.completion) / max(answer.latency_s, 1e-3)
