@@ -63,14 +63,15 @@ profiler = None
 if os.environ.get("BENCH_PROFILE"):  # profile the server thread, where requests are handled
     import cProfile
     profiler = cProfile.Profile()
-    original_run = Axon._run
-    def _run(self, sock):
+    from bt_llm.http_server import HttpServer
+    original_run = HttpServer._run
+    def _run(self):
         profiler.enable()
         try:
-            original_run(self, sock)
+            original_run(self)
         finally:
             profiler.disable()
-    Axon._run = _run
+    HttpServer._run = _run
 axon = Axon(wallet=Keypair.create_from_uri("//Alice"), ip="127.0.0.1", port=PORT, max_workers=64, max_queue=1024)
 axon.attach(forward).start()
 print("ready", flush=True)

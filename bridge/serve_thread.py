@@ -1,5 +1,7 @@
 """Run an ASGI app under uvicorn in a background thread (tests, examples, embedded use).
 
+``ServerThread`` is :class:`bt_llm.http_server.HttpServer` with the bridge's defaults (uvicorn's log
+config, lifespan ``auto``, 2 s graceful shutdown, slow-client bounds); it stays importable from here.
 The listening socket is bound when the ``ServerThread`` is built, so a busy port or an address this
 machine does not have is a ``ConfigError`` naming it, before anything else starts.
 """
@@ -7,59 +9,24 @@ machine does not have is a ``ConfigError`` naming it, before anything else start
 from __future__ import annotations
 
 import socket
-import threading
-import time
+from typing import Any
 
-import uvicorn
-from starlette.types import ASGIApp
+from bt_llm.http_server import HttpServer
 
-from bt_llm.errors import ConfigError
-from bt_llm.net import listen_socket
+__all__ = ["ServerThread"]
 
 
-class ServerThread:
+class ServerThread(HttpServer):
     """``start()`` returns once the server accepts connections; ``stop()`` shuts it down.
 
     Raises (at construction):
         ConfigError: ``host:port`` cannot be bound.
     """
 
-    def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning",
-                 sock: socket.socket | None = None) -> None:
-        """``sock``: an already listening socket (from :func:`listen_socket`) to serve on instead of binding."""
-        self.host = host
-        self._sock = sock if sock is not None else listen_socket(host, port)
-        self.port = int(self._sock.getsockname()[1])
-        config = uvicorn.Config(app, host=host, port=self.port, log_level=log_level, access_log=False,
-                                lifespan="auto", timeout_graceful_shutdown=2)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._run, name=f"uvicorn:{self.port}", daemon=True)
-
-    def _run(self) -> None:
-        self._server.run(sockets=[self._sock])
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self, timeout: float = 10.0) -> ServerThread:
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise ConfigError(f"the HTTP server could not start on {self.host}:{self.port}")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
-        self._sock.close()
-
-    def __enter__(self) -> ServerThread:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning",
+                 sock: socket.socket | None = None, **options: Any) -> None:
+        """``sock``: an already listening socket (from :func:`listen_socket`) to serve on instead of binding;
+        ``options``: any other :class:`HttpServer` option (``header_timeout``, ``body_timeout``, ...)."""
+        options.setdefault("name", "uvicorn")
+        options.setdefault("timeout_graceful_shutdown", 2)
+        super().__init__(app, host=host, port=port, sock=sock, log_level=log_level, **options)

@@ -14,12 +14,7 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import inspect
-import socket
-import threading
-import time
 import typing
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -30,6 +25,7 @@ from bt_llm.axon.forward import ForwardFn
 from bt_llm.axon.gate import PriorityGate
 from bt_llm.axon.verify import VerifyFn
 from bt_llm.errors import ConfigError, ProtocolError
+from bt_llm.http_server import BODY_TIMEOUT, HEADER_TIMEOUT, HttpServer
 from bt_llm.protocol.axon_info import AxonInfo, ip_version
 from bt_llm.protocol.synapse import Synapse
 from bt_llm.protocol.version import version_as_int
@@ -37,7 +33,6 @@ from bt_llm.protocol.version import version_as_int
 __all__ = ["Axon"]
 
 _START_TIMEOUT = 10.0
-_CANCEL_GRACE = 1.0
 
 
 def _keys_of(wallet: Any) -> tuple[Any, str]:
@@ -80,6 +75,9 @@ class Axon:
         max_workers: handlers running at once (sync ones in as many threads).
         max_queue: requests waiting for a worker before new ones get 503.
         max_body_bytes: larger request bodies get 413.
+        header_timeout, body_timeout: seconds a request's headers, and its body, may take to arrive
+            (from the connection's opening or the previous answer's end); a slower client is
+            disconnected (see :class:`bt_llm.http_server.HttpServer`).
     """
 
     def __init__(
@@ -93,6 +91,8 @@ class Axon:
         max_workers: int = 10,
         max_queue: int = 256,
         max_body_bytes: int = 16 * 1024 * 1024,
+        header_timeout: float = HEADER_TIMEOUT,
+        body_timeout: float = BODY_TIMEOUT,
     ) -> None:
         if wallet is None:
             raise ConfigError("an axon needs a wallet or a hotkey Keypair")
@@ -108,9 +108,10 @@ class Axon:
         self.max_workers = max_workers
         self.max_queue = max_queue
         self.max_body_bytes = max_body_bytes
+        self.header_timeout = header_timeout
+        self.body_timeout = body_timeout
         self.routes: dict[str, Route] = {}
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
+        self._server: HttpServer | None = None
         self._executor: ThreadPoolExecutor | None = None
         self.pipeline: Pipeline | None = None
         self.attach(_ping)
@@ -145,92 +146,52 @@ class Axon:
     # -- lifecycle ------------------------------------------------------------------------------
     @property
     def started(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._server is not None and self._server.started
 
     def start(self) -> Axon:
         """Bind and serve in a background thread; returns once it accepts connections.
 
         Raises:
-            ProtocolError: the address cannot be bound or the server did not come up.
+            ProtocolError: the address cannot be bound (the message is ``listen_socket``'s, as for every
+                server: "cannot listen on HOST:PORT: ..."), or the server did not come up.
         """
         if self.started:
             return self
-        import uvicorn
-
-        sock = self._bind()
-        self.port = sock.getsockname()[1]
-        self._executor = ThreadPoolExecutor(self.max_workers, thread_name_prefix="axon-worker")
+        executor = ThreadPoolExecutor(self.max_workers, thread_name_prefix="axon-worker")  # threads start lazily
         default_blacklist = metagraph_blacklist(self.metagraph) if self.metagraph is not None else None
-        self.pipeline = Pipeline(
+        pipeline = Pipeline(
             keypair=self.hotkey,
             routes=self.routes,
             gate=PriorityGate(self.max_workers, self.max_queue),
-            executor=self._executor,
+            executor=executor,
             max_body_bytes=self.max_body_bytes,
             default_blacklist=default_blacklist,
         )
-        config = uvicorn.Config(
-            create_app(self.pipeline),
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            loop="asyncio",
-            http="auto",  # httptools when installed (about 30% less CPU per request than h11), else h11
-            proxy_headers=False,
-            server_header=False,
-            date_header=False,
-            timeout_graceful_shutdown=1,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._run, args=(sock,), name=f"axon-{self.port}", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + _START_TIMEOUT
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise ProtocolError(f"the axon did not start on {self.ip}:{self.port}")
-            time.sleep(0.005)
+        try:
+            server = HttpServer(
+                create_app(pipeline), host=self.ip, port=self.port, name="axon", log_config=None, lifespan="off",
+                loop="asyncio", http="auto",  # httptools when installed (about 30% less CPU per request than h11)
+                proxy_headers=False, server_header=False, date_header=False, timeout_graceful_shutdown=1,
+                header_timeout=self.header_timeout, body_timeout=self.body_timeout,
+            )
+        except ConfigError as exc:  # a busy port: the same message as every server's, as the axon's error type
+            executor.shutdown(wait=False)
+            raise ProtocolError(str(exc)) from exc
+        self.port = server.port
+        self._server, self._executor, self.pipeline = server, executor, pipeline
+        try:
+            server.start(_START_TIMEOUT)
+        except ConfigError as exc:
+            self.stop()
+            raise ProtocolError(f"the axon did not start on {self.ip}:{self.port}") from exc
         return self
-
-    def _bind(self) -> socket.socket:
-        family = socket.AF_INET6 if ":" in self.ip else socket.AF_INET
-        # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted sockets only then; without it
-        # Nagle and delayed ACKs add ~40 ms to every answer (headers and body are separate writes).
-        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((self.ip, self.port))
-        except OSError as exc:
-            sock.close()
-            raise ProtocolError(f"cannot bind the axon to {self.ip}:{self.port}: {exc}") from exc
-        sock.set_inheritable(True)
-        return sock
-
-    def _run(self, sock: socket.socket) -> None:
-        loop = asyncio.new_event_loop()
-        try:
-            loop.run_until_complete(self._server.serve(sockets=[sock]))
-        finally:
-            with contextlib.suppress(Exception):
-                _cancel_pending(loop)
-            with contextlib.suppress(Exception):
-                loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-            sock.close()
 
     def stop(self) -> Axon:
         """Stop serving and wait for the server thread (running async handlers are cancelled and awaited)."""
         if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=5.0)
-            if self._thread.is_alive():
-                self._server.force_exit = True
-                self._thread.join(timeout=2.0)
+            self._server.stop(timeout=5.0)
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
-        self._thread = None
         self._server = None
         self._executor = None
         return self
@@ -263,24 +224,6 @@ class Axon:
     def __repr__(self) -> str:
         state = "started" if self.started else "stopped"
         return f"Axon({self.ip}:{self.port}, {self.hotkey.ss58_address}, {state}, {sorted(self.routes)})"
-
-
-def _cancel_pending(loop: asyncio.AbstractEventLoop) -> None:
-    """Cancel the tasks still running on the server's loop (handlers past their deadline) and await them.
-
-    Without this, closing the loop leaves them to the garbage collector, which logs
-    "Task was destroyed but it is pending!" for each. A handler that ignores its cancellation gets
-    ``_CANCEL_GRACE`` seconds.
-    """
-    tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
-    if not tasks:
-        return
-    for task in tasks:
-        task.cancel()
-    done, _ = loop.run_until_complete(asyncio.wait(tasks, timeout=_CANCEL_GRACE))
-    for task in done:
-        if not task.cancelled():
-            task.exception()  # retrieved: an error on the way out is not "never retrieved"
 
 
 async def _ping(synapse: Synapse) -> Synapse:

@@ -1,7 +1,8 @@
 """The node's transport: JSON-RPC over WebSocket and HTTP POST on one port (Starlette on uvicorn).
 
-``create_app(dispatcher)`` builds the ASGI app; :class:`NodeServer` runs it with uvicorn, either in
-the foreground (``serve_forever``) or in a background thread (``start`` / ``stop``, used by tests).
+``create_app(dispatcher)`` builds the ASGI app; :class:`NodeServer` runs it with uvicorn (through
+:class:`bt_llm.http_server.HttpServer`), either in the foreground (``serve_forever``) or in a
+background thread (``start`` / ``stop``, used by tests).
 """
 
 from __future__ import annotations
@@ -10,14 +11,11 @@ import asyncio
 import contextlib
 import json
 import logging
-import threading
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from bt_llm.errors import ConfigError
+from bt_llm.http_server import BODY_TIMEOUT, HEADER_TIMEOUT, HttpServer
 from bt_llm.localnet.node.rpc import INTERNAL_ERROR, Dispatcher, Session
-from bt_llm.net import listen_socket
 
 log = logging.getLogger(__name__)
 
@@ -132,61 +130,43 @@ def create_app(dispatcher: Dispatcher, *, on_startup: Callable[[], Awaitable[Non
 
 
 class NodeServer:
-    """Runs an ASGI app with uvicorn on ``host:port`` (``port=0`` picks a free one)."""
+    """Runs an ASGI app with uvicorn on ``host:port`` (``port=0`` picks a free one), WebSocket and HTTP.
 
-    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 9944, log_level: str = "warning") -> None:
-        import uvicorn
+    Raises (at construction):
+        ConfigError: ``host:port`` cannot be bound ("cannot listen on HOST:PORT: ...").
+    """
 
-        self.host = host
-        self._sock = listen_socket(host, port)  # bound now: a busy port is a ConfigError before anything runs
-        self.port = int(self._sock.getsockname()[1])
-        config = uvicorn.Config(
-            app, host=host, port=self.port, ws="websockets-sansio", log_level=log_level, lifespan="on",
-            ws_max_size=MAX_MESSAGE_BYTES, ws_ping_interval=None, access_log=False, timeout_graceful_shutdown=3,
+    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 9944, log_level: str = "warning",
+                 header_timeout: float = HEADER_TIMEOUT, body_timeout: float = BODY_TIMEOUT) -> None:
+        self._http = HttpServer(  # bound now: a busy port is a ConfigError before anything runs
+            app, host=host, port=port, name="node", log_level=log_level, lifespan="on", ws="websockets-sansio",
+            ws_max_size=MAX_MESSAGE_BYTES, ws_ping_interval=None, timeout_graceful_shutdown=3,
+            header_timeout=header_timeout, body_timeout=body_timeout,
         )
+        self.host = host
+        self.port = self._http.port
         logging.getLogger("uvicorn.error").addFilter(_CLIENT_ERRORS_FILTER)  # once: the same object
-        self._server = uvicorn.Server(config)
-        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        return f"ws://{self.host}:{self.port}"
+        return f"ws://{self._http.url.removeprefix('http://')}"
 
     @property
     def http_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return self._http.url
 
     def serve_forever(self) -> None:
         """Serve in this thread until interrupted (Ctrl-C)."""
-        try:
-            self._server.run(sockets=[self._sock])
-        finally:
-            self._sock.close()
+        self._http.serve_forever()
 
     def start(self, timeout: float = 20.0) -> None:
-        """Serve in a background thread; returns once the port accepts connections."""
-        self._thread = threading.Thread(target=self._run_in_thread, name=f"node-{self.port}", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._server.started:
-                return
-            if not self._thread.is_alive():
-                break
-            time.sleep(0.02)
-        self.stop()
-        raise ConfigError(f"the node did not start on {self.host}:{self.port} (port in use?)")
+        """Serve in a background thread; returns once the port accepts connections.
 
-    def _run_in_thread(self) -> None:
-        try:
-            self._server.run(sockets=[self._sock])
-        except SystemExit as exc:  # uvicorn exits when it cannot bind; start() reports it
-            log.error("the node's server stopped: exit code %s", exc.code)
+        Raises:
+            ConfigError: the server did not come up (its lifespan startup failed: uvicorn logged why).
+        """
+        self._http.start(timeout)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop a server started with :meth:`start`."""
-        self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        self._sock.close()
+        self._http.stop(timeout)
