@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import HTTPException as FastAPIHTTPException
@@ -179,8 +180,9 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
 
 
 def create_app(backend: Backend, settings: HttpSettings | None = None, metrics: BridgeMetrics | None = None,
-               health: HealthFn | None = None) -> FastAPI:
-    """The OpenAI-compatible app over ``backend``; ``health`` (default: the backend's) feeds ``/readyz``."""
+               health: HealthFn | None = None, scores: Callable[[], dict[str, Any]] | None = None) -> FastAPI:
+    """The OpenAI-compatible app over ``backend``; ``health`` (default: the backend's) feeds ``/readyz``,
+    ``scores`` (the validator's view of each miner) ``/scores``."""
     settings = settings or HttpSettings()
     metrics = metrics or BridgeMetrics()
     @contextlib.asynccontextmanager
@@ -248,6 +250,12 @@ def create_app(backend: Backend, settings: HttpSettings | None = None, metrics: 
         """Readiness: 200 when every check passes, else 503 naming the ones that fail."""
         ready, body = report(checks())
         return JSONResponse(body, status_code=200 if ready else 503)
+
+    if scores is not None:
+        @app.get("/scores")
+        async def miner_scores() -> JSONResponse:
+            """Each miner's running score, verification record and last score's parts (``btcli bridge scores``)."""
+            return JSONResponse(scores())
 
     @app.get("/metrics")
     async def prometheus() -> Response:

@@ -12,10 +12,10 @@ from typing import Protocol
 
 from bridge.health import Check
 
-DEFAULT_TEMPERATURE = 0.7  # bt-llm miners' own default (SamplingParams)
-DEFAULT_MAX_TOKENS = 256
-"""What the bridge asks for when a client leaves temperature or max_tokens unset: miners get explicit
-values, so the validator knows the sampling it verifies (a miner's own defaults are unknown to it)."""
+DEFAULT_TEMPERATURE = 0.7
+"""The temperature the bridge asks for when a client leaves it unset (bt-llm miners' own default):
+miners get an explicit value, so the validator knows the sampling it verifies. ``max_tokens`` stays
+unset then: an answer the miner cut at its own limit is not a complete answer."""
 
 
 @dataclass(frozen=True)

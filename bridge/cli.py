@@ -62,3 +62,36 @@ def serve_command(config_file: str | None, wallet_name: str | None, wallet_hotke
     finally:
         click.echo("bridge: stopping")
         service.stop()
+
+
+@bridge_group.command(name="scores")
+@click.option("--url", default="http://127.0.0.1:8000", show_default=True, help="The bridge's HTTP address.")
+def scores_command(url: str) -> None:
+    """Show how the bridge scores each miner: running score, verification checks, last score's parts."""
+    import httpx
+    from rich.console import Console
+    from rich.table import Table
+
+    try:
+        report = httpx.get(url.rstrip("/") + "/scores", timeout=10.0).raise_for_status().json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise click.ClickException(f"cannot read the scores at {url}: {exc}") from exc
+    share = report.get("share_verified")
+    title = f"subnet {report.get('netuid')}: " + (f"{share:.0%} of answers verified" if share is not None
+                                                  else "verification off")
+    table = Table(title=title)
+    for column in ("uid", "hotkey", "score", "model", "checks", "failed", "correct", "complete", "speed", "last"):
+        table.add_column(column, overflow="fold")
+    for row in report.get("miners", []):
+        parts = row.get("parts") or {}
+
+        def number(value: object) -> str:
+            return f"{value:.3f}" if isinstance(value, (int, float)) else "-"
+
+        last = str(row.get("last") or "")
+        if row.get("penalized_s"):
+            last = f"penalized {row['penalized_s']:.0f} s; {last}"
+        table.add_row(str(row["uid"]), row["hotkey"][:10] + "…", number(row.get("score")), str(row.get("model") or "-"),
+                      str(row.get("checks", "-")), str(row.get("failures", "-")), number(parts.get("correctness")),
+                      number(parts.get("completeness")), number(parts.get("speed")), last[:80])
+    Console().print(table)

@@ -127,13 +127,14 @@ class Devnet:
         return int(uid)
 
     # ---- miners and the bridge ------------------------------------------------------------------
-    def start_miner(self, template: str, wallet: Any, *args: str, timeout: float = 180.0,
+    def start_miner(self, template: str | Path, wallet: Any, *args: str, timeout: float = 180.0,
                     wait: bool = True) -> MinerProcess:
-        """Run ``miners/<template>/neuron.py`` as a process; returns once its axon is on chain.
+        """Run ``miners/<template>/neuron.py`` (or the miner script at path ``template``) as a process;
+        returns once its axon is on chain.
 
         With ``wait=False`` it returns at once: start several, then :meth:`wait_for_miners`.
         """
-        script = REPO / "miners" / template / "neuron.py"
+        script = template if isinstance(template, Path) else REPO / "miners" / template / "neuron.py"
         if not script.exists():
             raise ConfigError(f"no miner template {template!r} ({script} is missing)")
         log_path = self.root / f"miner-{wallet.name}.log"

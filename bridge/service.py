@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +121,8 @@ class BridgeService:
                                      penalty_seconds=self.config.verify_penalty,
                                      unverified_weight=self.config.unverified_weight, metrics=self.metrics)
         self.directory.start()
-        app = create_app(self._backend(), self.http_settings, self.metrics, health=self.health)
+        app = create_app(self._backend(), self.http_settings, self.metrics, health=self.health,
+                         scores=self.scores_report)
         self._http = ServerThread(app, host=self.config.host, sock=self._http_sock).start()
         from bt_llm.axon.server import Axon
 
@@ -168,6 +170,23 @@ class BridgeService:
             f"bridge: {len(self.directory.snapshot.miners)} serving miners on subnet {self.config.netuid}; "
             f"weights every {self.config.weights_interval} blocks",
         ]
+
+    def scores_report(self) -> dict[str, Any]:
+        """Each miner's running score, and, when answers are verified, its checks and last score's parts."""
+        book = self.scores.snapshot()
+        records = self.scorer.records if isinstance(self.scorer, WorkScorer) else {}
+        now = time.monotonic()
+        miners = []
+        for miner in sorted(self.directory.snapshot.miners, key=lambda m: m.uid):
+            record = records.get(miner.uid)
+            row: dict[str, Any] = {"uid": miner.uid, "hotkey": miner.hotkey, "score": book.get(miner.uid)}
+            if record is not None and record.hotkey == miner.hotkey:
+                row.update(model=record.model, checks=record.checks, passes=record.passes, failures=record.failures,
+                           penalized_s=max(0.0, record.penalized_until - now), last=record.last_verdict,
+                           parts=record.parts)
+            miners.append(row)
+        share = self.scorer.share_checked() if isinstance(self.scorer, WorkScorer) else None
+        return {"netuid": self.config.netuid, "verify": self.config.verify, "share_verified": share, "miners": miners}
 
     def health(self) -> list[Check]:
         """The directory's checks (chain, miners) and, when this bridge sets weights, ``weights``:

@@ -31,12 +31,12 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bridge.backend import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, PromptSpec
+from bridge.backend import DEFAULT_TEMPERATURE, PromptSpec
 
 if TYPE_CHECKING:
     from bt_llm.models.text_generation import TextGenerator
 
-__all__ = ["DEFAULT_MAX_TOKENS", "DEFAULT_TEMPERATURE", "Thresholds", "Verdict", "Verifier"]
+__all__ = ["Thresholds", "Verdict", "Verifier"]
 
 
 
@@ -137,8 +137,8 @@ class Verifier:
         t = self.thresholds
         if finish_reason == "deadline":
             return False, "cut by the miner to answer in time"
-        limit = prompt.max_tokens or DEFAULT_MAX_TOKENS
-        if tokens >= LENGTH_SHARE * limit - 1:  # re-tokenizing the text merges some of the miner's tokens
+        limit = prompt.max_tokens
+        if limit is not None and tokens >= LENGTH_SHARE * limit - 1:  # re-tokenizing the text merges some of the miner's tokens
             return True, "ended at max_tokens"
         enders = set(_eos_ids(generator))
         for stop in prompt.stop:

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from bridge.backend import (
-    DEFAULT_MAX_TOKENS,
     DEFAULT_TEMPERATURE,
     Backend,
     MinerAnswer,
@@ -62,7 +61,7 @@ def prompt_spec(roles: Sequence[str], messages: Sequence[str], request: Sampling
     if top_p is not None and top_p <= 0:  # OpenAI takes 0 (the top token only); a miner's nucleus is (0, 1]
         top_p = MIN_TOP_P
     temperature = DEFAULT_TEMPERATURE if request.temperature is None else request.temperature
-    return PromptSpec(roles=tuple(roles), messages=tuple(messages), max_tokens=limit or DEFAULT_MAX_TOKENS,
+    return PromptSpec(roles=tuple(roles), messages=tuple(messages), max_tokens=limit,
                       temperature=temperature, top_p=top_p, stop=tuple(stop), seed=request.seed)
 
 
