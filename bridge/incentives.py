@@ -69,7 +69,8 @@ class WorkScorer:
 
     def __init__(self, verifier: Verifier, quality: Scorer, *, rate: float = 0.1, first_checks: int = 3,
                  penalty_seconds: float = 600.0, unverified_weight: float = 0.05, speed_weight: float = 0.2,
-                 alpha: float = 0.3, metrics: BridgeMetrics | None = None, seed: int | None = None) -> None:
+                 alpha: float = 0.3, budget: float = 0.25, metrics: BridgeMetrics | None = None,
+                 seed: int | None = None) -> None:
         self.verifier = verifier
         self.quality = quality
         self.rate, self.first_checks, self.penalty_seconds = rate, first_checks, penalty_seconds
@@ -80,6 +81,11 @@ class WorkScorer:
         self._lock = threading.Lock()
         self.checked = self.answers = 0  # for the share of traffic verified
         self.check_seconds = 0.0
+        # Sampled checks spend at most ``budget`` seconds per second (a token bucket, 10 s deep): one
+        # check of SmolLM2-135M over ~80 tokens takes ~0.3 s on 2 cores, so under heavy traffic the
+        # sampled share falls while first checks and challenges are always made.
+        self.budget = budget
+        self._bucket, self._refilled = 10 * budget, time.monotonic()
 
     def score(self, prompt: PromptSpec, answers: Sequence[MinerAnswer]) -> list[float]:
         return self.score_many([(prompt, answers)])[0]
@@ -127,12 +133,18 @@ class WorkScorer:
             return record
 
     def _due(self, prompt: PromptSpec, record: MinerRecord) -> bool:
-        return prompt.challenge or record.checks < self.first_checks or self._random.random() < self.rate
+        if prompt.challenge or record.checks < self.first_checks:
+            return True
+        now = time.monotonic()
+        self._bucket = min(10 * self.budget, self._bucket + (now - self._refilled) * self.budget)
+        self._refilled = now
+        return self._bucket > 0 and self._random.random() < self.rate
 
     def _check(self, prompt: PromptSpec, answer: MinerAnswer, record: MinerRecord) -> Verdict:
         assert answer.model is not None  # holds() checked it
         verdict = self.verifier.check(answer.model, prompt, answer.completion, answer.finish_reason)
         self.check_seconds += verdict.seconds
+        self._bucket -= verdict.seconds
         self._count(answer.uid, verdict.outcome)
         record.last_verdict = f"{verdict.outcome}: {verdict.detail}"
         if verdict.outcome == "skipped":

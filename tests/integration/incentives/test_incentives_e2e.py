@@ -91,4 +91,11 @@ def test_adversaries_earn_under_5_percent_of_an_honest_miner(caplog: pytest.LogC
         for name in ("echo", "fixed", "impostor"):  # caught by the checks, not only outscored
             assert rows[uids[name]]["failures"] >= 1, (name, detail)
         assert report["share_verified"] > 0
+        from click.testing import CliRunner
+
+        from bridge.cli import bridge_group
+
+        shown = CliRunner().invoke(bridge_group, ["scores", "--url", bridge.http_url], terminal_width=200)
+        assert shown.exit_code == 0 and "of answers verified" in shown.output, shown.output
+        assert "penalized" in shown.output and "SmolLM2-135M-Instruct" in shown.output, shown.output
         print(detail)
