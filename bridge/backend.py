@@ -6,9 +6,10 @@ metagraph, a dendrite and a scorer. Unit tests of the HTTP layer can plug in the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import json
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from bridge.health import Check
 
@@ -30,6 +31,18 @@ class PromptSpec:
     stop: tuple[str, ...] = ()
     seed: int | None = None
     challenge: bool = False  # the validator's own prompt (always verified); never sent to miners
+    message_fields: tuple[Mapping[str, Any], ...] | None = None  # per message: tool_calls, tool_call_id, name
+    response_format: Mapping[str, Any] | None = None  # OpenAI's json_object / json_schema; None for text
+    tools: tuple[Mapping[str, Any], ...] | None = None
+    tool_choice: str | Mapping[str, Any] | None = None
+    parallel_tool_calls: bool | None = None
+    logprobs: bool = False
+    top_logprobs: int | None = None
+
+    @property
+    def structured(self) -> bool:
+        """The answer must be checked whole before the client sees it (a schema, tools, log-probabilities)."""
+        return bool(self.response_format or self.tools or self.logprobs)
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,22 @@ class MinerAnswer:
     finish_reason: str | None = None  # the miner's: "stop", "length", "deadline" (cut to answer in time)
     model: str | None = None  # the model the miner claims, when its hotkey signed the claim
     verifiable: bool = False  # the claim says the answer is that model's raw output
+    tool_calls: tuple[Mapping[str, Any], ...] | None = None  # OpenAI's shape, checked against the request
+    logprobs: tuple[Mapping[str, Any], ...] | None = None  # per token: token, logprob, top_logprobs
+    capabilities: frozenset[str] = frozenset()  # what the miner declared in this answer
+    rejected: str | None = None  # why the bridge refused this answer (off the requested schema): scores 0
+
+    @property
+    def text(self) -> str:
+        """What the answer says, for scoring: the completion, or its tool calls as JSON when it has no text."""
+        if self.completion.strip() or not self.tool_calls:
+            return self.completion
+        return json.dumps([dict(call) for call in self.tool_calls])
+
+    @property
+    def useful(self) -> bool:
+        """An answer the client may get: answered, accepted, and saying something (text or tool calls)."""
+        return self.ok and self.rejected is None and bool(self.completion.strip() or self.tool_calls)
 
     @property
     def bridge_fault(self) -> bool:

@@ -78,8 +78,12 @@ class ChallengeLoop:
         loop = asyncio.new_event_loop()
         backend = self._make_backend()
         try:
-            while not self._stop.wait(self.interval):
+            # The first one goes out at once: it also tells the bridge what each miner declares it can
+            # do (tools, schemas), before a client asks for it.
+            wait = min(1.0, self.interval)
+            while not self._stop.wait(wait):
                 loop.run_until_complete(self._once(backend))
+                wait = self.interval
         finally:
             loop.run_until_complete(backend.aclose())
             loop.close()

@@ -37,7 +37,7 @@ def bridge_group() -> None:
 @click.option("--verify.rate", "verify_rate", type=float, default=None, help="Share of answers checked (0.1).")
 @click.option("--verify.penalty", "verify_penalty", type=float, default=None,
               help="Seconds a failed check zeroes a miner (600).")
-@click.option("--unverified_weight", type=float, default=None, help="Worth of an unverifiable answer (0.05).")
+@click.option("--unverified_weight", type=float, default=None, help="Worth of an unverifiable answer (0.02).")
 @click.option("--challenge_interval", type=float, default=None, help="Seconds between own prompts (60; 0: none).")
 @click.option("--logging.debug", "debug", is_flag=True, default=False, help="Debug logging.")
 def serve_command(config_file: str | None, wallet_name: str | None, wallet_hotkey: str | None,
@@ -66,7 +66,8 @@ def serve_command(config_file: str | None, wallet_name: str | None, wallet_hotke
 
 @bridge_group.command(name="scores")
 @click.option("--url", default="http://127.0.0.1:8000", show_default=True, help="The bridge's HTTP address.")
-def scores_command(url: str) -> None:
+@click.option("--json", "as_json", is_flag=True, default=False, help="Print the bridge's report as JSON.")
+def scores_command(url: str, as_json: bool) -> None:
     """Show how the bridge scores each miner: running score, verification checks, last score's parts."""
     import httpx
     from rich.console import Console
@@ -76,6 +77,11 @@ def scores_command(url: str) -> None:
         report = httpx.get(url.rstrip("/") + "/scores", timeout=10.0).raise_for_status().json()
     except (httpx.HTTPError, ValueError) as exc:
         raise click.ClickException(f"cannot read the scores at {url}: {exc}") from exc
+    if as_json:
+        import json
+
+        click.echo(json.dumps(report, indent=2))
+        return
     share = report.get("share_verified")
     title = f"subnet {report.get('netuid')}: " + (f"{share:.0%} of answers verified" if share is not None
                                                   else "verification off")

@@ -48,7 +48,7 @@ class BridgeConfig:
     verify: bool = True  # recompute a sample of answers with the claimed model (bridge/incentives.py)
     verify_rate: float = 0.1  # the share of a known miner's answers checked (its first ones all are)
     verify_penalty: float = 600.0  # seconds a failed check zeroes a miner's score
-    unverified_weight: float = 0.05  # what an answer no one can check is worth, against a verified one
+    unverified_weight: float = 0.02  # what an answer no one can check is worth, against a verified one
     challenge_interval: float = 60.0  # seconds between the validator's own prompts (0: none)
     metagraph_refresh: float = 12.0
     set_weights: bool = True

@@ -49,6 +49,14 @@ class RateLimited(BridgeError):
         self.retry_after = retry_after
 
 
+class CapabilityUnavailable(BridgeError):
+    """No miner declared what the request needs (tools, a JSON schema, log-probabilities): the request
+    asks for something this subnet does not serve now, like any other unsupported parameter."""
+
+    status_code = 400
+    error_type = "invalid_request_error"
+
+
 class NoMinerAvailable(BridgeError):
     """No miner could be asked or none answered: the reasons are in the message."""
 

@@ -68,7 +68,7 @@ class WorkScorer:
     blocking = True  # verification runs a model: never on the event loop
 
     def __init__(self, verifier: Verifier, quality: Scorer, *, rate: float = 0.1, first_checks: int = 3,
-                 penalty_seconds: float = 600.0, unverified_weight: float = 0.05, speed_weight: float = 0.2,
+                 penalty_seconds: float = 600.0, unverified_weight: float = 0.02, speed_weight: float = 0.2,
                  alpha: float = 0.3, budget: float = 0.25, metrics: BridgeMetrics | None = None,
                  seed: int | None = None) -> None:
         self.verifier = verifier
@@ -96,32 +96,35 @@ class WorkScorer:
         return [self._job(prompt, answers, words) for (prompt, answers), words in zip(jobs, quality, strict=True)]
 
     def _job(self, prompt: PromptSpec, answers: Sequence[MinerAnswer], words: list[float]) -> list[float]:
-        rates = [_tokens_per_second(a) for a in answers]
+        judged = [self._judge(prompt, a, w) for a, w in zip(answers, words, strict=True)]
+        # Speed counts among answers worth something: an instant echo sets no pace for real work.
+        rates = [_tokens_per_second(a) if c * k > 0 else 0.0 for a, (_, c, k, _) in zip(answers, judged, strict=True)]
         fastest = max(rates, default=0.0)
-        return [self._one(prompt, a, w, rate / fastest if fastest > 0 else 1.0)
-                for a, w, rate in zip(answers, words, rates, strict=True)]
+        return [self._parts(a, record, c, k, rate / fastest if fastest > 0 else 1.0, now)
+                for a, (record, c, k, now), rate in zip(answers, judged, rates, strict=True)]
 
-    def _one(self, prompt: PromptSpec, answer: MinerAnswer, words: float, speed: float) -> float:
+    def _judge(self, prompt: PromptSpec, answer: MinerAnswer, words: float,
+               ) -> tuple[MinerRecord, float, float, float | None]:
+        """The miner's record, the answer's correctness and completeness, and when (None: no penalty applies)."""
         record = self._record(answer)
         now = time.monotonic()
         self.answers += 1
-        if not answer.ok or not answer.completion.strip():
-            return self._parts(answer, record, 0.0, 0.0, speed)
+        if not answer.useful:
+            return record, 0.0, 0.0, None
         if not (answer.verifiable and self.verifier.holds(answer.model)):
             why = "no claim" if answer.model is None else (
                 "not verifiable" if not answer.verifiable else f"model {answer.model} not held")
             self._count(answer.uid, "unverifiable")
             record.last_verdict = f"unverifiable: {why}"
-            complete = 0.0 if answer.cut else 1.0
-            return self._parts(answer, record, self.unverified_weight * words, complete, speed, now)
+            return record, self.unverified_weight * words, 0.0 if answer.cut else 1.0, now
         verdict = self._check(prompt, answer, record) if self._due(prompt, record) else None
         if verdict is None or verdict.outcome == "skipped":
             trust = record.trust if record.trust is not None else UNTRUSTED
             complete = 0.0 if answer.cut else (record.completeness if record.completeness is not None else UNTRUSTED)
-            return self._parts(answer, record, trust, complete, speed, now)
+            return record, trust, complete, now
         if verdict.outcome == "fail":
-            return self._parts(answer, record, 0.0, 0.0, speed, now)
-        return self._parts(answer, record, 1.0, 1.0 if verdict.complete else 0.0, speed, now)
+            return record, 0.0, 0.0, now
+        return record, 1.0, 1.0 if verdict.complete else 0.0, now
 
     def _record(self, answer: MinerAnswer) -> MinerRecord:
         with self._lock:

@@ -25,11 +25,12 @@ from typing import Any
 
 from bridge.backend import MinerAnswer, ModelInfo, PromptSpec, StreamEnd, StreamStart, StreamText
 from bridge.directory import Miner, MinerDirectory, Snapshot
-from bridge.errors import MinersTimedOut, ModelNotFound, NoMinerAvailable
+from bridge.errors import CapabilityUnavailable, MinersTimedOut, ModelNotFound, NoMinerAvailable
 from bridge.health import Check
 from bridge.metrics import BridgeMetrics
 from bridge.score_queue import ScoreQueue
 from bridge.scoring import LexicalScorer, Scorer, scores_inline
+from bridge.structured import CapabilityBook, check_answer, needs
 from bridge.weights import ScoreBook
 from bt_llm.neuron.handlers import answer_budget
 from bt_llm.protocol.synapses import Embedding, StreamingTextPrompting, TextPrompting, TextPromptingBackward
@@ -83,6 +84,7 @@ class NetworkBackend:
         self._no_backward: dict[tuple[str, str, int], float] = {}  # axon -> when it answered 404 to a reward
         self._created = int(time.time())
         self._models: tuple[Snapshot, list[ModelInfo], frozenset[str]] | None = None
+        self.capabilities = CapabilityBook()  # what each hotkey declared in its latest answer
 
     # ---- models ------------------------------------------------------------------------------
     @property
@@ -118,27 +120,47 @@ class NetworkBackend:
         raise ModelNotFound(f"The model '{model}' does not exist. Known models: {shown}.", param="model",
                             code="model_not_found")
 
-    def _targets(self, model: str) -> list[Miner]:
+    def _targets(self, model: str, prompt: PromptSpec | None = None) -> list[Miner]:
         match = _MODEL.match(model)
+        wanted = needs(prompt) if prompt is not None else frozenset()
         if match and match.group(2) is not None:
             miner = self.directory.snapshot.by_uid(int(match.group(2)))
             targets = [miner] if miner else []
+        elif wanted:  # only miners that declared what the request needs, best first
+            targets = [m for m in self.directory.ranked() if self.capabilities.can(m.hotkey, wanted)][: self.k]
         else:
             targets = self.directory.ranked(self.k)
-        if not targets:
+        if not targets and not wanted:
             raise NoMinerAvailable(f"No miner serves an axon on subnet {self.netuid}.")
+        # a named miner not heard from yet is asked (its answer is checked); a known one must have declared
+        known = [self.capabilities.get(m.hotkey) for m in targets]
+        if wanted and (not targets or any(c is not None and not wanted <= c for c in known)):
+            missing = ", ".join(sorted(wanted))
+            param = {"tools": "tools", "logprobs": "logprobs"}.get(min(wanted), "response_format")
+            raise CapabilityUnavailable(f"No miner on subnet {self.netuid} has declared {missing} (needed by this "
+                                        "request); miners declare what they can do in their answers.",
+                                        param=param, code="capability_unavailable")
         return targets
 
     # ---- completions ---------------------------------------------------------------------------
     @staticmethod
     def _synapse(prompt: PromptSpec, cls: type[TextPrompting] | type[StreamingTextPrompting], timeout: float) -> Any:
+        structured: dict[str, Any] = {}
+        if prompt.structured or prompt.message_fields:
+            structured = dict(
+                message_fields=[dict(m) for m in prompt.message_fields] if prompt.message_fields else None,
+                response_format=dict(prompt.response_format) if prompt.response_format else None,
+                tools=[dict(t) for t in prompt.tools] if prompt.tools else None, tool_choice=prompt.tool_choice,
+                parallel_tool_calls=prompt.parallel_tool_calls, logprobs=prompt.logprobs or None,
+                top_logprobs=prompt.top_logprobs)
         return cls(
             roles=list(prompt.roles), messages=list(prompt.messages), max_tokens=prompt.max_tokens,
             temperature=prompt.temperature, top_p=prompt.top_p, stop=list(prompt.stop) or None, seed=prompt.seed,
-            timeout=timeout,
+            timeout=timeout, **structured,
         )
 
-    def _answer(self, miner: Miner, response: Any, fallback_latency: float) -> MinerAnswer:
+    def _answer(self, miner: Miner, response: Any, fallback_latency: float,
+                prompt: PromptSpec | None = None) -> MinerAnswer:
         terminal = response.dendrite
         status = int(terminal.status_code or 500) if terminal else 500
         latency = float(terminal.process_time) if terminal and terminal.process_time else fallback_latency
@@ -150,11 +172,21 @@ class NetworkBackend:
         claim = response.claim() if isinstance(response, TextPrompting) else None
         if claim is not None and not claim.valid_for(miner.hotkey):
             claim = None  # not signed by the miner that answered: no claim
+        capabilities = getattr(response, "capabilities", None) if status == 200 else None
+        tool_calls, logprobs = getattr(response, "tool_calls", None), getattr(response, "logprobs_content", None)
         answer = MinerAnswer(uid=miner.uid, hotkey=miner.hotkey, completion=completion, latency_s=latency,
                              status_code=status, status_message=(terminal.status_message or "") if terminal else "",
                              finish_reason=reason if isinstance(reason, str) else None,
-                             model=claim.model if claim else None, verifiable=bool(claim and claim.verifiable))
-        if answer.ok and completion.strip():
+                             model=claim.model if claim else None, verifiable=bool(claim and claim.verifiable),
+                             tool_calls=tuple(tool_calls) if isinstance(tool_calls, list) else None,
+                             logprobs=tuple(logprobs) if isinstance(logprobs, list) else None,
+                             capabilities=frozenset(c for c in capabilities or () if isinstance(c, str)))
+        if status == 200:
+            self.capabilities.record(miner.hotkey, answer.capabilities)
+        if prompt is not None and prompt.structured and (why := check_answer(prompt, answer)):
+            log.info("uid %s answered off the request: %s", miner.uid, why)
+            answer = dataclasses.replace(answer, rejected=why)
+        if answer.useful:
             self.directory.record_latency(miner.uid, latency)
         elif (status == 408 or status >= 500) and not answer.bridge_fault:
             self.directory.record_failure(miner.uid)
@@ -166,7 +198,7 @@ class NetworkBackend:
         if len(targets) == 1:  # no fan-out: no tasks to spread it over
             synapse = self._synapse(prompt, TextPrompting, self.timeout)
             response = await self.dendrite.call(targets[0].axon, synapse, timeout=self.timeout, deserialize=False)
-            return [self._answer(targets[0], response, time.perf_counter() - started)]
+            return [self._answer(targets[0], response, time.perf_counter() - started, prompt)]
         asked, answers, late = await self._first_answers(targets, prompt, need=len(targets), grace=0.0)
         by_uid = {a.uid: a for a in [*answers, *(await late if late is not None else [])]}
         return [by_uid[m.uid] for m in asked]
@@ -210,9 +242,9 @@ class NetworkBackend:
                 pending.difference_update(done)
                 for call in done:
                     miner = calls[call]
-                    answer = self._answer(miner, call.result(), time.perf_counter() - started)
+                    answer = self._answer(miner, call.result(), time.perf_counter() - started, prompt)
                     answers[miner.uid] = answer
-                    if answer.ok and answer.completion.strip():
+                    if answer.useful:
                         good.append(answer)
                     elif answer.status_code in REFUSED and time.perf_counter() < deadline - MIN_RETRY_BUDGET:
                         spare = self.directory.ranked(1, exclude=frozenset(m.uid for m in asked))
@@ -229,7 +261,7 @@ class NetworkBackend:
         ordered = [answers[m.uid] for m in asked if m.uid in answers]
         if not pending:
             return asked, ordered, None
-        return asked, ordered, asyncio.ensure_future(self._rest({c: calls[c] for c in pending}, started))
+        return asked, ordered, asyncio.ensure_future(self._rest({c: calls[c] for c in pending}, started, prompt))
 
     def _worth_waiting(self, good: list[MinerAnswer], need: int, pending: list[Miner], started: float) -> float:
         """Until when to wait for the miners still working whose running score beats one of the ``need``
@@ -248,7 +280,8 @@ class NetworkBackend:
                 until = max(until, started + 4 * latency + 1.0)
         return until
 
-    async def _rest(self, calls: dict[asyncio.Future[Any], Miner], started: float) -> list[MinerAnswer]:
+    async def _rest(self, calls: dict[asyncio.Future[Any], Miner], started: float,
+                    prompt: PromptSpec | None = None) -> list[MinerAnswer]:
         """The calls still running after the answer went out, collected until the deadline."""
         remaining = started + self.timeout - time.perf_counter()
         done, late = await asyncio.wait(calls, timeout=max(remaining, 0.0)) if remaining > 0 else (set(), set(calls))
@@ -258,7 +291,7 @@ class NetworkBackend:
         out = []
         for call, miner in calls.items():
             if call in done and not call.cancelled():
-                out.append(self._answer(miner, call.result(), elapsed))
+                out.append(self._answer(miner, call.result(), elapsed, prompt))
             else:
                 self.metrics.record_miner(miner.uid, 408, elapsed)
                 self.directory.record_failure(miner.uid)
@@ -339,14 +372,14 @@ class NetworkBackend:
         calls still running go on in the background; when they end (by the deadline) every answer
         is scored, for weights and rewards, off the answer's path.
         """
-        targets = self._targets(model)
+        targets = self._targets(model, prompt)
         started = time.perf_counter()
         late: asyncio.Future[list[MinerAnswer]] | None = None
         if len(targets) == 1:
             answers = await self.query(targets, prompt)
             # One named miner: nothing to choose, so score (and reward) off the answer's path.
             self._later.submit((prompt, targets, answers))
-            good = [a for a in answers if a.ok and a.completion.strip()]
+            good = [a for a in answers if a.useful]
         else:
             asked, answers, late = await self._first_answers(targets, prompt, need=min(n, len(targets)),
                                                              grace=self.grace)
@@ -383,13 +416,13 @@ class NetworkBackend:
         for (best, _), response in zip(asks, responses, strict=True):
             if isinstance(response, BaseException):
                 continue
-            answer = self._answer(miners[best.uid], response, time.perf_counter() - started)
-            if answer.ok and answer.completion.strip():
+            answer = self._answer(miners[best.uid], response, time.perf_counter() - started, prompt)
+            if answer.useful:
                 extra.append(dataclasses.replace(answer, score=best.score))
         return extra
 
     def _rank(self, prompt: PromptSpec, answers: list[MinerAnswer]) -> list[MinerAnswer]:
-        good = [a for a in answers if a.ok and a.completion.strip()]
+        good = [a for a in answers if a.useful]
         whole = [a for a in good if not a.cut]
         good = whole or good  # answers cut at the deadline only when nothing complete came
         if scores_inline(self.scorer, len(good)):
@@ -408,7 +441,9 @@ class NetworkBackend:
         self._later.submit((prompt, targets, [by_uid[m.uid] for m in targets]))
 
     def _failure(self, answers: Sequence[MinerAnswer]) -> NoMinerAvailable | MinersTimedOut:
-        reasons = "; ".join(f"uid {a.uid}: {a.status_code} {a.status_message or 'empty answer'}" for a in answers)
+        reasons = "; ".join(f"uid {a.uid}: " + (f"answer rejected: {a.rejected}" if a.rejected else
+                                                  f"{a.status_code} {a.status_message or 'empty answer'}")
+                            for a in answers)
         if answers and all(a.status_code == 408 for a in answers):
             return MinersTimedOut(f"No miner answered within {self.timeout:g} s ({reasons}).")
         return NoMinerAvailable(f"No miner gave an answer ({reasons}).")

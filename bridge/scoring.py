@@ -38,14 +38,14 @@ def scores_inline(scorer: Scorer, answers: int) -> bool:
 
 
 def _penalise(answer: MinerAnswer, raw: float) -> float:
-    if not answer.ok or not answer.completion.strip():
+    if not answer.useful:  # failed, rejected (off the requested schema) or empty
         return 0.0
     value = min(1.0, max(0.0, raw))
-    return value * REFUSAL_FACTOR if REFUSAL.match(answer.completion) else value
+    return value * REFUSAL_FACTOR if REFUSAL.match(answer.text) else value
 
 
 def _combine(relevance: list[float], similarity: list[list[float]], answers: Sequence[MinerAnswer]) -> list[float]:
-    good = [i for i, a in enumerate(answers) if a.ok and a.completion.strip()]
+    good = [i for i, a in enumerate(answers) if a.useful]
     scores = []
     for i, answer in enumerate(answers):
         others = [similarity[i][j] for j in good if j != i]
@@ -70,7 +70,7 @@ class LexicalScorer:
         return set(re.findall(r"\w+", text.lower()))
 
     def score(self, prompt: PromptSpec, answers: Sequence[MinerAnswer]) -> list[float]:
-        words = [self._words(a.completion) for a in answers]
+        words = [self._words(a.text) for a in answers]
         asked = self._words(_prompt_text(prompt))
 
         def jaccard(a: set[str], b: set[str]) -> float:
@@ -97,7 +97,7 @@ class EmbeddingScorer:
         texts: list[str] = []
         for prompt, answers in jobs:
             if answers:
-                texts += [_prompt_text(prompt)] + [a.completion or " " for a in answers]
+                texts += [_prompt_text(prompt)] + [a.text or " " for a in answers]
         vectors = self._embed(texts) if texts else []
         out, at = [], 0
         for _, answers in jobs:

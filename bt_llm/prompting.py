@@ -196,35 +196,61 @@ def _status(response: Any) -> int | None:
 
 
 class Answer(str):
-    """One miner's answer from ``return_all``: a ``str`` (as in 5.x) that also names who produced it.
+    """One miner's answer: a ``str`` (as in 5.x) that also names who produced it and, for a structured
+    request, carries its tool calls and log-probabilities.
 
     Attributes:
         hotkey: the miner's hotkey ("" when the delegate did not say). uid: its uid on the subnet.
         delegate: the hotkey of the delegate that relayed it. score: the delegate's score for it.
+        tool_calls: OpenAI's ``[{'id', 'type': 'function', 'function': {'name', 'arguments'}}]`` when the
+            answer calls tools (asked with ``tools=``), else None. logprobs: per token ``{'token',
+            'logprob', 'top_logprobs'}`` when asked with ``logprobs=True``. finish_reason: the
+            delegate's (``stop``, ``length``, ``tool_calls``), None when it did not say.
     """
 
     hotkey: str
     uid: int | None
     delegate: str
     score: float | None
+    tool_calls: list[dict[str, Any]] | None
+    logprobs: list[dict[str, Any]] | None
+    finish_reason: str | None
 
     def __new__(cls, text: str, *, hotkey: str = "", uid: int | None = None, delegate: str = "",
-                score: float | None = None) -> Answer:
+                score: float | None = None, tool_calls: list[dict[str, Any]] | None = None,
+                logprobs: list[dict[str, Any]] | None = None, finish_reason: str | None = None) -> Answer:
         self = super().__new__(cls, text)
         self.hotkey, self.uid, self.delegate, self.score = hotkey, uid, delegate, score
+        self.tool_calls, self.logprobs, self.finish_reason = tool_calls, logprobs, finish_reason
         return self
+
+    @property
+    def useful(self) -> bool:
+        """Says something: text, or tool calls."""
+        return bool(self.strip() or self.tool_calls)
 
 
 def _answers(response: Any, delegate: str) -> list[Answer]:
-    texts = list(response.completions) or ([response.completion] if response.completion else [])
+    texts = list(response.completions) or ([response.completion] if response.completion or response.tool_calls
+                                           else [])
     uids, hotkeys, scores = list(response.uids), list(response.hotkeys), list(response.scores)
+    calls = list(getattr(response, "all_tool_calls", None) or ())
     out = []
     for i, text in enumerate(texts):
-        if text.strip():
-            out.append(Answer(text, uid=uids[i] if i < len(uids) else None,
-                              hotkey=hotkeys[i] if i < len(hotkeys) else "", delegate=delegate,
-                              score=scores[i] if i < len(scores) else None))
+        answer = Answer(text, uid=uids[i] if i < len(uids) else None,
+                        hotkey=hotkeys[i] if i < len(hotkeys) else "", delegate=delegate,
+                        score=scores[i] if i < len(scores) else None,
+                        tool_calls=calls[i] if i < len(calls) else (response.tool_calls if i == 0 else None),
+                        logprobs=response.logprobs_content if i == 0 else None,
+                        finish_reason=response.finish_reason if i == 0 else None)
+        if answer.useful:
+            out.append(answer)
     return out
+
+
+def _best(response: Any, delegate: str) -> Answer:
+    return Answer(response.completion, delegate=delegate, tool_calls=response.tool_calls,
+                  logprobs=response.logprobs_content, finish_reason=response.finish_reason)
 
 
 def merge_answers(groups: Sequence[Sequence[Answer]]) -> list[Answer]:
@@ -274,8 +300,8 @@ async def aprompt(
             if return_all:
                 answers = _answers(response, endpoint.hotkey)
                 return Outcome(answers) if answers else Outcome(failure="an empty answer")
-            text = response.completion
-            return Outcome(text) if text.strip() else Outcome(failure="an empty answer")
+            answer = _best(response, endpoint.hotkey)
+            return Outcome(answer) if answer.useful else Outcome(failure="an empty answer")
 
         if return_all:
             return await _gather_all(endpoints, attempt, timeout=timeout, count=max_in_flight)
@@ -444,7 +470,11 @@ def prompt(
             ``local``, ``finney``... or a URL.
         stream: return an iterator of text chunks instead.
         max_in_flight: delegates asked at once at most (hedging; ``return_all``: merged).
-        **sampling: ``max_tokens``, ``temperature``, ``top_p``, ``stop``, ``seed``.
+        **sampling: ``max_tokens``, ``temperature``, ``top_p``, ``stop``, ``seed``; and OpenAI's
+            structured-output fields, sent as they are: ``tools``, ``tool_choice``,
+            ``parallel_tool_calls``, ``response_format``, ``logprobs``, ``top_logprobs``,
+            ``message_fields`` (per message: ``tool_calls``, ``tool_call_id``, ``name``). The answer
+            is then an :class:`Answer` carrying ``tool_calls`` and ``logprobs`` (not with ``stream``).
 
     Raises:
         PromptError: an unknown hotkey, no delegate, or every delegate failed (each one named).

@@ -26,10 +26,12 @@ from bridge.openai.protocol import (
     ChatCompletion,
     ChatCompletionChunk,
     ChatCompletionRequest,
+    ChoiceLogprobs,
     ChunkChoice,
     ChunkDelta,
     Completion,
     CompletionChoice,
+    CompletionLogprobs,
     CompletionRequest,
     EmbeddingItem,
     EmbeddingList,
@@ -39,9 +41,14 @@ from bridge.openai.protocol import (
     Model,
     ModelList,
     SamplingFields,
+    TokenLogprob,
+    ToolCall,
+    ToolCallChunk,
+    TopLogprob,
     Usage,
     new_id,
 )
+from bridge.structured import check_request
 from bt_llm.stops import StopCutter, cut_at_stop
 from bt_llm.tokens import count_tokens, truncate_tokens
 
@@ -53,25 +60,94 @@ PROMPTS_AT_ONCE = 8
 miners here are shared by every caller, so one request takes 8 seats of the fan-out at most)."""
 
 
-def prompt_spec(roles: Sequence[str], messages: Sequence[str], request: SamplingFields | Any) -> PromptSpec:
-    """The one conversion of a request (HTTP body or a signed client's synapse) into what miners get."""
+def prompt_spec(roles: Sequence[str], messages: Sequence[str], request: SamplingFields | Any,
+                **structured: Any) -> PromptSpec:
+    """The one conversion of a request (HTTP body or a signed client's synapse) into what miners get;
+    ``structured`` holds :class:`PromptSpec`'s structured-output fields (``tools``, ``response_format``, ...)."""
     limit = request.token_limit() if hasattr(request, "token_limit") else request.max_tokens
     stop = request.stop_list() if hasattr(request, "stop_list") else list(request.stop or ())
     top_p = request.top_p
     if top_p is not None and top_p <= 0:  # OpenAI takes 0 (the top token only); a miner's nucleus is (0, 1]
         top_p = MIN_TOP_P
     temperature = DEFAULT_TEMPERATURE if request.temperature is None else request.temperature
-    return PromptSpec(roles=tuple(roles), messages=tuple(messages), max_tokens=limit,
-                      temperature=temperature, top_p=top_p, stop=tuple(stop), seed=request.seed)
+    spec = PromptSpec(roles=tuple(roles), messages=tuple(messages), max_tokens=limit,
+                      temperature=temperature, top_p=top_p, stop=tuple(stop), seed=request.seed, **structured)
+    problem = check_request(spec)
+    if problem is not None:
+        raise InvalidRequest(f"Invalid '{problem[0]}': {problem[1]}", param=problem[0])
+    return spec
+
+
+def _message_fields(message: Any) -> dict[str, Any]:
+    """A message's OpenAI fields beyond role and content, as miners get them (``message_fields``)."""
+    out: dict[str, Any] = {}
+    if message.tool_calls:
+        out["tool_calls"] = [call.model_dump() for call in message.tool_calls]
+    if message.tool_call_id is not None:
+        out["tool_call_id"] = message.tool_call_id
+    if message.name is not None:
+        out["name"] = message.name
+    return out
 
 
 def chat_prompt(request: ChatCompletionRequest) -> PromptSpec:
+    """Tool messages keep role ``tool`` and their text; an assistant's tool calls and a tool message's
+    ``tool_call_id`` travel in ``message_fields``, which miners merge back into the message."""
     roles = ["system" if m.role == "developer" else m.role for m in request.messages]
-    return prompt_spec(roles, [m.text() for m in request.messages], request)
+    extras = [_message_fields(m) for m in request.messages]
+    fmt = request.response_format
+    return prompt_spec(
+        roles, [m.text() for m in request.messages], request,
+        message_fields=tuple(extras) if any(extras) else None,
+        response_format=fmt.model_dump(by_alias=True, exclude_none=True) if fmt and fmt.type != "text" else None,
+        tools=tuple(t.model_dump(exclude_none=True) for t in request.tools) if request.tools else None,
+        tool_choice=(request.tool_choice.model_dump() if request.tool_choice is not None
+                     and not isinstance(request.tool_choice, str) else request.tool_choice),
+        parallel_tool_calls=request.parallel_tool_calls, logprobs=bool(request.logprobs),
+        top_logprobs=request.top_logprobs,
+    )
 
 
 def completion_prompt(request: CompletionRequest, prompt: str) -> PromptSpec:
-    return prompt_spec(["user"], [prompt], request)
+    wanted = request.logprobs is not None
+    return prompt_spec(["user"], [prompt], request, logprobs=wanted, top_logprobs=request.logprobs if wanted else None)
+
+
+def _top(item: Any, limit: int | None) -> list[TopLogprob]:
+    tops = list(item.get("top_logprobs") or ())[: limit or 0]
+    return [TopLogprob(token=t["token"], logprob=float(t["logprob"]), bytes=list(t["token"].encode())) for t in tops]
+
+
+def chat_logprobs(answer: MinerAnswer, prompt: PromptSpec) -> ChoiceLogprobs | None:
+    """The answer's log-probabilities in OpenAI's chat shape, when asked for and sent."""
+    if not prompt.logprobs or answer.logprobs is None:
+        return None
+    return ChoiceLogprobs(content=[
+        TokenLogprob(token=i["token"], logprob=float(i["logprob"]), bytes=list(i["token"].encode()),
+                     top_logprobs=_top(i, prompt.top_logprobs)) for i in answer.logprobs])
+
+
+def completion_logprobs(answer: MinerAnswer, prompt: PromptSpec, offset: int = 0) -> CompletionLogprobs | None:
+    """The answer's log-probabilities in the legacy completions shape, when asked for and sent."""
+    if not prompt.logprobs or answer.logprobs is None:
+        return None
+    tokens = [i["token"] for i in answer.logprobs]
+    offsets, at = [], offset
+    for token in tokens:
+        offsets.append(at)
+        at += len(token)
+    return CompletionLogprobs(
+        tokens=tokens, token_logprobs=[float(i["logprob"]) for i in answer.logprobs],
+        top_logprobs=[{t.token: t.logprob for t in _top(i, prompt.top_logprobs)} for i in answer.logprobs],
+        text_offset=offsets)
+
+
+def tool_calls(answer: MinerAnswer) -> list[ToolCall] | None:
+    """The answer's tool calls in OpenAI's shape (checked against the request already)."""
+    if not answer.tool_calls:
+        return None
+    return [ToolCall(id=c["id"], function={"name": c["function"]["name"], "arguments": c["function"]["arguments"]})
+            for c in answer.tool_calls]
 
 
 def _miner(answer: MinerAnswer) -> MinerInfo:
@@ -96,9 +172,10 @@ def finish(answer: MinerAnswer, stop: tuple[str, ...], max_tokens: int | None) -
 
 
 # Request fields the bridge cannot honour yet: a 400 naming the field, never a silent drop. Each entry:
-# the field and the values that are fine (its defaults).
+# the field and the values that are fine (its defaults). Chat's tools, tool_choice, response_format and
+# logprobs are request fields (never extras): only the completions API, which has none of them, refuses them.
 _UNSUPPORTED: dict[str, tuple[object, ...]] = {
-    "logprobs": (None, False), "top_logprobs": (None,), "tools": (None, []), "tool_choice": (None, "none"),
+    "top_logprobs": (None,), "tools": (None, []), "tool_choice": (None, "none"),
     "functions": (None, []), "function_call": (None, "none"), "response_format": (None, {"type": "text"}),
     "logit_bias": (None, {}), "presence_penalty": (None, 0, 0.0), "frequency_penalty": (None, 0, 0.0),
     "audio": (None,), "modalities": (None, ["text"]), "prediction": (None,), "web_search_options": (None,),
@@ -127,11 +204,16 @@ async def create_chat_completion(request: ChatCompletionRequest, backend: Backen
     choices = []
     completion_tokens = 0
     for index, answer in enumerate(answers[: request.n]):
-        text, reason = finish(answer, prompt.stop, prompt.max_tokens)
-        completion_tokens += count_tokens(text)
-        choices.append(
-            ChatChoice(index=index, message=AssistantMessage(content=text), finish_reason=reason, miner=_miner(answer))
-        )
+        calls = tool_calls(answer)
+        if calls:
+            text, reason = answer.completion, "tool_calls"
+            completion_tokens += count_tokens(answer.text)
+        else:
+            text, reason = finish(answer, prompt.stop, prompt.max_tokens)
+            completion_tokens += count_tokens(text)
+        message = AssistantMessage(content=text or (None if calls else ""), tool_calls=calls)
+        choices.append(ChatChoice(index=index, message=message, finish_reason=reason,
+                                  logprobs=chat_logprobs(answer, prompt), miner=_miner(answer)))
     prompt_tokens = sum(count_tokens(m) for m in prompt.messages)
     return ChatCompletion(
         model=model,
@@ -148,20 +230,24 @@ async def create_completion(request: CompletionRequest, backend: Backend) -> Com
     check_supported(request)
     model = backend.resolve_model(request.model)
 
-    async def one(prompt_text: str) -> list[tuple[MinerAnswer, str, str]]:
+    async def one(prompt_text: str) -> list[tuple[MinerAnswer, str, str, CompletionLogprobs | None]]:
         prompt = completion_prompt(request, prompt_text)
         answers = (await backend.complete(model, prompt, request.n))[: request.n]
-        return [(answer, *finish(answer, prompt.stop, prompt.max_tokens)) for answer in answers]
+        offset = len(prompt_text) if request.echo else 0
+        return [(answer, *finish(answer, prompt.stop, prompt.max_tokens), completion_logprobs(answer, prompt, offset))
+                for answer in answers]
 
+    completion_prompt(request, "")  # a request no answer could satisfy fails before any miner is asked
     prompts = request.prompts()
     choices: list[CompletionChoice] = []
     completion_tokens = 0
     for prompt_text, answers in zip(prompts, await each_at_most(PROMPTS_AT_ONCE, one, prompts), strict=True):
-        for answer, text, reason in answers:
+        for answer, text, reason, logprobs in answers:
             completion_tokens += count_tokens(text)
             if request.echo:
                 text = prompt_text + text
-            choices.append(CompletionChoice(index=len(choices), text=text, finish_reason=reason, miner=_miner(answer)))
+            choices.append(CompletionChoice(index=len(choices), text=text, finish_reason=reason, logprobs=logprobs,
+                                            miner=_miner(answer)))
     prompt_tokens = sum(count_tokens(p) for p in prompts)
     return Completion(
         model=model,
@@ -245,6 +331,10 @@ async def stream_chat_completion(
         )
         return sse(body.model_dump_json(exclude_none=False))
 
+    if prompt.structured:  # an answer is checked whole before a byte of it goes out: asked whole, replayed
+        async for line in _replay_structured(request, backend, model, prompt, chunk_id, created, include_usage):
+            yield line
+        return
     async for event in backend.stream(model, prompt):
         if isinstance(event, StreamStart):
             miner = MinerInfo(uid=event.uid, hotkey=event.hotkey, score=None,
@@ -277,12 +367,50 @@ async def stream_chat_completion(
     yield sse("[DONE]")
 
 
+async def _replay_structured(request: ChatCompletionRequest, backend: Backend, model: str, prompt: PromptSpec,
+                             chunk_id: str, created: int, include_usage: bool) -> AsyncIterator[str]:
+    """A checked whole answer as OpenAI streams one: the role, the text (or each tool call: its id and
+    name, then its arguments, under its ``index``), the finish reason, the usage when asked, ``[DONE]``."""
+    answer = (await backend.complete(model, prompt, 1))[0]
+
+    def chunk(delta: ChunkDelta, finish: str | None = None, miner: MinerInfo | None = None,
+              logprobs: ChoiceLogprobs | None = None) -> str:
+        body = ChatCompletionChunk(id=chunk_id, created=created, model=model, choices=[
+            ChunkChoice(index=0, delta=delta, finish_reason=finish, miner=miner, logprobs=logprobs)])
+        return sse(body.model_dump_json())
+
+    yield chunk(ChunkDelta(role="assistant", content=""), miner=_miner(answer))
+    calls = tool_calls(answer)
+    if calls:
+        text, reason = answer.completion, "tool_calls"
+    else:
+        text, reason = finish(answer, prompt.stop, prompt.max_tokens)
+    if text:
+        yield chunk(ChunkDelta(content=text), logprobs=chat_logprobs(answer, prompt))
+    for index, call in enumerate(calls or ()):
+        yield chunk(ChunkDelta(tool_calls=[ToolCallChunk(index=index, id=call.id, type="function",
+                                                         function={"name": call.function.name, "arguments": ""})]))
+        yield chunk(ChunkDelta(tool_calls=[ToolCallChunk(index=index, function={"arguments": call.function.arguments})]))
+    yield chunk(ChunkDelta(), finish=reason)
+    if include_usage:
+        prompt_tokens = sum(count_tokens(m) for m in prompt.messages)
+        completion_tokens = count_tokens(answer.text if calls else text)
+        usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+                      total_tokens=prompt_tokens + completion_tokens)
+        yield sse(ChatCompletionChunk(id=chunk_id, created=created, model=model, choices=[], usage=usage)
+                  .model_dump_json())
+    yield sse("[DONE]")
+
+
 async def stream_completion(request: CompletionRequest, backend: Backend) -> AsyncIterator[str]:
     """Server-sent events for a streamed text completion."""
     check_supported(request)
     prompts = request.prompts()
     if request.n != 1 or len(prompts) != 1:
         raise InvalidRequest("streaming supports n=1 and a single prompt only", param="n")
+    if request.logprobs is not None:
+        raise InvalidRequest("'logprobs' is not supported with stream=true on /v1/completions yet; "
+                             "ask without streaming.", param="logprobs", code="unsupported_parameter")
     model = backend.resolve_model(request.model)
     prompt = completion_prompt(request, prompts[0])
     cmpl_id, created = new_id("cmpl"), int(time.time())

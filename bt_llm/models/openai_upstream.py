@@ -20,12 +20,15 @@ import json
 import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from bt_llm.errors import ConfigError, MinerError
 from bt_llm.models.sampling import SamplingParams
+
+if TYPE_CHECKING:
+    from bt_llm.neuron.miner import Answer
 
 __all__ = ["OpenAIUpstream", "api_key_from_env"]
 
@@ -38,12 +41,18 @@ def api_key_from_env(env: Mapping[str, str] | None = None) -> str | None:
     return next((env[name] for name in KEY_VARIABLES if env.get(name)), None)
 
 
-def request_body(model: str, messages: Sequence[Mapping[str, str]], params: SamplingParams,
+_MESSAGE_FIELDS = ("role", "content", "tool_calls", "tool_call_id", "name")
+_STRUCTURED = ("response_format", "tool_choice", "parallel_tool_calls", "top_logprobs")
+
+
+def request_body(model: str, messages: Sequence[Mapping[str, Any]], params: SamplingParams,
                  stream: bool) -> dict[str, Any]:
-    """The chat-completions request for ``messages`` (pure; unset options are left out)."""
+    """The chat-completions request for ``messages`` (pure; unset options are left out). A message's
+    tool calls and tool-call id, and the request's response format, tools and log-probabilities pass
+    through as OpenAI's fields."""
     body: dict[str, Any] = {
         "model": model,
-        "messages": [{"role": m["role"], "content": m["content"]} for m in messages],
+        "messages": [{k: m[k] for k in _MESSAGE_FIELDS if m.get(k) is not None or k == "content"} for m in messages],
         "max_tokens": params.max_tokens,
         "temperature": params.temperature,
         "top_p": params.top_p,
@@ -53,6 +62,14 @@ def request_body(model: str, messages: Sequence[Mapping[str, str]], params: Samp
         body["stop"] = list(params.stop)
     if params.seed is not None:
         body["seed"] = params.seed
+    if params.tools:
+        body["tools"] = [dict(t) for t in params.tools]
+    if params.logprobs:
+        body["logprobs"] = True
+    for name in _STRUCTURED:
+        value = getattr(params, name)
+        if value is not None and (name != "top_logprobs" or params.logprobs):
+            body[name] = dict(value) if isinstance(value, Mapping) else value
     return body
 
 
@@ -101,6 +118,15 @@ class OpenAIUpstream:
         Raises:
             MinerError: the upstream failed (status 502, 503 or 504; the message says how).
         """
+        choice = self._post(messages, params)
+        try:
+            content = choice["message"]["content"]
+        except (KeyError, TypeError) as exc:
+            raise MinerError(f"upstream {self.base_url} answered an unreadable completion") from exc
+        return content or ""
+
+    def _post(self, messages: Sequence[Mapping[str, Any]], params: SamplingParams) -> dict[str, Any]:
+        """The first choice of the upstream's blocking answer."""
         body = request_body(self.model, messages, params, stream=False)
         timeout = self.client.timeout
         if params.deadline is not None:  # no point waiting past the moment the caller gives up
@@ -110,10 +136,32 @@ class OpenAIUpstream:
             response = self.client.post("/chat/completions", json=body, timeout=timeout)
         self._check(response)
         try:
-            content = response.json()["choices"][0]["message"]["content"]
+            choice = response.json()["choices"][0]
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             raise MinerError(f"upstream {self.base_url} answered an unreadable completion") from exc
-        return content or ""
+        if not isinstance(choice, dict):
+            raise MinerError(f"upstream {self.base_url} answered an unreadable completion")
+        return choice
+
+    def answer(self, messages: Sequence[Mapping[str, Any]], params: SamplingParams) -> Answer:
+        """The upstream's whole answer with its tool calls and log-probabilities (OpenAI's shapes).
+
+        Raises:
+            MinerError: the upstream failed (status 502, 503 or 504; the message says how).
+        """
+        from bt_llm.neuron.miner import Answer
+
+        choice = self._post(messages, params)
+        try:
+            message = choice["message"]
+            calls = message.get("tool_calls") or None
+            logprobs = (choice.get("logprobs") or {}).get("content")
+            reason = choice.get("finish_reason") or "stop"
+        except (AttributeError, KeyError, TypeError) as exc:
+            raise MinerError(f"upstream {self.base_url} answered an unreadable completion") from exc
+        return Answer(text=message.get("content") or "", finish_reason=str(reason),
+                      tool_calls=list(calls) if isinstance(calls, list) else None,
+                      logprobs=list(logprobs) if isinstance(logprobs, list) else None)
 
     def stream(self, messages: Sequence[Mapping[str, str]], params: SamplingParams) -> Iterator[str]:
         """The upstream's answer as it streams (its ``delta.content`` pieces).

@@ -37,6 +37,10 @@ class SamplingParams:
         seed: makes sampling reproducible when set.
         deadline: a ``time.monotonic()`` instant; generation ends there with what it has (a miner
             answers its caller in time rather than not at all).
+        response_format: OpenAI's ``{"type": "json_object"}`` or ``{"type": "json_schema", "json_schema":
+            {...}}``; None for free text. A backend that constrains decoding (a grammar) reads it here.
+        tools: OpenAI's function tools the answer may call (with ``tool_choice``, ``parallel_tool_calls``).
+        logprobs: answer each token's log-probability, with the ``top_logprobs`` most likely alternatives.
     """
 
     max_tokens: int = 256
@@ -45,6 +49,12 @@ class SamplingParams:
     stop: tuple[str, ...] = field(default=())
     seed: int | None = None
     deadline: float | None = None
+    response_format: Mapping[str, Any] | None = None
+    tools: tuple[Mapping[str, Any], ...] | None = None
+    tool_choice: str | Mapping[str, Any] | None = None
+    parallel_tool_calls: bool | None = None
+    logprobs: bool = False
+    top_logprobs: int | None = None
 
     def __post_init__(self) -> None:
         stop = self.stop
@@ -69,9 +79,16 @@ class SamplingParams:
 
     @classmethod
     def from_synapse(cls, synapse: Any, *, default: SamplingParams | None = None) -> SamplingParams:
-        """Read ``max_tokens``, ``temperature``, ``top_p``, ``stop``, ``seed`` from any object that has them."""
+        """Read ``max_tokens``, ``temperature``, ``top_p``, ``stop``, ``seed`` and the structured-output
+        fields (``response_format``, ``tools``, ``tool_choice``, ``parallel_tool_calls``, ``logprobs``,
+        ``top_logprobs``) from any object that has them."""
         base = default or cls()
-        values = {name: getattr(synapse, name, None) for name in ("max_tokens", "temperature", "top_p", "seed")}
+        names = ("max_tokens", "temperature", "top_p", "seed", "response_format", "tool_choice", "parallel_tool_calls",
+                 "logprobs", "top_logprobs")
+        values = {name: getattr(synapse, name, None) for name in names}
+        tools = getattr(synapse, "tools", None)
+        if tools:
+            values["tools"] = tuple(tools)
         stop = getattr(synapse, "stop", None)
         if stop is not None:
             values["stop"] = (stop,) if isinstance(stop, str) else tuple(stop)

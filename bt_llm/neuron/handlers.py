@@ -21,7 +21,13 @@ from bt_llm.neuron.policy import CallerPolicy
 from bt_llm.protocol.claims import ModelClaim
 from bt_llm.protocol.signing import Signer
 from bt_llm.protocol.synapse import Synapse
-from bt_llm.protocol.synapses import Embedding, StreamingTextPrompting, TextPrompting, TextPromptingBackward
+from bt_llm.protocol.synapses import (
+    CAPABILITIES,
+    Embedding,
+    StreamingTextPrompting,
+    TextPrompting,
+    TextPromptingBackward,
+)
 
 __all__ = ["MinerError", "answer_budget", "answer_deadline", "build_handlers", "request_line"]
 
@@ -82,6 +88,7 @@ class _Handlers:
         self.miner = miner
         self.policy = policy
         self.claim = claim
+        self.capabilities = sorted(CAPABILITIES & miner.capabilities())
 
     def _done(self, name: str, synapse: Synapse, start: float, tokens: int | None, outcome: str = "ok") -> None:
         log.info(request_line(name, self.policy, synapse, start, tokens, outcome))
@@ -96,8 +103,12 @@ class _Handlers:
             result = self.miner.forward(synapse.chat(), self._params(synapse, start))
             if isinstance(result, str):
                 synapse.completion = result
-            else:  # a Completion: its text and why it ended
+            else:  # a Completion or an Answer: its text, why it ended, tool calls and log-probabilities
                 synapse.completion, synapse.finish_reason = result.text, result.finish_reason
+                synapse.tool_calls = getattr(result, "tool_calls", None) or None
+                synapse.logprobs_content = getattr(result, "logprobs", None) or None
+            if self.capabilities:
+                synapse.capabilities = self.capabilities
             if self.claim is not None:
                 synapse.model, synapse.verifiable = self.claim.model, self.claim.verifiable
                 synapse.claim_signature = self.claim.signature

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bt_llm.models.sampling import SamplingParams
 from bt_llm.protocol.synapse import Synapse
 
-__all__ = ["Miner", "SamplingParams"]
+__all__ = ["Answer", "Miner", "SamplingParams"]
 
 
 class Finished(Protocol):
@@ -37,6 +38,18 @@ class Finished(Protocol):
 
     @property
     def finish_reason(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A whole answer beyond plain text: what :meth:`Miner.forward` returns to call tools or send
+    log-probabilities (OpenAI's shapes: ``tool_calls`` as ``[{"id", "type": "function", "function":
+    {"name", "arguments"}}]``, ``logprobs`` as ``[{"token", "logprob", "top_logprobs"}]``)."""
+
+    text: str = ""
+    finish_reason: str = "stop"
+    tool_calls: list[dict[str, Any]] | None = None
+    logprobs: list[dict[str, Any]] | None = None
 
 
 class Miner:
@@ -58,10 +71,13 @@ class Miner:
 
     # -- what a miner serves --------------------------------------------------------------------
 
-    def forward(self, messages: list[dict[str, str]], params: SamplingParams) -> str | Finished:
+    def forward(self, messages: list[dict[str, Any]], params: SamplingParams) -> str | Finished:
         """Answer a conversation (``[{"role", "content"}]``) with sampling ``params``: the text, or an
         object with ``text`` and ``finish_reason`` (``"stop"``, ``"length"``, ``"deadline"``) so that
-        callers know a cut answer from a complete one (a model's ``Completion`` is one)."""
+        callers know a cut answer from a complete one (a model's ``Completion`` is one). A miner that
+        declares :meth:`capabilities` reads ``params.response_format``/``tools``/``logprobs`` and returns
+        an :class:`Answer` with ``tool_calls`` (finish reason ``"tool_calls"``) or ``logprobs``. A message
+        may carry OpenAI's ``tool_calls`` (assistant) or ``tool_call_id`` (role ``tool``)."""
         raise NotImplementedError
 
     def stream(self, messages: list[dict[str, str]], params: SamplingParams) -> Iterable[str]:
@@ -97,6 +113,13 @@ class Miner:
         outputs under the request's sampling, which a validator holding the model recomputes (see
         :mod:`bt_llm.protocol.claims`). A validator that verifies scores unverifiable answers low."""
         return None
+
+    def capabilities(self) -> frozenset[str]:
+        """What this miner does beyond free text, announced with every answer: some of
+        :data:`~bt_llm.protocol.synapses.CAPABILITIES` (``json_object``, ``json_schema``, ``tools``,
+        ``logprobs``). A validator sends such requests only to miners that declare them, checks each
+        answer (an answer off the requested schema scores 0), and sends the others none."""
+        return frozenset()
 
     # -- helpers --------------------------------------------------------------------------------
 

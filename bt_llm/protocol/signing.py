@@ -1,7 +1,7 @@
 """The one module that knows the signing messages and the body-hash recipe of the wire protocol.
 
-* body hash: ``sha3_256("".join(sha3_256(str(value)).hexdigest() for each required hash field))``
-  (no field → ``sha3_256("")``);
+* body hash: ``sha3_256("".join(sha3_256(str(value)).hexdigest() for each required hash field))``,
+  then for each optional hash field that is set (not None), in the class's order (no field → ``sha3_256("")``);
 * request message, signed by the dendrite's hotkey:
   ``f"{nonce}.{dendrite_hotkey}.{axon_hotkey}.{dendrite_uuid}.{body_hash}"``;
 * response message, signed by the axon's hotkey: ``f"{axon_nonce}.{dendrite_hotkey}.{axon_hotkey}.{axon_uuid}"``;

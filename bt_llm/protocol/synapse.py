@@ -68,6 +68,9 @@ class Synapse(BaseModel):
     model_config = ConfigDict(validate_assignment=True, extra="ignore")
 
     required_hash_fields: ClassVar[tuple[str, ...]] = ()
+    optional_hash_fields: ClassVar[tuple[str, ...]] = ()
+    """Fields hashed after the required ones, each only when set (not None): a field added to the
+    protocol later is protected without changing the hash of a request that leaves it unset."""
 
     name: str | None = Field(default=None, repr=False)
     timeout: float | None = Field(default=12.0, repr=False)
@@ -124,8 +127,12 @@ class Synapse(BaseModel):
     # -- hashing and headers ------------------------------------------------------------------
     @property
     def body_hash(self) -> str:
-        """The hash of ``required_hash_fields`` as the spec defines it (``sha3_256("")`` for none)."""
-        fields = type(self).required_hash_fields
+        """The hash of ``required_hash_fields`` (then the set ``optional_hash_fields``) as the spec defines it
+        (``sha3_256("")`` for none)."""
+        cls = type(self)
+        fields = cls.required_hash_fields
+        if cls.optional_hash_fields:
+            fields = (*fields, *(f for f in cls.optional_hash_fields if getattr(self, f, None) is not None))
         values = self.model_dump(include=set(fields)) if fields else {}
         return signing.body_hash(values, fields)
 

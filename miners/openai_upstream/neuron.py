@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from bt_llm.models.openai_upstream import OpenAIUpstream, api_key_from_env
 from bt_llm.neuron import Miner, SamplingParams, parse_config, run_miner
+from bt_llm.neuron.miner import Answer
 
 
 class UpstreamMiner(Miner):
@@ -33,8 +35,14 @@ class UpstreamMiner(Miner):
     def _clamp(self, params: SamplingParams) -> SamplingParams:
         return params.with_overrides(max_tokens=min(params.max_tokens, self.max_tokens_limit))
 
-    def forward(self, messages: list[dict[str, str]], params: SamplingParams) -> str:
+    def forward(self, messages: list[dict[str, Any]], params: SamplingParams) -> str | Answer:
+        if params.response_format or params.tools or params.logprobs or any(len(m) > 2 for m in messages):
+            return self.upstream.answer(messages, self._clamp(params))  # tool calls, log-probabilities
         return self.upstream.generate(messages, self._clamp(params))
+
+    def capabilities(self) -> frozenset[str]:
+        """The upstream takes OpenAI's response_format, tools and logprobs: they pass through."""
+        return frozenset({"json_schema", "tools", "logprobs"})
 
     def stream(self, messages: list[dict[str, str]], params: SamplingParams) -> Iterator[str]:
         return self.upstream.stream(messages, self._clamp(params))

@@ -10,6 +10,7 @@ miners within 20% of each other.
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
 from pathlib import Path
@@ -95,7 +96,10 @@ def test_adversaries_earn_under_5_percent_of_an_honest_miner(caplog: pytest.LogC
 
         from bridge.cli import bridge_group
 
-        shown = CliRunner().invoke(bridge_group, ["scores", "--url", bridge.http_url], terminal_width=200)
+        shown = CliRunner().invoke(bridge_group, ["scores", "--url", bridge.http_url], env={"COLUMNS": "220"})
         assert shown.exit_code == 0 and "of answers verified" in shown.output, shown.output
         assert "penalized" in shown.output and "SmolLM2-135M-Instruct" in shown.output, shown.output
+        as_json = CliRunner().invoke(bridge_group, ["scores", "--url", bridge.http_url, "--json"])
+        assert as_json.exit_code == 0, as_json.output
+        assert {row["uid"] for row in json.loads(as_json.output)["miners"]} == set(rows)
         print(detail)

@@ -70,8 +70,9 @@ def test_gaming_answers_fail_or_are_incomplete(verifier: Verifier, miner, impost
         honest = miner.complete([{"role": "user", "content": question}], SamplingParams(max_tokens=40, temperature=0))
         fake = impostor.complete([{"role": "user", "content": question}], SamplingParams(max_tokens=40, temperature=0))
         cases = [("echo", question), ("fixed", "I am a helpful assistant."), ("impostor", fake.text)]
-        if len(honest.text.split()) > 6:  # else four words are the whole answer
-            cases.append(("truncated", " ".join(honest.text.split()[:4])))
+        cut = " ".join(honest.text.split()[:4])
+        if len(honest.text.split()) > 6 and not cut.endswith((".", "!", "?", ":")):  # cut mid-sentence
+            cases.append(("truncated", cut))
         for name, text in cases:
             greedy = verifier.check(MODEL, spec(question, 0.0), text, "stop")
             if greedy.outcome == "pass" and greedy.complete:

@@ -87,3 +87,49 @@ async def test_completion_bodies_chunks_models_embeddings_and_errors_match_the_s
     validate("ListModelsResponse", models)
     validate("ErrorResponse", error)
     validate("ErrorResponse", broken)
+
+
+class StructuredBackend(ScriptedBackend):
+    """Answers tool calls when tools are offered, else JSON text with log-probabilities."""
+
+    async def complete(self, model: str, prompt: Any, n: int) -> list[Any]:
+        from bridge.backend import MinerAnswer
+
+        calls = ({"id": "call_1", "type": "function", "function": {"name": "f", "arguments": '{"x": 1}'}},)
+        logprobs = ({"token": "{}", "logprob": -0.5, "top_logprobs": [{"token": "{}", "logprob": -0.5}]},)
+        return [MinerAnswer(uid=0, hotkey="hk0", completion="" if prompt.tools else "{}", latency_s=0.01,
+                            tool_calls=calls if prompt.tools else None, logprobs=logprobs)]
+
+
+async def test_tool_calls_logprobs_bodies_and_chunks_match_the_schema(validate) -> None:
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
+    conversation = [{"role": "user", "content": "hi"},
+                    {"role": "assistant", "content": None, "tool_calls": [
+                        {"id": "call_0", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+                    {"role": "tool", "tool_call_id": "call_0", "content": "42"}]
+    async with client_of(create_app(StructuredBackend())) as api:
+        called = (await api.post("/v1/chat/completions", json={**GOOD, "messages": conversation,
+                                                               "tools": tools})).json()
+        streamed = await api.post("/v1/chat/completions", json={**GOOD, "tools": tools, "stream": True})
+        logprobs = (await api.post("/v1/chat/completions", json={**GOOD, "logprobs": True, "top_logprobs": 1,
+                                                                 "response_format": {"type": "json_object"}})).json()
+        legacy = (await api.post("/v1/completions", json={"model": "bittensor/subnet-1", "prompt": "hi",
+                                                          "logprobs": 1})).json()
+        bad_schema = (await api.post("/v1/chat/completions", json={**GOOD, "response_format": {
+            "type": "json_schema", "json_schema": {"name": "n", "schema": {"type": 5}}}})).json()
+    validate("CreateChatCompletionResponse", called)
+    assert called["choices"][0]["finish_reason"] == "tool_calls"
+    assert called["choices"][0]["message"]["tool_calls"][0]["function"] == {"name": "f", "arguments": '{"x": 1}'}
+    chunks = _events(streamed.text)
+    for chunk in chunks:
+        validate("CreateChatCompletionStreamResponse", chunk)
+    assert [c["choices"][0]["delta"].get("tool_calls") for c in chunks[1:3]] == [
+        [{"index": 0, "id": "call_1", "type": "function", "function": {"name": "f", "arguments": ""}}],
+        [{"index": 0, "function": {"arguments": '{"x": 1}'}}]]
+    assert chunks[-1]["choices"][0]["finish_reason"] == "tool_calls"
+    validate("CreateChatCompletionResponse", logprobs)
+    assert logprobs["choices"][0]["logprobs"]["content"][0]["top_logprobs"][0]["token"] == "{}"
+    validate("CreateCompletionResponse", legacy)
+    assert legacy["choices"][0]["logprobs"]["token_logprobs"] == [-0.5]
+    validate("ErrorResponse", bad_schema)
+    assert bad_schema["error"]["param"] == "response_format"
