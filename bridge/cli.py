@@ -45,6 +45,9 @@ def serve_command(config_file: str | None, wallet_name: str | None, wallet_hotke
                   debug: bool, **settings: object) -> None:
     """Serve the bridge: fan prompts out to the subnet's miners, score them, set weights."""
     logging.basicConfig(level=logging.DEBUG if debug else logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if not debug:  # one line per request at most: not every HTTP call the bridge makes
+        for noisy in ("httpx", "httpcore"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     config = BridgeConfig.from_sources(
         config_file, wallet_name=wallet_name, wallet_hotkey=wallet_hotkey, wallet_path=wallet_path,
         network=subtensor_network, chain_endpoint=subtensor_chain_endpoint, **settings,

@@ -34,6 +34,66 @@ REPO = Path(__file__).resolve().parents[1]
 TAO = 10**9
 
 
+def dev_wallet(wallet_path: Path, name: str, *, coldkey_uri: str, hotkey_uri: str) -> Any:
+    """A wallet under ``wallet_path`` with keys derived from dev URIs (unencrypted, rewritten each time)."""
+    from bt_llm.wallet.wallet import Wallet
+
+    wallet = Wallet(name=name, hotkey="default", path=str(wallet_path))
+    wallet.create_coldkey_from_uri(coldkey_uri, use_password=False, overwrite=True, suppress=True)
+    wallet.create_hotkey_from_uri(hotkey_uri, use_password=False, overwrite=True, suppress=True)
+    return wallet
+
+
+def register(subtensor: Any, wallet: Any, netuid: int) -> int:
+    """Burned registration on ``netuid`` (nothing when already registered); returns the uid."""
+    hotkey = wallet.hotkey.ss58_address
+    uid = subtensor.get_uid_for_hotkey_on_subnet(hotkey, netuid)
+    if uid is None:
+        subtensor.burned_register(wallet, netuid, wait_for_inclusion=True, wait_for_finalization=True)
+        uid = subtensor.get_uid_for_hotkey_on_subnet(hotkey, netuid)
+    if uid is None:
+        raise BtLlmError(f"{hotkey} is not registered after burned_register")
+    return int(uid)
+
+
+def make_validator(subtensor: Any, wallet: Any, netuid: int, stake_tao: float) -> int:
+    """Register ``wallet`` on ``netuid``, stake ``stake_tao`` on its hotkey (when it has less) and nominate it."""
+    uid = register(subtensor, wallet, netuid)
+    hotkey = wallet.hotkey.ss58_address
+    have = subtensor.get_stake_for_coldkey_and_hotkey(hotkey, wallet.coldkeypub.ss58_address).rao
+    if have < stake_tao * TAO:
+        subtensor.add_stake(wallet, stake_tao, hotkey, wait_for_inclusion=True)
+    if not subtensor.is_hotkey_delegate(hotkey):
+        subtensor.nominate(wallet, wait_for_inclusion=True)
+    return uid
+
+
+def serving_hotkeys(subtensor: Any, netuid: int) -> set[str]:
+    """The hotkeys on ``netuid`` whose axon is served on chain."""
+    from bt_llm.chain.metagraph import Metagraph
+
+    metagraph = Metagraph(netuid, subtensor=subtensor, lite=True, sync=True)
+    return {h for h, a in zip(metagraph.hotkeys, metagraph.axons, strict=False) if a.is_serving}
+
+
+def miner_command(template: str | Path, wallet: Any, netuid: int, url: str, wallet_path: Path, *args: str) -> list[str]:
+    """The command running ``miners/<template>/neuron.py`` (or the script at path ``template``) for ``wallet``."""
+    script = template if isinstance(template, Path) else REPO / "miners" / template / "neuron.py"
+    if not script.exists():
+        raise ConfigError(f"no miner template {template!r} ({script} is missing)")
+    return [sys.executable, str(script), "--netuid", str(netuid), "--wallet.name", wallet.name,
+            "--wallet.hotkey", "default", "--wallet.path", str(wallet_path), "--subtensor.chain_endpoint", url,
+            "--axon.port", "0", "--neuron.sync_every", "5", *args]
+
+
+def child_env(*, quiet: bool = False) -> dict[str, str]:
+    """The environment of a child process: unbuffered output; ``quiet``: no progress bars."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if quiet:
+        env.update(HF_HUB_DISABLE_PROGRESS_BARS="1", TQDM_DISABLE="1", TRANSFORMERS_VERBOSITY="error")
+    return env
+
+
 @dataclass
 class MinerProcess:
     name: str
@@ -111,20 +171,11 @@ class Devnet:
     # ---- wallets and registration ---------------------------------------------------------------
     def wallet(self, name: str, *, coldkey_uri: str, hotkey_uri: str) -> Any:
         """A wallet under the devnet folder with keys derived from dev URIs (unencrypted)."""
-        from bt_llm.wallet.wallet import Wallet
-
-        wallet = Wallet(name=name, hotkey="default", path=str(self.wallet_path))
-        wallet.create_coldkey_from_uri(coldkey_uri, use_password=False, overwrite=True, suppress=True)
-        wallet.create_hotkey_from_uri(hotkey_uri, use_password=False, overwrite=True, suppress=True)
-        return wallet
+        return dev_wallet(self.wallet_path, name, coldkey_uri=coldkey_uri, hotkey_uri=hotkey_uri)
 
     def register(self, wallet: Any) -> int:
         """Burned registration on the devnet's subnet; returns the uid."""
-        self.subtensor.burned_register(wallet, self.netuid, wait_for_inclusion=True, wait_for_finalization=True)
-        uid = self.subtensor.get_uid_for_hotkey_on_subnet(wallet.hotkey.ss58_address, self.netuid)
-        if uid is None:
-            raise BtLlmError(f"{wallet.hotkey.ss58_address} is not registered after burned_register")
-        return int(uid)
+        return register(self.subtensor, wallet, self.netuid)
 
     # ---- miners and the bridge ------------------------------------------------------------------
     def start_miner(self, template: str | Path, wallet: Any, *args: str, timeout: float = 180.0,
@@ -134,14 +185,9 @@ class Devnet:
 
         With ``wait=False`` it returns at once: start several, then :meth:`wait_for_miners`.
         """
-        script = template if isinstance(template, Path) else REPO / "miners" / template / "neuron.py"
-        if not script.exists():
-            raise ConfigError(f"no miner template {template!r} ({script} is missing)")
+        command = miner_command(template, wallet, self.netuid, self.url, self.wallet_path, *args)
         log_path = self.root / f"miner-{wallet.name}.log"
-        command = [sys.executable, str(script), "--netuid", str(self.netuid), "--wallet.name", wallet.name,
-                   "--wallet.hotkey", "default", "--wallet.path", str(self.wallet_path),
-                   "--subtensor.chain_endpoint", self.url, "--axon.port", "0", "--neuron.sync_every", "5", *args]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = child_env()
         with log_path.open("wb") as log_file:
             process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, cwd=REPO, env=env)
         miner = MinerProcess(name=wallet.name, hotkey=wallet.hotkey.ss58_address, process=process, log_path=log_path)
@@ -152,8 +198,6 @@ class Devnet:
 
     def wait_for_miners(self, miners: list[MinerProcess] | None = None, timeout: float = 180.0) -> None:
         """Wait until every miner serves its axon on chain (raises with its log if one exits)."""
-        from bt_llm.chain.metagraph import Metagraph
-
         waiting = list(miners if miners is not None else self.miners)
         deadline = time.monotonic() + timeout
         while waiting:
@@ -161,8 +205,7 @@ class Devnet:
                 if miner.process.poll() is not None:
                     tail = miner.log_path.read_text(errors="replace")[-2000:]
                     raise BtLlmError(f"miner {miner.name} exited with {miner.process.returncode}:\n{tail}")
-            metagraph = Metagraph(self.netuid, subtensor=self.subtensor, lite=True, sync=True)
-            serving = {h for h, a in zip(metagraph.hotkeys, metagraph.axons, strict=False) if a.is_serving}
+            serving = serving_hotkeys(self.subtensor, self.netuid)
             waiting = [m for m in waiting if m.hotkey not in serving]
             if not waiting:
                 return
@@ -175,9 +218,7 @@ class Devnet:
 
     def start_bridge(self, wallet: Any, *, stake_tao: float = 100.0, **settings: Any) -> BridgeService:
         """Register, stake, nominate and start a bridge (a validator and delegate endpoint)."""
-        self.register(wallet)
-        self.subtensor.add_stake(wallet, stake_tao, wallet.hotkey.ss58_address, wait_for_inclusion=True)
-        self.subtensor.nominate(wallet, wait_for_inclusion=True)
+        make_validator(self.subtensor, wallet, self.netuid, stake_tao)
         options = dict(netuid=self.netuid, chain_endpoint=self.url, port=0, axon_port=0, metagraph_refresh=2.0,
                        weights_interval=self.tempo, scorer="lexical")
         options.update(settings)

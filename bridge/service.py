@@ -65,6 +65,7 @@ class BridgeService:
         self._weights_thread: threading.Thread | None = None
         self.last_weights_block: int | None = None
         self.weights_set = 0
+        self.last_weights_error: str | None = None  # why the last set_weights did not land
         self._last_attempt_block: int | None = None
         self._started_block: int | None = None
         self._challenges: ChallengeLoop | None = None
@@ -179,7 +180,8 @@ class BridgeService:
         miners = []
         for miner in sorted(self.directory.snapshot.miners, key=lambda m: m.uid):
             record = records.get(miner.uid)
-            row: dict[str, Any] = {"uid": miner.uid, "hotkey": miner.hotkey, "score": book.get(miner.uid)}
+            row: dict[str, Any] = {"uid": miner.uid, "hotkey": miner.hotkey, "score": book.get(miner.uid),
+                                   "latency_s": self.metrics.recent_latency.get(miner.uid)}
             if record is not None and record.hotkey == miner.hotkey:
                 row.update(model=record.model, checks=record.checks, passes=record.passes, failures=record.failures,
                            penalized_s=max(0.0, record.penalized_until - now), last=record.last_verdict,
@@ -213,11 +215,13 @@ class BridgeService:
                             max_weight_limit=int(getattr(params, "max_weights_limit", 65535) or 65535))
         uids, weights = compute_weights(self.scores.snapshot(), max(snapshot.n, 1), rules)
         if not uids:
+            self.last_weights_error = "no miner has a positive score yet"
             return False
         try:
             result = self.subtensor.set_weights(self.wallet, self.config.netuid, uids, weights,
                                                 wait_for_inclusion=True)
         except BtLlmError as exc:
+            self.last_weights_error = f"failed: {exc}"
             log.warning("set_weights failed: %s", exc)
             return False
         ok = bool(getattr(result, "success", getattr(result, "is_success", True)))
@@ -226,7 +230,8 @@ class BridgeService:
             self.weights_set += 1
             log.info("set weights at block %s on %d uids", block, len(uids))
         else:
-            log.warning("set_weights refused: %s", getattr(result, "error_message", result))
+            self.last_weights_error = f"refused: {getattr(result, 'error_message', result)}"
+            log.warning("set_weights %s", self.last_weights_error)
         return ok
 
     def _weights_loop(self) -> None:
