@@ -67,14 +67,18 @@ def test_adversaries_earn_under_5_percent_of_an_honest_miner(caplog: pytest.LogC
                 extra = {} if temperature is None else {"temperature": temperature}
                 client.chat.completions.create(model="bittensor/subnet-1", max_tokens=24, **extra,
                                                messages=[{"role": "user", "content": question}])
-            time.sleep(1.0)  # the last answers' scoring
+            # Scoring (verification included) runs after the answers, on a low-priority thread: wait for it.
+            waited = time.monotonic() + 120
+            while len(bridge.scores.snapshot()) < len(uids) and time.monotonic() < waited:
+                time.sleep(0.5)
             net.wait_blocks(net.tempo + 1 if round_ == 0 else 1)  # the first epoch hands out the permit
             for _ in range(5):  # a weights extrinsic may land in a block that refuses it (rate limit): again
                 if bridge.set_weights_now():
                     break
                 net.wait_blocks(2)
             else:
-                pytest.fail(f"the bridge could not set weights: {caplog.text[-2000:]} {bridge.scores.snapshot()}")
+                pytest.fail(f"the bridge could not set weights: {bridge.last_weights_error} {caplog.text[-2000:]} "
+                            f"{bridge.scores.snapshot()}")
             net.wait_blocks(net.tempo + 1)
 
         report = httpx.get(bridge.http_url + "/scores").json()
