@@ -6,8 +6,8 @@
   answers is recomputed (:mod:`bridge.verification`): every answer of a miner's first
   ``first_checks``, every answer to the validator's own challenges, and ``rate`` of the rest (miners
   cannot tell which). A pass counts 1; an answer not checked counts the miner's record of passes
-  (a moving average); a failure counts 0, zeroes the miner's record and its score for
-  ``penalty_seconds``. An answer whose claim cannot be checked (no claim, a model the validator does
+  (a moving average); a failure counts 0 and zeroes the miner's record, and a second failure within
+  its last 10 checks zeroes its score for ``penalty_seconds``. An answer whose claim cannot be checked (no claim, a model the validator does
   not hold, not verifiable) is scored on the other signals only (the quality scorer's relevance and
   agreement), times ``unverified_weight``: words that no one checked are worth little on a subnet
   that verifies (set it to 1 to score unverifiable models on their words alone).
@@ -29,6 +29,7 @@ import math
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -40,6 +41,10 @@ from bt_llm.tokens import count_tokens
 
 __all__ = ["MinerRecord", "WorkScorer"]
 
+RECENT_CHECKS, PENALTY_AFTER = 10, 2
+"""A failed check zeroes that answer and the miner's trust; a second one within its last 10 checks
+zeroes the miner for ``penalty_seconds``. One failure alone can be an honest miner's bad luck (its
+int8 weights against the validator's fp32 copy, at a near tie); a miner that games fails again."""
 DECAY = 0.98  # per check: the running test remembers about the last 50 sampled answers
 UNTRUSTED = 0.5  # a verifiable miner's record before its first check (its first answers are all checked)
 
@@ -59,6 +64,8 @@ class MinerRecord:
     spread: float = 0.0  # its variance under honest sampling
     model: str | None = None
     last_verdict: str = ""
+    last_failure: str = ""
+    recent: deque[bool] = field(default_factory=lambda: deque(maxlen=RECENT_CHECKS))  # failed, per check
     parts: dict[str, float] = field(default_factory=dict)
 
 
@@ -158,11 +165,14 @@ class WorkScorer:
             verdict = dataclasses.replace(verdict, outcome="fail", detail=f"{verdict.detail}; over its recent "
                                           "sampled answers, unlike the model's samples")
             record.last_verdict = f"fail: {verdict.detail}"
+        record.recent.append(verdict.outcome == "fail")
         if verdict.outcome == "fail":
             record.failures += 1
+            record.last_failure = verdict.detail
             record.trust = 0.0
             record.excess = record.spread = 0.0
-            record.penalized_until = time.monotonic() + self.penalty_seconds
+            if sum(record.recent) >= PENALTY_AFTER:
+                record.penalized_until = time.monotonic() + self.penalty_seconds
         else:
             record.passes += 1
             record.trust = _average(record.trust, 1.0, self.alpha)

@@ -185,6 +185,7 @@ class BridgeService:
             if record is not None and record.hotkey == miner.hotkey:
                 row.update(model=record.model, checks=record.checks, passes=record.passes, failures=record.failures,
                            penalized_s=max(0.0, record.penalized_until - now), last=record.last_verdict,
+                           last_failure=record.last_failure,
                            parts=record.parts)
             miners.append(row)
         share = self.scorer.share_checked() if isinstance(self.scorer, WorkScorer) else None

@@ -89,8 +89,8 @@ def test_adversaries_earn_under_5_percent_of_an_honest_miner(caplog: pytest.LogC
                   for name, uid in uids.items()}
         honest = min(incentive["honest1"], incentive["honest2"])
         assert honest > 0, detail
-        assert abs(incentive["honest1"] - incentive["honest2"]) <= 0.2 * max(incentive["honest1"],
-                                                                             incentive["honest2"]), detail
+        assert abs(incentive["honest1"] - incentive["honest2"]) <= 0.2 * max(incentive["honest1"], incentive["honest2"]), (
+            detail, rows[uids["honest1"]], rows[uids["honest2"]])
         for name in ("echo", "fixed", "impostor", "truncate", "unclaimed"):
             assert incentive[name] < 0.05 * honest, (name, detail)
         for name in ("echo", "fixed", "impostor"):  # caught by the checks, not only outscored
@@ -106,4 +106,4 @@ def test_adversaries_earn_under_5_percent_of_an_honest_miner(caplog: pytest.LogC
         as_json = CliRunner().invoke(bridge_group, ["scores", "--url", bridge.http_url, "--json"])
         assert as_json.exit_code == 0, as_json.output
         assert {row["uid"] for row in json.loads(as_json.output)["miners"]} == set(rows)
-        print(detail)
+        print(detail, rows[uids["honest1"]], rows[uids["honest2"]])

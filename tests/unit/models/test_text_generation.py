@@ -109,6 +109,7 @@ def test_errors_in_generation_reach_the_consumer(tiny_generator, monkeypatch: py
     def boom(*args, **kwargs):
         raise RuntimeError("device lost")
 
+    before = threading.active_count()  # other tests' servers may still be winding down: count from here
     if tiny_generator.engine is None:
         monkeypatch.setattr(tiny_generator.model, "generate", boom)
     else:
@@ -117,7 +118,7 @@ def test_errors_in_generation_reach_the_consumer(tiny_generator, monkeypatch: py
         list(tiny_generator.stream("hi", max_tokens=3, temperature=0))
     monkeypatch.undo()
     assert not tiny_generator._lock.locked()
-    assert threading.active_count() < 50
+    assert threading.active_count() <= before + 1, sorted(t.name for t in threading.enumerate())
     assert tiny_generator.generate("hi", max_tokens=2, temperature=0)  # the next request is served
 
 
