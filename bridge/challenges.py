@@ -71,8 +71,8 @@ class ChallengeLoop:
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=30)
+        if self._thread.is_alive():  # a challenge in flight may wait for its answers' scoring: not for long
+            self._thread.join(timeout=5)
 
     def _run(self) -> None:
         loop = asyncio.new_event_loop()
