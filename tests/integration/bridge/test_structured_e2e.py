@@ -4,6 +4,7 @@ JSON: its answers are never returned and score 0."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -70,13 +71,15 @@ def upstream(broken: bool) -> FastAPI:
     return app
 
 
-@pytest.fixture(scope="module")
-def net() -> Iterator[dict[str, Any]]:
+@contextlib.contextmanager
+def upstream_network(prefix: str) -> Iterator[dict[str, Any]]:
+    """Two ``openai_upstream`` miners on real axons (one upstream answering well, one with broken JSON)
+    and a ``NetworkBackend`` over them; shared with the LangChain end-to-end test."""
     good_app, bad_app = upstream(False), upstream(True)
     with ServerThread(good_app) as good, ServerThread(bad_app) as bad:
         axons, miners = [], []
         for uid, up in enumerate((good, bad)):
-            key = Keypair.create_from_uri(f"//structured-miner{uid}")
+            key = Keypair.create_from_uri(f"//{prefix}-miner{uid}")
             miner = UpstreamMiner(OpenAIUpstream(up.url + "/v1", "fake"))
             axon = Axon(wallet=key, ip="127.0.0.1", port=0)
             for handler in build_handlers(miner, CallerPolicy(metagraph=None, allow_non_registered=True), key):
@@ -86,17 +89,22 @@ def net() -> Iterator[dict[str, Any]]:
         scores = ScoreBook()
         directory = MinerDirectory(lambda: Snapshot(block=1, n=2, miners=tuple(miners)), scores)
         directory.refresh()
-        backend = NetworkBackend(netuid=1, directory=directory, dendrite=Dendrite(Keypair.create_from_uri("//b")),
+        backend = NetworkBackend(netuid=1, directory=directory,
+                                 dendrite=Dendrite(Keypair.create_from_uri(f"//{prefix}-bridge")),
                                  scorer=LexicalScorer(), scores=scores, metrics=BridgeMetrics(), timeout=5.0)
         try:
-            with ServerThread(create_app(backend)) as bridge:
-                client = openai.OpenAI(base_url=bridge.url + "/v1", api_key="unused", max_retries=0)
-                with client:
-                    yield {"client": client, "backend": backend, "scores": scores, "good": good_app,
-                           "bad": bad_app}
+            yield {"backend": backend, "scores": scores, "good": good_app, "bad": bad_app, "axons": axons}
         finally:
             for axon in axons:
                 axon.stop()
+
+
+@pytest.fixture(scope="module")
+def net() -> Iterator[dict[str, Any]]:
+    with upstream_network("structured") as parts, ServerThread(create_app(parts["backend"])) as bridge:
+        client = openai.OpenAI(base_url=bridge.url + "/v1", api_key="unused", max_retries=0)
+        with client:
+            yield {**parts, "client": client}
 
 
 MODEL = "bittensor/subnet-1"

@@ -18,21 +18,11 @@ from substrateinterface import Keypair
 
 from bridge.auth import RateLimiter
 from bridge.delegate_axon import attach_delegate_routes
-from bridge.directory import Miner, MinerDirectory, Snapshot
-from bridge.metrics import BridgeMetrics
-from bridge.network_backend import NetworkBackend
-from bridge.scoring import LexicalScorer
-from bridge.serve_thread import ServerThread
-from bridge.weights import ScoreBook
 from bt_llm import prompting
 from bt_llm.axon.server import Axon
-from bt_llm.dendrite.client import Dendrite
 from bt_llm.errors import PromptError
 from bt_llm.langchain import ChatBittensor
-from bt_llm.models.openai_upstream import OpenAIUpstream
-from bt_llm.neuron.handlers import build_handlers
-from bt_llm.neuron.policy import CallerPolicy
-from tests.integration.bridge.test_structured_e2e import UpstreamMiner, upstream
+from tests.integration.bridge.test_structured_e2e import upstream_network
 
 
 @tool
@@ -50,39 +40,22 @@ class CityInfo(BaseModel):
 
 @pytest.fixture(scope="module")
 def net() -> Iterator[dict[str, Any]]:
-    good_app, bad_app = upstream(False), upstream(True)
-    with ServerThread(good_app) as good, ServerThread(bad_app) as bad:
-        axons, miners = [], []
-        for uid, up in enumerate((good, bad)):
-            key = Keypair.create_from_uri(f"//lc-structured-miner{uid}")
-            miner = UpstreamMiner(OpenAIUpstream(up.url + "/v1", "fake"))
-            axon = Axon(wallet=key, ip="127.0.0.1", port=0)
-            for handler in build_handlers(miner, CallerPolicy(metagraph=None, allow_non_registered=True), key):
-                axon.attach(*handler)
-            axons.append(axon.start())
-            miners.append(Miner(uid=uid, hotkey=key.ss58_address, axon=axon.info(), incentive=0.0))
-        scores = ScoreBook()
-        directory = MinerDirectory(lambda: Snapshot(block=1, n=2, miners=tuple(miners)), scores)
-        directory.refresh()
-        backend = NetworkBackend(netuid=1, directory=directory, dendrite=Dendrite(Keypair.create_from_uri("//lc-b")),
-                                 scorer=LexicalScorer(), scores=scores, metrics=BridgeMetrics(), timeout=5.0)
+    with upstream_network("lc") as parts:
+        backend, axons = parts["backend"], parts["axons"]
+        good_app, bad_app = parts["good"], parts["bad"]
         delegate_key = Keypair.create_from_uri("//lc-delegate")
         delegate = Axon(wallet=delegate_key, ip="127.0.0.1", port=0)
         attach_delegate_routes(delegate, backend, "bittensor/subnet-1", RateLimiter(6000))
         axons.append(delegate.start())
         endpoint = prompting.DelegateEndpoint(hotkey=delegate_key.ss58_address, axon=delegate.info())
-        try:
-            with pytest.MonkeyPatch.context() as patch:
-                patch.setattr(prompting._finder, "endpoints", lambda **_: [endpoint])
-                params = {"hotkey": delegate_key.ss58_address, "wallet": Keypair.create_from_uri("//lc-client"),
-                          "network": "ws://127.0.0.1:1", "timeout": 10.0}
-                # the bridge sends a structured request only to miners that declared it: let both answer once
-                warm = ChatBittensor(return_all=True, **params).generate([[HumanMessage("hi")]])
-                assert len(warm.generations[0]) == 2
-                yield {"params": params, "good": good_app, "bad": bad_app, "backend": backend}
-        finally:
-            for axon in axons:
-                axon.stop()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(prompting._finder, "endpoints", lambda **_: [endpoint])
+            params = {"hotkey": delegate_key.ss58_address, "wallet": Keypair.create_from_uri("//lc-client"),
+                      "network": "ws://127.0.0.1:1", "timeout": 10.0}
+            # the bridge sends a structured request only to miners that declared it: let both answer once
+            warm = ChatBittensor(return_all=True, **params).generate([[HumanMessage("hi")]])
+            assert len(warm.generations[0]) == 2
+            yield {"params": params, "good": good_app, "bad": bad_app, "backend": backend}
 
 
 def test_bind_tools_answers_a_tool_call_and_a_tool_message_round_trips(net: dict[str, Any]) -> None:
