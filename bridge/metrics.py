@@ -11,8 +11,6 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 class BridgeMetrics:
     def __init__(self) -> None:
-        # each miner's recent answer latency in seconds (a moving average), by uid: /scores
-        self.recent_latency: dict[int, float] = {}
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "bridge_requests", "HTTP requests by route and status", ["route", "status"], registry=self.registry
@@ -61,9 +59,6 @@ class BridgeMetrics:
             child = self._miner_children[(uid, status_code)] = self.miner_queries.labels(uid=str(uid), outcome=outcome)
         child.inc()
         self.miner_latency.observe(latency_s)
-        if status_code == 200:  # a moving average of answered queries, for /scores (btcli localnet status)
-            last = self.recent_latency.get(uid)
-            self.recent_latency[uid] = latency_s if last is None else 0.8 * last + 0.2 * latency_s
 
     def record_verification(self, uid: int, outcome: str) -> None:
         self.verifications.labels(uid=str(uid), outcome=outcome).inc()

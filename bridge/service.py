@@ -181,7 +181,7 @@ class BridgeService:
         for miner in sorted(self.directory.snapshot.miners, key=lambda m: m.uid):
             record = records.get(miner.uid)
             row: dict[str, Any] = {"uid": miner.uid, "hotkey": miner.hotkey, "score": book.get(miner.uid),
-                                   "latency_s": self.metrics.recent_latency.get(miner.uid)}
+                                   "latency_s": self.directory.latency(miner.uid)}
             if record is not None and record.hotkey == miner.hotkey:
                 row.update(model=record.model, checks=record.checks, passes=record.passes, failures=record.failures,
                            penalized_s=max(0.0, record.penalized_until - now), last=record.last_verdict,
