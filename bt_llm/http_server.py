@@ -35,6 +35,25 @@ from typing import Any, Self
 from bt_llm.errors import ConfigError
 from bt_llm.net import listen_socket
 
+
+class _QuietUvicornErrors(logging.Filter):
+    """uvicorn logs two expected events with a traceback at ERROR: a request its graceful shutdown
+    cancelled (every axon request still queued when it stops: 99 tracebacks in one benchmark run), and a
+    client's WebSocket text frame that is not UTF-8 (any client could fill a log with them). The first
+    is dropped (the server's own stop says it cancelled them), the second becomes one warning line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if str(record.msg).startswith("Exception in ASGI application") and isinstance(exc, asyncio.CancelledError):
+            return False
+        if record.msg == "Invalid UTF-8 sequence received from client.":
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+_QUIET = _QuietUvicornErrors()
+
 __all__ = ["BODY_TIMEOUT", "HEADER_TIMEOUT", "HttpServer", "bounded_protocol"]
 
 log = logging.getLogger(__name__)
@@ -106,6 +125,7 @@ class HttpServer:
                 **uvicorn_options,
             )
             self._server = uvicorn.Server(config)
+            logging.getLogger("uvicorn.error").addFilter(_QUIET)  # one object: added once however many servers
         except BaseException:
             if sock is None:
                 self._sock.close()  # ours: not left bound

@@ -22,22 +22,6 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 
-class _OneLineClientErrors(logging.Filter):
-    """uvicorn logs a client's text frame that is not UTF-8 with a traceback, at ERROR (and rightly closes
-    the connection with 1007): any client could fill the node's log with them. One warning line is enough."""
-
-    MESSAGES = frozenset({"Invalid UTF-8 sequence received from client."})
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.msg in self.MESSAGES:
-            record.exc_info = record.exc_text = None
-            record.levelno, record.levelname = logging.WARNING, "WARNING"
-        return True
-
-
-_CLIENT_ERRORS_FILTER = _OneLineClientErrors()
-
-
 def create_app(dispatcher: Dispatcher, *, on_startup: Callable[[], Awaitable[None]] | None = None,
                on_shutdown: Callable[[], Awaitable[None]] | None = None) -> Any:
     """The ASGI app: ``POST /`` answers one JSON-RPC message, ``ws://…/`` carries many plus notifications."""
@@ -145,7 +129,6 @@ class NodeServer:
         )
         self.host = host
         self.port = self._http.port
-        logging.getLogger("uvicorn.error").addFilter(_CLIENT_ERRORS_FILTER)  # once: the same object
 
     @property
     def url(self) -> str:

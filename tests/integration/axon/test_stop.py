@@ -41,3 +41,24 @@ async def test_stop_cancels_hung_handlers_quietly(caplog: pytest.LogCaptureFixtu
     assert cancelled == started  # each hung handler saw its cancellation before the loop closed
     assert not [r for r in caplog.records if "destroyed but it is pending" in r.getMessage()]
     assert not axon.started
+
+
+async def test_stop_with_requests_still_queued_logs_no_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    """Requests waiting for a worker when the axon stops are cancelled by uvicorn's graceful shutdown:
+    expected, so no "Exception in ASGI application" traceback for each (a benchmark logged 99)."""
+
+    async def hang(synapse: TextPrompting) -> TextPrompting:
+        await asyncio.sleep(60)
+        return synapse
+
+    axon = Axon(wallet=ALICE, ip="127.0.0.1", port=0, max_workers=1).attach(hang).start()
+    async with Dendrite(BOB) as dendrite:
+        calls = asyncio.gather(*(dendrite.call(axon.info(), TextPrompting(roles=["user"], messages=[str(i)]),
+                                               timeout=20, deserialize=False) for i in range(4)))
+        await asyncio.sleep(0.5)  # one runs, three wait in the queue
+        with caplog.at_level(logging.ERROR):
+            await asyncio.to_thread(axon.stop)
+        answers = await calls
+    assert all(a.dendrite.status_code != 200 for a in answers)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR and r.exc_info], \
+        [(r.getMessage(), repr(r.exc_info[1]) if r.exc_info else None) for r in caplog.records]
