@@ -11,12 +11,18 @@ tokens/s and time to first token (p50, p99), for
   sequence at a time (its Python binding serves one context), in ``.llamacpp-venv`` when
   ``make llamacpp`` has built it (pip compiles llama.cpp: about 10 minutes); else the row says so.
 
-Run: ``.venv/bin/python benchmarks/serving.py [--concurrency 1 4 16] [--tokens 64]``.
+A second table: while 4 streams run, a 1,000-token prompt arrives; the running streams' longest wait
+between two chunks while it is admitted, and its time to first token, with the engine's chunked prefill
+(``prefill_tokens=128``: one chunk, then a decode step of the running streams) and with the whole
+prompt run at once (``prefill_tokens=1024``).
+
+Run: ``.venv/bin/python benchmarks/serving.py [--concurrency 1 4 16] [--tokens 64] [--no-admission]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import subprocess
 import sys
@@ -99,6 +105,56 @@ def llama_cpp(concurrency: list[int], tokens: int) -> dict | str:
     return {int(k): v for k, v in json.loads(proc.stdout).items()}
 
 
+def long_prompt(gen, tokens: int) -> list[int]:
+    """Token ids of a chat prompt of at most ``tokens`` tokens (as close as whole words allow)."""
+    words = ("The river ran past the old mill, and the painter counted every stone on its bank. " * 100).split()
+
+    def ids(n: int) -> list[int]:
+        return gen.engine.encode(gen.render([{"role": "user", "content": " ".join(words[:n])}]), special=False)
+
+    lo, hi = 1, len(words)
+    while lo < hi:  # the most words that fit
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if len(ids(mid)) <= tokens else (lo, mid - 1)
+    return ids(lo)
+
+
+def admission(prefill_tokens: int, streams: int = 4, tokens: int = 1000) -> dict:
+    """Running streams' longest gap between two chunks while a ``tokens``-token prompt is admitted."""
+    from bt_llm.models.sampling import SamplingParams
+    from bt_llm.models.smollm2 import load_smollm2
+
+    gen = load_smollm2(device="cpu", max_seqs=16, prefill_tokens=prefill_tokens)
+    gen.engine.eos = set()
+    ids = long_prompt(gen, tokens)
+    times: list[list[float]] = [[] for _ in range(streams)]
+    running = [gen.engine.submit(gen.engine.encode(gen.render(PROMPTS[i]), special=False),
+                                 SamplingParams(max_tokens=100_000, temperature=0)) for i in range(streams)]
+
+    def follow(i: int) -> None:
+        for _chunk in running[i]:
+            times[i].append(time.perf_counter())
+
+    threads = [threading.Thread(target=follow, args=(i,)) for i in range(streams)]
+    for t in threads:
+        t.start()
+    while min(len(t) for t in times) < 8:  # all running, past their first steps
+        time.sleep(0.01)
+    time.sleep(0.3)
+    submitted = time.perf_counter()
+    long = gen.engine.submit(ids, SamplingParams(max_tokens=1, temperature=0))
+    long.result()
+    first = time.perf_counter()
+    time.sleep(0.3)
+    for g in running:
+        g.cancel()
+    for t in threads:
+        t.join()
+    gen.close()
+    gaps = [b - a for ts in times for a, b in itertools.pairwise(ts) if b > submitted and a < first]
+    return {"prompt": len(ids), "max_gap": max(gaps), "ttft": first - submitted}
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -108,6 +164,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--tokens", type=int, default=64)
+    parser.add_argument("--no-admission", action="store_true", help="skip the long prompt's admission table")
     args = parser.parse_args()
 
     from bt_llm.models.smollm2 import load_smollm2
@@ -141,7 +198,17 @@ def main() -> None:
                           f"{pct(m['ttft'], 0.99) * 1000:.0f} ms",
                           f"{rate / (serial['tokens'] / serial['seconds']):.2f}" if serial else "",
                           f"{rate / anchor_rate:.2f}" if anchor_rate else "")
-    Console(width=120).print(table)
+    console = Console(width=120)
+    console.print(table)
+    if args.no_admission:
+        return
+    table = Table(title="A 1,000-token prompt admitted while 4 streams run (SmolLM2-135M, CPU)")
+    for col in ("prefill", "prompt tokens", "running streams' max gap", "long prompt's TTFT"):
+        table.add_column(col, justify="right" if col != "prefill" else "left")
+    for name, chunk in (("chunked (128 a step)", 128), ("whole prompt at once", 1024)):
+        m = admission(chunk)
+        table.add_row(name, str(m["prompt"]), f"{m['max_gap'] * 1000:.0f} ms", f"{m['ttft'] * 1000:.0f} ms")
+    console.print(table)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ alone, admission refuses at once what it cannot serve, streams never split a cha
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from pathlib import Path
@@ -259,6 +260,82 @@ def test_a_shared_prompt_prefix_is_reused_exactly(engine_for, tiny_model_path: P
     assert computed == [len(first), len(second) - len(system)]  # the shared part was copied, not recomputed
     expected = engine.tokenizer.decode(_solo_greedy(tiny_model_path, second, 12), skip_special_tokens=True)
     assert done.text == expected
+
+
+def _words(engine, n: int) -> list[int]:
+    """A prompt of exactly ``n`` tokens (the tiny tokenizer has a word per token)."""
+    ids = engine.encode(" ".join(["the", "river", "and", "sky", "red", "blue"] * n), special=False)
+    return ids[:n]
+
+
+def test_a_long_prompt_runs_in_chunks_between_decode_steps(engine_for, tiny_model_path: Path) -> None:
+    """Chunked prefill: the running stream gets a decode step between every two chunks of a long
+    prompt, no chunk is over ``prefill_tokens``, and the long prompt still gets its solo answer."""
+    engine = engine_for(max_seqs=2, prefill_tokens=8, max_prompt_tokens=128)
+    calls: list[tuple[str, int]] = []
+    prefill, decode = engine.decoder.prefill, engine.decoder.decode
+
+    def logged_prefill(tokens, *, slot, start):
+        calls.append(("prefill", len(tokens)))
+        return prefill(tokens, slot=slot, start=start)
+
+    def logged_decode(tokens, positions):
+        calls.append(("decode", len(tokens)))
+        return decode(tokens, positions)
+
+    engine.decoder.prefill, engine.decoder.decode = logged_prefill, logged_decode
+    busy, _stream = _occupied(engine, 1000)
+    long = _words(engine, 100)
+    calls.clear()
+    done = engine.submit(long, SamplingParams(max_tokens=6, temperature=0)).result()
+    busy.cancel()
+    chunks = [i for i, (kind, _) in enumerate(calls) if kind == "prefill"]
+    assert sum(calls[i][1] for i in chunks) == len(long) and max(calls[i][1] for i in chunks) <= 8
+    assert all(any(kind == "decode" for kind, _ in calls[a + 1:b]) for a, b in itertools.pairwise(chunks))
+    expected = engine.tokenizer.decode(_solo_greedy(tiny_model_path, long, 6), skip_special_tokens=True)
+    assert done.text == expected
+
+
+def test_chunked_prefill_gives_the_unchunked_answers(engine_for) -> None:
+    """Greedy answers do not depend on the chunk size. (On SmolLM2 a chunk's logits can differ from
+    the whole prompt's in the last bits: attention's blocks depend on the chunk's shape. The greedy
+    tokens are what a validator compares.)"""
+    whole = engine_for(max_seqs=4, prefill_tokens=1024)
+    chunked = engine_for(max_seqs=4, prefill_tokens=5)
+    prompts = [_words(whole, n) for n in (3, 17, 40, 90)]
+    params = SamplingParams(max_tokens=12, temperature=0)
+    expected = [whole.submit(p, params).result().text for p in prompts]
+    assert [g.result().text for g in [chunked.submit(p, params) for p in prompts]] == expected
+
+
+def test_running_streams_keep_their_pace_while_a_long_prompt_is_admitted(engine_for) -> None:
+    """The running stream's longest wait between two tokens while a 120-token prompt is admitted, with
+    prefill slowed to 3 ms a token (SmolLM2's cost on 2 cores): the whole prompt at once stalls it for
+    the whole prefill; in chunks of 8 it waits for one chunk."""
+
+    def max_gap(prefill_tokens: int) -> float:
+        engine = engine_for(max_seqs=2, prefill_tokens=prefill_tokens, max_prompt_tokens=128)
+        prefill = engine.decoder.prefill
+
+        def slow(tokens, *, slot, start):
+            time.sleep(0.003 * len(tokens))
+            return prefill(tokens, slot=slot, start=start)
+
+        engine.decoder.prefill = slow
+        busy, stream = _occupied(engine, 100_000)
+        next(stream)
+        long = engine.submit(_words(engine, 120), SamplingParams(max_tokens=1, temperature=0))
+        times = []
+        while long._request.filled < 120 or not times:  # until the long prompt is in, and one token more
+            next(stream)
+            times.append(time.perf_counter())
+        busy.cancel()
+        long.result()
+        return max(b - a for a, b in itertools.pairwise(times)) if len(times) > 1 else float("inf")
+
+    whole, chunked = max_gap(1024), max_gap(8)
+    assert whole > 0.3  # 120 tokens x 3 ms, in one go
+    assert chunked < 0.1 < whole / 3
 
 
 @pytest.mark.cuda
