@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bt_llm.localnet.calls.context import Ctx, Origin, ensure, ensure_root, ensure_signed, fail
+from bt_llm.localnet.codec import account_bytes
 from bt_llm.localnet.schema import EXISTENTIAL_DEPOSIT
 from bt_llm.localnet.state import State
 
@@ -106,9 +107,8 @@ def do_transfer(ctx: Ctx, source: bytes, dest: bytes, value: int, *, keep_alive:
     ctx.deposit(B, "Transfer", source, dest, value)
 
 
-def _dest(value: Any) -> bytes:
-    from bt_llm.localnet.codec import account_bytes
-
+def account_of(value: Any) -> bytes:
+    """The account a ``MultiAddress`` (or a bare account id) names."""
     if isinstance(value, tuple):
         kind, inner = value
         if kind not in ("Id", "Address32"):
@@ -118,11 +118,11 @@ def _dest(value: Any) -> bytes:
 
 
 def transfer(ctx: Ctx, origin: Origin, dest: Any, value: int) -> None:
-    do_transfer(ctx, ensure_signed(origin), _dest(dest), value, keep_alive=False)
+    do_transfer(ctx, ensure_signed(origin), account_of(dest), value, keep_alive=False)
 
 
 def transfer_keep_alive(ctx: Ctx, origin: Origin, dest: Any, value: int) -> None:
-    do_transfer(ctx, ensure_signed(origin), _dest(dest), value, keep_alive=True)
+    do_transfer(ctx, ensure_signed(origin), account_of(dest), value, keep_alive=True)
 
 
 def transfer_all(ctx: Ctx, origin: Origin, dest: Any, keep_alive: bool) -> None:
@@ -130,17 +130,17 @@ def transfer_all(ctx: Ctx, origin: Origin, dest: Any, keep_alive: bool) -> None:
     free = free_balance(ctx.state, who)
     amount = free - EXISTENTIAL_DEPOSIT if keep_alive else free
     if amount > 0:
-        do_transfer(ctx, who, _dest(dest), amount, keep_alive=keep_alive)
+        do_transfer(ctx, who, account_of(dest), amount, keep_alive=keep_alive)
 
 
 def force_transfer(ctx: Ctx, origin: Origin, source: Any, dest: Any, value: int) -> None:
     ensure_root(origin)
-    do_transfer(ctx, _dest(source), _dest(dest), value, keep_alive=False)
+    do_transfer(ctx, account_of(source), account_of(dest), value, keep_alive=False)
 
 
 def set_balance(ctx: Ctx, origin: Origin, who: Any, new_free: int, new_reserved: int) -> None:
     ensure_root(origin)
-    acct = _dest(who)
+    acct = account_of(who)
     st = ctx.state
     info = account(st, acct)
     old = info["data"]["free"]

@@ -13,6 +13,7 @@ from typing import Any
 
 from bt_llm.errors import ExtrinsicFailedError
 from bt_llm.localnet.calls import staking
+from bt_llm.localnet.calls.balances import account_of
 from bt_llm.localnet.calls.context import (
     ST,
     Ctx,
@@ -22,9 +23,20 @@ from bt_llm.localnet.calls.context import (
     ensure_root,
     ensure_signed,
 )
+from bt_llm.localnet.calls.membership import (
+    MAX_MEMBERS,
+    T,
+    add_member,
+    is_senate_member,
+    members,
+    remove_member,
+    remove_votes,
+    set_members,
+    swap_member,
+)
+from bt_llm.localnet.calls.registration import registered_anywhere
 from bt_llm.localnet.schema import (
     SENATE_MAX_MEMBERS,
-    TRIUMVIRATE_MAX_MEMBERS,
     TRIUMVIRATE_MAX_PROPOSALS,
     TRIUMVIRATE_MOTION_DURATION,
     encode_call,
@@ -32,68 +44,10 @@ from bt_llm.localnet.schema import (
 from bt_llm.localnet.state import State
 from bt_llm.localnet.storage import blake2_256
 
-T = "Triumvirate"
-_MAX = {"SenateMembers": SENATE_MAX_MEMBERS, "TriumvirateMembers": TRIUMVIRATE_MAX_MEMBERS}
-
-
-def members(st: State, pallet: str) -> list[bytes]:
-    return st.get(pallet, "Members")
-
-
-def is_senate_member(st: State, hotkey: bytes) -> bool:
-    return hotkey in members(st, "SenateMembers")
-
-
-def _set_members(ctx: Ctx, pallet: str, new: list[bytes]) -> None:
-    new = sorted(new)
-    ctx.state.set(pallet, "Members", new)
-    if pallet == "TriumvirateMembers":  # MembershipChanged = Triumvirate
-        ctx.state.set(T, "Members", new)
-
-
-def add_member(ctx: Ctx, pallet: str, who: bytes) -> None:
-    m = members(ctx.state, pallet)
-    ensure(who not in m, pallet, "AlreadyMember")
-    ensure(len(m) < _MAX[pallet], pallet, "TooManyMembers")
-    _set_members(ctx, pallet, [*m, who])
-    ctx.deposit(pallet, "MemberAdded")
-
-
-def remove_member(ctx: Ctx, pallet: str, who: bytes) -> None:
-    m = members(ctx.state, pallet)
-    ensure(who in m, pallet, "NotMember")
-    _set_members(ctx, pallet, [x for x in m if x != who])
-    ctx.deposit(pallet, "MemberRemoved")
-
-
-def swap_member(ctx: Ctx, pallet: str, remove: bytes, add: bytes) -> None:
-    m = members(ctx.state, pallet)
-    if remove == add:
-        return
-    ensure(remove in m, pallet, "NotMember")
-    ensure(add not in m, pallet, "AlreadyMember")
-    _set_members(ctx, pallet, [add if x == remove else x for x in m])
-    ctx.deposit(pallet, "MembersSwapped")
-
-
-def remove_votes(ctx: Ctx, who: bytes) -> None:
-    """``Triumvirate::remove_votes``: drop ``who``'s votes from every open proposal."""
-    st = ctx.state
-    for h in st.get(T, "Proposals"):
-        v = st.get(T, "Voting", h)
-        if v is None:
-            continue
-        v["ayes"] = [a for a in v["ayes"] if a != who]
-        v["nays"] = [a for a in v["nays"] if a != who]
-        st.set(T, "Voting", h, v)
-
-
 # ------------------------------------------------------------------------------- senate (SubtensorModule)
 
 
 def join_senate(ctx: Ctx, origin: Origin, hotkey: bytes) -> None:
-    from bt_llm.localnet.calls.registration import registered_anywhere
-
     coldkey = ensure_signed(origin)
     st = ctx.state
     ensure(staking.coldkey_owns_hotkey(st, coldkey, hotkey), ST, "NonAssociatedColdKey")
@@ -248,24 +202,22 @@ def disapprove_proposal(ctx: Ctx, origin: Origin, proposal_hash: bytes) -> None:
 
 
 def _membership_calls(pallet: str) -> dict[str, Any]:
-    from bt_llm.localnet.calls.balances import _dest
-
     def add(ctx: Ctx, origin: Origin, who: Any) -> None:
         ensure_root(origin)
-        add_member(ctx, pallet, _dest(who))
+        add_member(ctx, pallet, account_of(who))
 
     def rm(ctx: Ctx, origin: Origin, who: Any) -> None:
         ensure_root(origin)
-        remove_member(ctx, pallet, _dest(who))
+        remove_member(ctx, pallet, account_of(who))
 
     def swap(ctx: Ctx, origin: Origin, remove: Any, add: Any) -> None:
         ensure_root(origin)
-        swap_member(ctx, pallet, _dest(remove), _dest(add))
+        swap_member(ctx, pallet, account_of(remove), account_of(add))
 
     def reset(ctx: Ctx, origin: Origin, members: list[bytes]) -> None:
         ensure_root(origin)
-        ensure(len(members) <= _MAX[pallet], pallet, "TooManyMembers")
-        _set_members(ctx, pallet, list(members))
+        ensure(len(members) <= MAX_MEMBERS[pallet], pallet, "TooManyMembers")
+        set_members(ctx, pallet, list(members))
         ctx.deposit(pallet, "MembersReset")
 
     return {"add_member": add, "remove_member": rm, "swap_member": swap, "reset_members": reset}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bt_llm.localnet.calls import balances
+from bt_llm.localnet.calls import balances, membership
 from bt_llm.localnet.calls.context import ST, Ctx, Origin, ensure, ensure_signed
 from bt_llm.localnet.schema import EXISTENTIAL_DEPOSIT
 from bt_llm.localnet.state import State
@@ -112,8 +112,6 @@ def add_stake(ctx: Ctx, origin: Origin, hotkey: bytes, amount_staked: int) -> No
 
 
 def remove_stake(ctx: Ctx, origin: Origin, hotkey: bytes, amount_unstaked: int) -> None:
-    from bt_llm.localnet.calls import governance
-
     coldkey = ensure_signed(origin)
     st = ctx.state
     ensure(hotkey_exists(st, hotkey), ST, "NotRegistered")
@@ -128,13 +126,13 @@ def remove_stake(ctx: Ctx, origin: Origin, hotkey: bytes, amount_unstaked: int) 
     decrease_stake(st, coldkey, hotkey, amount_unstaked)
     balances.deposit(ctx, coldkey, amount_unstaked)
     st.set(ST, "LastTxBlock", coldkey, ctx.block)
-    if governance.is_senate_member(st, hotkey):
+    if membership.is_senate_member(st, hotkey):
         total = st.get(ST, "TotalStake") or 1
         if st.get(ST, "TotalHotkeyStake", hotkey) * 100 // total < st.get(
             ST, "SenateRequiredStakePercentage"
         ):
-            governance.remove_votes(ctx, hotkey)
-            governance.remove_member(ctx, "SenateMembers", hotkey)
+            membership.remove_votes(ctx, hotkey)
+            membership.remove_member(ctx, "SenateMembers", hotkey)
     ctx.deposit(ST, "StakeRemoved", hotkey, amount_unstaked)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bt_llm.errors import ExtrinsicFailedError
+from bt_llm.localnet.calls.balances import account_of
 from bt_llm.localnet.calls.context import (
     ST,
     Ctx,
@@ -232,18 +233,14 @@ def sudo(ctx: Ctx, origin: Origin, call: Any, weight: Any = None) -> None:
 
 
 def sudo_as(ctx: Ctx, origin: Origin, who: Any, call: Any) -> None:
-    from bt_llm.localnet.calls.balances import _dest
-
     _sudo_key_check(ctx, origin)
-    ctx.deposit("Sudo", "SudoAsDone", _run_as(ctx, Origin.signed(_dest(who)), call))
+    ctx.deposit("Sudo", "SudoAsDone", _run_as(ctx, Origin.signed(account_of(who)), call))
 
 
 def set_key(ctx: Ctx, origin: Origin, new: Any) -> None:
-    from bt_llm.localnet.calls.balances import _dest
-
     _sudo_key_check(ctx, origin)
     old = ctx.state.get("Sudo", "Key")
-    ctx.state.set("Sudo", "Key", _dest(new))
+    ctx.state.set("Sudo", "Key", account_of(new))
     ctx.deposit("Sudo", "KeyChanged", old)
 
 
