@@ -14,7 +14,6 @@ Example:
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,14 +24,11 @@ from pydantic import ValidationError
 from bt_llm.dendrite.errors import ResponseParseError
 from bt_llm.protocol import signing
 from bt_llm.protocol.synapse import (
-    _AXON_PREFIX,
-    _DENDRITE_PREFIX,
-    _INPUT_PREFIX,
     Synapse,
     TerminalInfo,
-    _empty_hint,
-    _required_fields,
+    headers_of,
     parse_header_inputs,
+    terminal_values,
 )
 from bt_llm.protocol.version import version_as_int
 
@@ -75,7 +71,6 @@ def _url_host(ip: str) -> str:
 
 
 _BLANK = TerminalInfo()
-_TERMINAL_FIELDS = tuple(TerminalInfo.model_fields)
 
 
 def _terminal(values: dict[str, Any]) -> TerminalInfo:
@@ -84,38 +79,6 @@ def _terminal(values: dict[str, Any]) -> TerminalInfo:
     info.__dict__.update(values)
     info.__pydantic_fields_set__.update(values)
     return info
-
-
-def _set_values(info: TerminalInfo | None) -> dict[str, Any]:
-    """``info.model_dump(exclude_none=True)`` for a TerminalInfo (whose fields are all plain values)."""
-    if info is None:
-        return {}
-    values = info.__dict__
-    return {name: values[name] for name in _TERMINAL_FIELDS if values.get(name) is not None}
-
-
-def _plain_headers(synapse: Synapse, body_hash: str) -> dict[str, str]:
-    """``synapse.to_headers()`` for a class that keeps the base recipe, with ``body_hash`` already computed.
-
-    The dict is built in the same order, so ``header_size`` (its ``sys.getsizeof``) is the same too.
-    """
-    values = synapse.__dict__
-    headers: dict[str, str] = {"name": str(values["name"] or type(synapse).__name__), "timeout": str(values["timeout"])}
-    for prefix, info in ((_AXON_PREFIX, values["axon"]), (_DENDRITE_PREFIX, values["dendrite"])):
-        for key, value in _set_values(info).items():
-            headers[prefix + key] = str(value)
-    required = _required_fields(type(synapse))
-    if required:
-        for field, value in synapse.model_dump(include=set(required)).items():
-            if value is None:
-                continue
-            hint = _empty_hint(value)
-            if hint is not None:
-                headers[_INPUT_PREFIX + field] = hint
-    headers["header_size"] = str(sys.getsizeof(headers))
-    headers["total_size"] = str(values["total_size"] or 0)
-    headers["computed_body_hash"] = body_hash
-    return headers
 
 
 def _keeps_base_headers(cls: type[Synapse]) -> bool:
@@ -141,7 +104,7 @@ def build_request(
     message = signing.request_message(nonce, hotkey, target.hotkey, dendrite_uuid, body_hash)
     dendrite.__dict__["signature"] = signing.sign(signer, message)
     cls = type(synapse)
-    headers = _plain_headers(synapse, body_hash) if _keeps_base_headers(cls) else synapse.to_headers()
+    headers = headers_of(synapse, body_hash) if _keeps_base_headers(cls) else synapse.to_headers()
     headers["content-type"] = "application/json"
     host, port, path = _url_host(str(target.ip)), target.port, f"/{cls.__name__}"
     url = f"http://{host}:{port}{path}"
@@ -162,7 +125,7 @@ def _merge_headers(synapse: Synapse, headers: Mapping[str, str]) -> None:
             remote = TerminalInfo.model_validate(remote_values)
         except ValidationError:
             continue
-        merged = {**_set_values(values[side]), **_set_values(remote)}
+        merged = {**terminal_values(values[side]), **terminal_values(remote)}
         # Not ``setattr``: that would re-validate the whole synapse for a TerminalInfo built here.
         values[side] = _terminal(merged)
 

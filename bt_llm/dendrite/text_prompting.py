@@ -8,6 +8,7 @@ Example (against a running axon ``axon``)::
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -15,7 +16,7 @@ from bt_llm.dendrite.client import Dendrite
 from bt_llm.errors import ConfigError
 from bt_llm.protocol.synapses import StreamingTextPrompting, TextPrompting, TextPromptingBackward
 
-__all__ = ["TextPromptingClient"]
+__all__ = ["TextPromptingClient", "TextPromptingPool"]
 
 
 class TextPromptingClient:
@@ -100,4 +101,65 @@ class TextPromptingClient:
 
     def close(self) -> None:
         """Release the sync shell's loop and connections."""
+        self.dendrite.close()
+
+
+class TextPromptingPool:
+    """5.x's ``bt.text_prompting_pool(keypair, metagraph)``: prompt many of a metagraph's axons at once.
+
+    ``forward(roles, messages, uids=None, timeout=12)`` asks every uid (default: all of them) and returns
+    one filled :class:`TextPrompting` per uid, in order (``.completion``, ``.is_success``); ``backward``
+    sends each of them its reward. One signing dendrite (and its connection pool) serves them all.
+    """
+
+    def __init__(self, keypair: Any = None, metagraph: Any = None, *, wallet: Any = None) -> None:
+        if metagraph is None:
+            raise ConfigError("text_prompting_pool needs a metagraph (its axons are the ones asked)")
+        signer = keypair if keypair is not None else wallet
+        if signer is None:
+            raise ConfigError("text_prompting_pool needs a keypair or a wallet")
+        self.metagraph = metagraph
+        self.keypair = signer
+        self.dendrite = Dendrite(signer)
+        self.dendrites = [TextPromptingClient(axon=axon, dendrite=self.dendrite) for axon in metagraph.axons]
+        self._uid_of: dict[int, int] = {}
+
+    def _uids(self, uids: Any) -> list[int]:
+        if uids is None:
+            return list(range(len(self.dendrites)))
+        return [int(u) for u in (uids.tolist() if hasattr(uids, "tolist") else uids)]
+
+    async def async_forward(self, roles: Sequence[str], messages: Sequence[str], uids: Any = None,
+                            return_call: bool = True, timeout: float = 12.0) -> list[TextPrompting]:
+        """Every uid's answer (a :class:`TextPrompting`), in the order of ``uids``."""
+        asked = self._uids(uids)
+        answers = list(await asyncio.gather(*(self.dendrites[uid].async_forward(roles, messages, timeout)
+                                              for uid in asked)))
+        self._uid_of = {id(answer): uid for answer, uid in zip(answers, asked, strict=True)}  # for backward
+        return answers
+
+    def forward(self, roles: Sequence[str], messages: Sequence[str], uids: Any = None, return_call: bool = True,
+                timeout: float = 12.0, priority: int = 1) -> list[TextPrompting]:
+        """The sync shell of :meth:`async_forward` (``priority`` is accepted as 5.x's, and unused)."""
+        return self.dendrite.run_sync(self.async_forward(roles, messages, uids, return_call, timeout))
+
+    async def async_backward(self, forward_calls: Sequence[Any], rewards: Sequence[float],
+                             timeout: float = 12.0) -> list[TextPromptingBackward]:
+        """Send each answer in ``forward_calls`` (from :meth:`forward`) its reward."""
+        values = rewards.tolist() if hasattr(rewards, "tolist") else list(rewards)
+
+        async def one(call: Any, reward: float) -> TextPromptingBackward:
+            uid = self._uid_of.get(id(call))
+            if uid is None:
+                raise ConfigError("backward takes the answers of this pool's last forward")
+            return await self.dendrites[uid].async_backward(call.roles, call.messages, call.completion, [reward],
+                                                            timeout)
+
+        return list(await asyncio.gather(*(one(c, r) for c, r in zip(forward_calls, values, strict=False))))
+
+    def backward(self, forward_calls: Sequence[Any], rewards: Sequence[float], timeout: float = 12.0,
+                 priority: int = 1) -> list[TextPromptingBackward]:
+        return self.dendrite.run_sync(self.async_backward(forward_calls, rewards, timeout))
+
+    def close(self) -> None:
         self.dendrite.close()
