@@ -18,27 +18,27 @@ def bridge_group() -> None:
 
 
 @bridge_group.command(name="serve")
-@click.option("--config", "config_file", default=None, metavar="FILE", help="YAML or TOML config file.")
+@click.option("--config", "config_file", default=None, metavar="FILE", help="YAML or TOML config file (default: none).")
 @click.option("--netuid", type=int, default=None, help="The subnet to serve (default 1).")
 @wallet_options
 @subtensor_options
 @click.option("--host", default=None, help="HTTP address (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="HTTP port (default 8000).")
-@click.option("--axon.port", "axon_port", type=int, default=None, help="Delegate axon port (default 8091).")
+@click.option("--axon.port", "axon_port", type=int, default=None, help="Delegate axon port (default 8092; miners use 8091).")
 @click.option("--axon.ip", "axon_ip", default=None, help="Delegate axon address (default 127.0.0.1).")
-@click.option("--api_keys_file", default=None, metavar="FILE", help="Bearer API keys, one per line.")
-@click.option("--rate_limit", "rate_limit_per_minute", type=float, default=None, help="Requests/min per caller.")
+@click.option("--api_keys_file", default=None, metavar="FILE", help="Bearer API keys, one per line (default: none: no key needed).")
+@click.option("--rate_limit", "rate_limit_per_minute", type=float, default=None, help="Requests/min per caller (default 600; 0: no limit).")
 @click.option("--k", type=int, default=None, help="Miners asked per prompt (default 8).")
 @click.option("--timeout", type=float, default=None, help="Deadline for miners, seconds (default 12).")
 @click.option("--weights_interval", type=int, default=None, help="Blocks between set_weights (default 100).")
-@click.option("--scorer", type=click.Choice(["embedding", "lexical"]), default=None, help="Reward model.")
+@click.option("--scorer", type=click.Choice(["embedding", "lexical"]), default=None, help="Reward model (default embedding).")
 @click.option("--verify/--no-verify", "verify", default=None,
               help="Recompute a sample of answers with the claimed model (default on).")
-@click.option("--verify.rate", "verify_rate", type=float, default=None, help="Share of answers checked (0.1).")
+@click.option("--verify.rate", "verify_rate", type=float, default=None, help="Share of answers checked (default 0.1).")
 @click.option("--verify.penalty", "verify_penalty", type=float, default=None,
-              help="Seconds a failed check zeroes a miner (600).")
-@click.option("--unverified_weight", type=float, default=None, help="Worth of an unverifiable answer (0.02).")
-@click.option("--challenge_interval", type=float, default=None, help="Seconds between own prompts (60; 0: none).")
+              help="Seconds a failed check zeroes a miner (default 600).")
+@click.option("--unverified_weight", type=float, default=None, help="Worth of an unverifiable answer (default 0.02).")
+@click.option("--challenge_interval", type=float, default=None, help="Seconds between own prompts (default 60; 0: none).")
 @click.option("--logging.debug", "debug", is_flag=True, default=False, help="Debug logging.")
 def serve_command(config_file: str | None, wallet_name: str | None, wallet_hotkey: str | None,
                   wallet_path: str | None, subtensor_network: str | None, subtensor_chain_endpoint: str | None,

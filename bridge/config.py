@@ -32,7 +32,7 @@ class BridgeConfig:
     chain_endpoint: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
-    axon_port: int = 8091
+    axon_port: int = 8092  # the miners' default is 8091: both run on one machine
     axon_ip: str = "127.0.0.1"
     api_keys_file: str | None = None
     rate_limit_per_minute: float = 600.0

@@ -89,6 +89,22 @@ _LAZY: dict[str, str] = {
     "aprompt": "bt_llm.prompting:aprompt",
     "BittensorLLM": "bt_llm.langchain:BittensorLLM",
     "ChatBittensor": "bt_llm.langchain:ChatBittensor",
+    # bittensor 5.3.4's other top-level names (issue 22)
+    "logging": "bt_llm.compat:logging",
+    "config": "bt_llm.compat:config",
+    "Config": "bt_llm.compat:Config",
+    "trace": "bt_llm.compat:trace",
+    "debug": "bt_llm.compat:debug",
+    "axon_info": "bt_llm.protocol.axon_info:AxonInfo",
+    "keyfile": "bt_llm.wallet.keyfile:Keyfile",
+    "NeuronInfo": "bt_llm.chain.chain_data:NeuronInfo",
+    "NeuronInfoLite": "bt_llm.chain.chain_data:NeuronInfoLite",
+    "DelegateInfo": "bt_llm.chain.chain_data:DelegateInfo",
+    "SubnetInfo": "bt_llm.chain.chain_data:SubnetInfo",
+    "PrometheusInfo": "bt_llm.chain.chain_data:PrometheusInfo",
+    "BasePromptingMiner": "bt_llm.neuron.prompting_miner:BasePromptingMiner",
+    "text_prompting_pool": "bt_llm.dendrite.text_prompting:TextPromptingPool",
+    "UnsupportedFeatureError": "bt_llm.errors:UnsupportedFeatureError",
 }
 
 

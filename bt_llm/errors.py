@@ -4,6 +4,7 @@
 
     BtLlmError
      ├── ConfigError            bad configuration or arguments
+ │    └── UnsupportedFeatureError   a feature this class does not have (also a NotImplementedError)
      ├── WalletError            keys and keyfiles
      │    ├── KeyFileError      a keyfile is missing, corrupt, unreadable or unwritable
      │    ├── PasswordError     a wrong password, or none available without a prompt
@@ -33,6 +34,10 @@ class BtLlmError(Exception):
 
 class ConfigError(BtLlmError):
     """Bad configuration, flags or arguments."""
+
+
+class UnsupportedFeatureError(ConfigError, NotImplementedError):
+    """A feature a class does not offer; the message names it and what to use instead."""
 
 
 class WalletError(BtLlmError):

@@ -56,6 +56,7 @@ from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import BaseModel, ConfigDict, Field
 
 from bt_llm import prompting
+from bt_llm.errors import UnsupportedFeatureError
 from bt_llm.stops import StopCutter, cut_at_stop
 from bt_llm.tokens import count_tokens
 
@@ -129,11 +130,12 @@ def _request(model: Any, stop: Sequence[str] | None, kwargs: dict[str, Any]) -> 
         for key in ("tool_choice", "parallel_tool_calls"):
             structured.pop(key, None)
     return dict(hotkey=model.hotkey, netuid=model.netuid, timeout=model.timeout, wallet=model.wallet,
+                wallet_name=model.wallet_name, subtensor_=model.subtensor_, axon_=model.axon_,
                 network=model.network, **sampling, **structured)
 
 
 def _text_only(feature: str) -> Any:
-    raise NotImplementedError(
+    raise UnsupportedFeatureError(
         f"BittensorLLM is a text-only LLM and does not support {feature}: use bt_llm.ChatBittensor, whose "
         "bind_tools(), with_structured_output() and logprobs=True send them to the network")
 
@@ -208,7 +210,7 @@ def _usage(prompt_texts: Sequence[str], output: str) -> UsageMetadata:
 class BittensorLLM(LLM):
     """A LangChain text LLM answered by the Bittensor network through a delegate (``bt.prompt``)."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")  # a misspelt field is an error
 
     hotkey: str | None = None
     """The delegate's hotkey; default: ``BT_PROMPT_HOTKEY``, else the delegates by stake."""
@@ -218,6 +220,12 @@ class BittensorLLM(LLM):
     timeout: float = prompting.DEFAULT_TIMEOUT
     network: str | None = None
     wallet: Any = Field(default=None, exclude=True)
+    wallet_name: str | None = None
+    """The wallet that signs requests, by name (5.x's ``wallet_name``; default ``default``)."""
+    subtensor_: Any = Field(default=None, exclude=True)
+    """A ``Subtensor`` to find delegates through (5.x's ``subtensor_``)."""
+    axon_: Any = Field(default=None, exclude=True)
+    """An ``AxonInfo`` to ask directly (5.x's ``axon_``)."""
     max_tokens: int | None = None
     temperature: float | None = None
     top_p: float | None = None
@@ -229,7 +237,8 @@ class BittensorLLM(LLM):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {"hotkey": self.hotkey, "netuid": self.netuid, "network": self.network, "return_all": self.return_all}
+        return {"hotkey": self.hotkey, "netuid": self.netuid, "network": self.network, "return_all": self.return_all,
+                "wallet_name": self.wallet_name}
 
     def __call__(self, prompt: str, stop: list[str] | None = None, **kwargs: Any) -> str:
         """The seed's ``llm("prompt me")``."""
@@ -293,7 +302,8 @@ class BittensorLLM(LLM):
 class ChatBittensor(BaseChatModel):
     """A LangChain chat model answered by the Bittensor network through a delegate."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True, populate_by_name=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, populate_by_name=True)  # LangChain's common
+    # parameters (api_key, max_retries...) are accepted and ignored, as its standard tests expect
 
     hotkey: str | None = None
     netuid: int = 1
@@ -302,6 +312,12 @@ class ChatBittensor(BaseChatModel):
     timeout: float = prompting.DEFAULT_TIMEOUT
     network: str | None = None
     wallet: Any = Field(default=None, exclude=True)
+    wallet_name: str | None = None
+    """The wallet that signs requests, by name (5.x's ``wallet_name``; default ``default``)."""
+    subtensor_: Any = Field(default=None, exclude=True)
+    """A ``Subtensor`` to find delegates through (5.x's ``subtensor_``)."""
+    axon_: Any = Field(default=None, exclude=True)
+    """An ``AxonInfo`` to ask directly (5.x's ``axon_``)."""
     max_tokens: int | None = None
     temperature: float | None = None
     top_p: float | None = None
@@ -318,7 +334,8 @@ class ChatBittensor(BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {"hotkey": self.hotkey, "netuid": self.netuid, "network": self.network, "return_all": self.return_all}
+        return {"hotkey": self.hotkey, "netuid": self.netuid, "network": self.network, "return_all": self.return_all,
+                "wallet_name": self.wallet_name}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         model_name = kwargs.get("model") or self.model_name

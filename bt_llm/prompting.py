@@ -42,6 +42,24 @@ PROMPT_HOTKEY_ENV = "BT_PROMPT_HOTKEY"
 
 Content = str | Sequence[str] | Sequence[dict[str, str]]
 
+SAMPLING_KEYS = ("max_tokens", "temperature", "top_p", "stop", "seed", "tools", "tool_choice", "parallel_tool_calls",
+                 "response_format", "logprobs", "top_logprobs", "message_fields")
+"""The keyword arguments :func:`prompt` sends to the miners as they are; any other is a ``TypeError``."""
+
+
+def check_keywords(function: str, sampling: dict[str, Any]) -> None:
+    """Refuse keyword arguments ``function`` does not take, naming them (as Python does for a fixed signature).
+
+    Raises:
+        TypeError: ``prompt() got unexpected keyword arguments: foo (...)``.
+    """
+    unknown = sorted(k for k in sampling if k not in SAMPLING_KEYS)
+    if unknown:
+        word = "argument" if len(unknown) == 1 else "arguments"
+        raise TypeError(f"{function}() got unexpected keyword {word}: {', '.join(unknown)} (it takes content, "
+                        "wallet_name, hotkey, subtensor_, axon_, return_all, roles, messages, netuid, timeout, "
+                        f"wallet, network, stream, max_in_flight and {', '.join(SAMPLING_KEYS)})")
+
 
 def build_conversation(
     content: Content | None, roles: Sequence[str] | None = None, messages: Sequence[str] | None = None
@@ -98,18 +116,22 @@ class DelegateFinder:
         self._cache: dict[tuple[str, int], tuple[float, dict[str, Any], list[DelegateEndpoint]]] = {}
         self._lock = threading.Lock()
 
-    def _load(self, network: str | None, netuid: int) -> tuple[dict[str, Any], list[DelegateEndpoint]]:
+    def _load(self, network: str | None, netuid: int,
+              subtensor: Any = None) -> tuple[dict[str, Any], list[DelegateEndpoint]]:
         from bt_llm.chain.metagraph import Metagraph
-        from bt_llm.chain.subtensor import Subtensor
 
-        subtensor = Subtensor(network=network) if network is not None else Subtensor()
+        own = subtensor is None
+        if own:
+            from bt_llm.chain.subtensor import Subtensor
+
+            subtensor = Subtensor(network=network) if network is not None else Subtensor()
         try:
             metagraph = Metagraph(netuid, subtensor=subtensor, lite=True, sync=True)
             axons = {hotkey: axon for hotkey, axon in zip(metagraph.hotkeys, metagraph.axons, strict=False)}
             delegates = sorted(subtensor.get_delegates(), key=lambda d: -d.total_stake_rao)
         finally:
             close = getattr(subtensor, "close", None)
-            if close is not None:
+            if own and close is not None:
                 close()
         endpoints = [
             DelegateEndpoint(hotkey=d.hotkey_ss58, axon=axons[d.hotkey_ss58], stake=d.total_stake_rao / 1e9)
@@ -118,7 +140,10 @@ class DelegateFinder:
         ]
         return axons, endpoints
 
-    def lookup(self, network: str | None, netuid: int) -> tuple[dict[str, Any], list[DelegateEndpoint]]:
+    def lookup(self, network: str | None, netuid: int,
+               subtensor: Any = None) -> tuple[dict[str, Any], list[DelegateEndpoint]]:
+        if subtensor is not None:  # the caller's client (5.x's subtensor_=): read through it, not cached
+            return self._load(network, netuid, subtensor)
         key = (network or "", netuid)
         with self._lock:
             cached = self._cache.get(key)
@@ -129,9 +154,14 @@ class DelegateFinder:
             self._cache[key] = (time.monotonic(), axons, endpoints)
         return axons, endpoints
 
-    def endpoints(self, *, hotkey: str | None, network: str | None, netuid: int) -> list[DelegateEndpoint]:
-        """The delegates to try, in order."""
-        axons, delegates = self.lookup(network, netuid)
+    def endpoints(self, *, hotkey: str | None, network: str | None, netuid: int, subtensor: Any = None,
+                  axon: Any = None) -> list[DelegateEndpoint]:
+        """The delegates to try, in order: ``axon`` alone when given (no chain read, as 5.x's ``axon_=``)."""
+        if axon is not None:
+            if not getattr(axon, "is_serving", True):
+                raise PromptError(f"axon_ {axon} serves nothing (ip 0.0.0.0)")
+            return [DelegateEndpoint(hotkey=str(getattr(axon, "hotkey", "") or hotkey or ""), axon=axon)]
+        axons, delegates = self.lookup(network, netuid, subtensor)
         hotkey = hotkey or os.environ.get(PROMPT_HOTKEY_ENV) or None
         if hotkey is not None:
             axon = axons.get(hotkey)
@@ -153,12 +183,15 @@ _finder = DelegateFinder()
 memory = DelegateMemory()  # what this process (and, through the cache folder, the last ones) learned
 
 
-def _default_wallet(wallet: Any) -> Any:
+def _default_wallet(wallet: Any, wallet_name: str | None = None) -> Any:
+    """``wallet``, else the wallet named ``wallet_name`` (default: ``default``) with a hotkey to sign with."""
     if wallet is not None:
+        if wallet_name is not None and getattr(wallet, "name", wallet_name) != wallet_name:
+            raise ConfigError(f"wallet_name={wallet_name!r} and wallet={wallet!r} disagree: give one of them")
         return wallet
     from bt_llm.wallet.wallet import Wallet
 
-    default = Wallet()
+    default = Wallet(name=wallet_name) if wallet_name is not None else Wallet()
     # As the seed did: a client without keys gets a fresh, unencrypted hotkey to sign with.
     if not _has_hotkey(default):
         default.create_new_hotkey(use_password=False, overwrite=False, suppress=True)
@@ -271,11 +304,26 @@ def merge_answers(groups: Sequence[Sequence[Answer]]) -> list[Answer]:
     return [a for _, a in sorted(merged, key=lambda p: (p[1].score is None, -(p[1].score or 0.0), p[0]))]
 
 
+async def _resolve(hotkey: str | None, network: str | None, netuid: int, subtensor_: Any, axon_: Any, wallet: Any,
+                   wallet_name: str | None) -> tuple[list[DelegateEndpoint], Any]:
+    """The delegates and the signing wallet, read on a worker thread: the chain and key files are
+    blocking reads, which must not hold the caller's event loop."""
+    def work() -> tuple[list[DelegateEndpoint], Any]:
+        endpoints = _finder.endpoints(hotkey=hotkey, network=network, netuid=netuid, subtensor=subtensor_,
+                                      axon=axon_)
+        return endpoints, _default_wallet(wallet, wallet_name)
+
+    return await asyncio.to_thread(work)
+
+
 async def aprompt(
     content: Content | None = None,
-    *,
+    wallet_name: str | None = None,
     hotkey: str | None = None,
+    subtensor_: Any = None,
+    axon_: Any = None,
     return_all: bool = False,
+    *,
     roles: Sequence[str] | None = None,
     messages: Sequence[str] | None = None,
     netuid: int = 1,
@@ -285,12 +333,14 @@ async def aprompt(
     max_in_flight: int = 3,
     **sampling: Any,
 ) -> str | list[str]:
-    """The async twin of :func:`prompt` (without ``stream``; see :func:`astream_prompt`)."""
+    """The async twin of :func:`prompt` (without ``stream``; see :func:`astream_prompt`). Chain and
+    key-file reads run on a worker thread: the event loop is never blocked."""
     from bt_llm.dendrite.client import Dendrite
 
+    check_keywords("aprompt", sampling)
     conversation = build_conversation(content, roles, messages)
-    endpoints = _finder.endpoints(hotkey=hotkey, network=network, netuid=netuid)
-    async with Dendrite(_default_wallet(wallet)) as dendrite:
+    endpoints, signer = await _resolve(hotkey, network, netuid, subtensor_, axon_, wallet, wallet_name)
+    async with Dendrite(signer) as dendrite:
 
         async def attempt(endpoint: DelegateEndpoint, budget: float) -> Outcome[Any]:
             synapse = _synapse(*conversation, return_all=return_all, timeout=budget, stream=False, sampling=sampling)
@@ -367,8 +417,11 @@ async def _gather_all(endpoints: Sequence[DelegateEndpoint], attempt: Callable[.
 
 async def astream_prompt(
     content: Content | None = None,
-    *,
+    wallet_name: str | None = None,
     hotkey: str | None = None,
+    subtensor_: Any = None,
+    axon_: Any = None,
+    *,
     roles: Sequence[str] | None = None,
     messages: Sequence[str] | None = None,
     netuid: int = 1,
@@ -381,9 +434,10 @@ async def astream_prompt(
     """Text chunks of the answer as the delegate streams them; hedged until the first chunk."""
     from bt_llm.dendrite.client import Dendrite
 
+    check_keywords("astream_prompt", sampling)
     conversation = build_conversation(content, roles, messages)
-    endpoints = _finder.endpoints(hotkey=hotkey, network=network, netuid=netuid)
-    async with Dendrite(_default_wallet(wallet)) as dendrite:
+    endpoints, signer = await _resolve(hotkey, network, netuid, subtensor_, axon_, wallet, wallet_name)
+    async with Dendrite(signer) as dendrite:
 
         async def attempt(endpoint: DelegateEndpoint, budget: float) -> Outcome[Any]:
             synapse = _synapse(*conversation, return_all=False, timeout=budget, stream=True, sampling=sampling)
@@ -429,24 +483,34 @@ def _run(coro: Any) -> Any:
 
 
 def _iterate(agen: AsyncIterator[str]) -> Iterator[str]:
-    """Drive an async generator from sync code on a private event loop."""
+    """Drive an async generator from sync code on a private event loop in a worker thread, so that it
+    also works where the caller's thread already runs a loop (Jupyter)."""
     loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="bt-prompt-stream", daemon=True)
+    thread.start()
     try:
         while True:
             try:
-                yield loop.run_until_complete(agen.__anext__())
+                yield asyncio.run_coroutine_threadsafe(agen.__anext__(), loop).result()  # type: ignore[attr-defined]
             except StopAsyncIteration:
                 return
     finally:
-        loop.run_until_complete(agen.aclose())
-        loop.close()
+        try:
+            asyncio.run_coroutine_threadsafe(agen.aclose(), loop).result()  # type: ignore[attr-defined]
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join()
+            loop.close()
 
 
 def prompt(
     content: Content | None = None,
-    *,
+    wallet_name: str | None = None,
     hotkey: str | None = None,
+    subtensor_: Any = None,
+    axon_: Any = None,
     return_all: bool = False,
+    *,
     roles: Sequence[str] | None = None,
     messages: Sequence[str] | None = None,
     netuid: int = 1,
@@ -462,7 +526,12 @@ def prompt(
     Args:
         content: a string (a user turn after the default system prompt), a list of strings (user
             turns) or a list of ``{"role", "content"}`` dicts.
-        hotkey: the delegate to ask; default: ``BT_PROMPT_HOTKEY``, else the delegates by stake.
+        wallet_name: the wallet that signs the request (5.x's name; default ``default``; a hotkey is
+            created in it when it has none, as 5.x did). ``wallet`` gives a ``Wallet`` instead.
+        hotkey: the delegate (5.x: the validator) to ask; default: ``BT_PROMPT_HOTKEY``, else the
+            delegates by stake.
+        subtensor_: a ``Subtensor`` to read the delegates through (5.x's name; default: one for ``network``).
+        axon_: an ``AxonInfo`` to ask directly, without reading the chain (5.x's name).
         return_all: return every miner's successful answer as a list, best first.
         roles, messages: the conversation given as two lists (the seed's ``text_prompting`` style).
         netuid: the subnet. timeout: seconds for the whole call, every delegate included. wallet:
@@ -476,11 +545,18 @@ def prompt(
             ``message_fields`` (per message: ``tool_calls``, ``tool_call_id``, ``name``). The answer
             is then an :class:`Answer` carrying ``tool_calls`` and ``logprobs`` (not with ``stream``).
 
+    These 5.x positions and names keep their meaning: ``prompt(content, wallet_name, hotkey,
+    subtensor_, axon_, return_all)``. Works inside a running event loop (a notebook): the call then
+    runs on a worker thread; ``await bt.aprompt(...)`` does not block the loop at all.
+
     Raises:
+        TypeError: a keyword argument it does not take (named).
         PromptError: an unknown hotkey, no delegate, or every delegate failed (each one named).
     """
-    kwargs = dict(hotkey=hotkey, roles=roles, messages=messages, netuid=netuid, timeout=timeout, wallet=wallet,
-                  network=network, max_in_flight=max_in_flight, **sampling)
+    check_keywords("prompt", sampling)
+    kwargs = dict(wallet_name=wallet_name, hotkey=hotkey, subtensor_=subtensor_, axon_=axon_, roles=roles,
+                  messages=messages, netuid=netuid, timeout=timeout, wallet=wallet, network=network,
+                  max_in_flight=max_in_flight, **sampling)
     if stream:
         if return_all:
             raise ConfigError("stream and return_all cannot be combined")

@@ -5,26 +5,51 @@ Each reads through the public chain client (``Subtensor``, ``Metagraph``) and pr
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
 
-from bt_llm.cli.chain_options import BLOCK, console, make_subtensor, netuid_option, subtensor_options, tao
+from bt_llm.cli.chain_options import (
+    BLOCK,
+    NETUID,
+    console,
+    make_subtensor,
+    netuid_option,
+    subtensor_options,
+    tao,
+)
 from bt_llm.cli.options import no_prompt_option, wallet_from_options, wallet_options
-from bt_llm.errors import ChainError
-
-NEURON_COLUMNS = ("UID", "STAKE(τ)", "RANK", "TRUST", "CONSENSUS", "INCENTIVE", "DIVIDENDS", "EMISSION(ρ)",
-                  "VTRUST", "VAL", "UPDATED", "ACTIVE", "AXON", "HOTKEY", "COLDKEY")
+from bt_llm.cli.shared import Column, Listing, emit
+from bt_llm.errors import ChainError, ConfigError
 
 
-def _neuron_row(mg: Any, i: int) -> list[str]:
+def _f5(value: Any) -> str:
+    return f"{float(value):.5f}"
+
+
+# (column, priority): at a narrow width the highest priorities leave first; 0 always stays.
+NEURON_COLUMNS = (
+    Column("UID", justify="right"), Column("STAKE(τ)", _f5, justify="right", json_name="stake"),
+    Column("RANK", _f5, priority=3, justify="right"), Column("TRUST", _f5, priority=4, justify="right"),
+    Column("CONSENSUS", _f5, priority=4, justify="right"), Column("INCENTIVE", _f5, priority=1, justify="right"),
+    Column("DIVIDENDS", _f5, priority=2, justify="right"),
+    Column("EMISSION(ρ)", lambda v: f"{v:,}", priority=1, justify="right", json_name="emission_rao"),
+    Column("VTRUST", _f5, priority=3, justify="right"), Column("VAL", lambda v: "*" if v else "", priority=2,
+                                                             json_name="validator_permit"),
+    Column("UPDATED", priority=3, justify="right"), Column("ACTIVE", lambda v: "1" if v else "0", priority=5),
+    Column("AXON", lambda v: v or "none", priority=5), Column("HOTKEY", key=True), Column("COLDKEY", key=True,
+                                                                                             priority=2),
+)
+
+
+def _neuron_row(mg: Any, i: int) -> list[Any]:
     axon = mg.axons[i]
     return [
-        str(int(mg.uids[i])), f"{float(mg.S[i]):.5f}", f"{float(mg.R[i]):.5f}", f"{float(mg.T[i]):.5f}",
-        f"{float(mg.C[i]):.5f}", f"{float(mg.I[i]):.5f}", f"{float(mg.D[i]):.5f}",
-        f"{round(float(mg.E[i]) * 1e9):,}", f"{float(mg.Tv[i]):.5f}", "*" if bool(mg.validator_permit[i]) else "",
-        str(max(0, mg.block - int(mg.last_update[i]))), "1" if int(mg.active[i]) else "0",
-        axon.ip_str() if axon.is_serving else "none", mg.hotkeys[i], mg.coldkeys[i],
+        int(mg.uids[i]), float(mg.S[i]), float(mg.R[i]), float(mg.T[i]), float(mg.C[i]), float(mg.I[i]),
+        float(mg.D[i]), round(float(mg.E[i]) * 1e9), float(mg.Tv[i]), bool(mg.validator_permit[i]),
+        max(0, mg.block - int(mg.last_update[i])), bool(int(mg.active[i])),
+        axon.ip_str() if axon.is_serving else None, mg.hotkeys[i], mg.coldkeys[i],
     ]
 
 
@@ -37,14 +62,12 @@ def _sync_metagraph(subtensor: Any, netuid: int, lite: bool = True, block: int |
 
 @click.command(name="metagraph")
 @netuid_option(default=1)
-@click.option("--block", type=BLOCK, default=None, help="Read the subnet as of this block (archive node).")
+@click.option("--block", type=BLOCK, default=None, help="Read the subnet as of this block (archive node). (default: the latest)")
 @click.option("--save", is_flag=True, help="Also save the metagraph under ~/.bittensor/metagraphs.")
 @subtensor_options
 def metagraph_command(netuid: int, block: int | None, save: bool, subtensor_network: str | None,
                       subtensor_chain_endpoint: str | None) -> None:
     """Show the network graph."""
-    from rich.table import Table
-
     subtensor = make_subtensor(subtensor_network, subtensor_chain_endpoint)
     try:
         mg = _sync_metagraph(subtensor, netuid, block=block)
@@ -53,99 +76,156 @@ def metagraph_command(netuid: int, block: int | None, save: bool, subtensor_netw
     finally:
         subtensor.close()
     total = float(mg.S.sum()) if mg.n else 0.0
-    table = Table(title=(f"Metagraph: net: {mg.network}:{netuid}, block: {mg.block}, N: {mg.n}, "
-                         f"stake: τ{total:,.5f}, issuance: {issuance}, difficulty: {difficulty:,}"))
-    for column in NEURON_COLUMNS:
-        table.add_column(column, no_wrap=True)
-    for i in range(mg.n):
-        table.add_row(*_neuron_row(mg, i))
-    out = console()
-    out.print(table)
-    if save:
-        out.print(f"Saved to {mg.save()}")
+    title = (f"Metagraph: net: {mg.network}:{netuid}, block: {mg.block}, N: {mg.n}, "
+             f"stake: τ{total:,.5f}, issuance: {issuance}, difficulty: {difficulty:,}")
+    saved = str(mg.save()) if save else None
+    emit(Listing(title, NEURON_COLUMNS, [_neuron_row(mg, i) for i in range(mg.n)]),
+         extra={"network": mg.network, "netuid": netuid, "block": mg.block, "n": mg.n, "total_stake": total,
+                "issuance_rao": issuance.rao, "difficulty": difficulty, **({"saved": saved} if saved else {})},
+         notes=[f"Saved to {saved}"] if saved else ())
+
+
+SORT_ORDERS = {"ascending": False, "asc": False, "descending": True, "desc": True, "reverse": True}
+OVERVIEW_COLUMNS = (Column("COLDKEY", priority=2, json_name="wallet"), Column("HOTKEY NAME", json_name="hotkey_name"),
+                    Column("NETUID", priority=1, justify="right"), *NEURON_COLUMNS[:-2],
+                    Column("HOTKEY_SS58", key=True, json_name="hotkey"))
+
+
+def _overview_hotkeys(wallets: list[Any], names: tuple[str, ...], all_hotkeys: bool) -> dict[str, tuple[str, str]]:
+    """hotkey ss58 -> (wallet name, hotkey name): every hotkey of ``wallets``; with ``--hotkeys``, only
+    those (``--all_hotkeys``: all but those), as 5.3.4 chose them."""
+    from bt_llm.wallet.wallet import Wallet
+
+    chosen: dict[str, tuple[str, str]] = {}
+    for wallet in wallets:
+        for name in wallet.hotkey_names():
+            try:
+                address = Wallet(name=wallet.name, hotkey=name, path=str(wallet.path)).hotkeypub.ss58_address
+            except Exception:  # an unreadable hotkey file is shown as missing, not fatal
+                continue
+            if names and (name in names or address in names) == all_hotkeys:
+                continue
+            chosen[address] = (wallet.name, name)
+    return chosen
+
+
+def _sort_index(sort_by: str, sort_order: str) -> int | None:
+    """The overview column ``--sort_by`` names (by header or JSON name; ``name``: the hotkey's name)."""
+    if sort_order.lower() not in SORT_ORDERS:
+        raise ConfigError(f"--sort_order: {sort_order!r} is not one of {', '.join(SORT_ORDERS)}")
+    if not sort_by:
+        return None
+    wanted = sort_by.lower().replace("-", "_")
+    matches = [i for i, c in enumerate(OVERVIEW_COLUMNS)
+               if wanted in (c.header.lower(), c.name, c.header.lower().split("(")[0].replace(" ", "_"))]
+    if not matches and wanted == "name":
+        matches = [1]
+    if not matches:
+        raise ConfigError(f"--sort_by: no column {sort_by!r}; one of " + ", ".join(c.name for c in OVERVIEW_COLUMNS))
+    return matches[0]
 
 
 @click.command(name="overview")
 @wallet_options
-@netuid_option(required=False, help="Only this subnet (default: every subnet).")
+@click.option("--netuid", "netuids", type=NETUID, multiple=True,
+              help="Only these subnets: --netuid 1 3 (default: every subnet).")
+@click.option("--all", "all_wallets", is_flag=True, help="View the overview of every wallet under --wallet.path. "
+                                                         "(default: off)")
+@click.option("--sort_by", "--wallet.sort_by", "sort_by", default="", metavar="COLUMN",
+              help="Sort by this column (uid, stake, name, emission, ...). (default: by subnet and uid)")
+@click.option("--sort_order", "--wallet.sort_order", "sort_order", default="ascending", show_default=True,
+              metavar="ORDER", help="ascending/asc or descending/desc/reverse.")
+@click.option("--hotkeys", "--exclude_hotkeys", "--wallet.hotkeys", "--wallet.exclude_hotkeys", "hotkeys",
+              multiple=True, metavar="NAME|SS58",
+              help="Only these hotkeys (names or ss58), --hotkeys hk1 hk2; with --all_hotkeys, all but these. "
+                   "(default: all)")
+@click.option("--all_hotkeys", "--wallet.all_hotkeys", "all_hotkeys", is_flag=True,
+              help="Every hotkey, less those given to --hotkeys. (default: off)")
 @subtensor_options
 @no_prompt_option
-def overview_command(wallet_name: str | None, wallet_hotkey: str | None, wallet_path: str | None, netuid: int | None,
-                     subtensor_network: str | None, subtensor_chain_endpoint: str | None, no_prompt: bool) -> None:
+def overview_command(wallet_name: str | None, wallet_hotkey: str | None, wallet_path: str | None,
+                     netuids: tuple[int, ...], all_wallets: bool, sort_by: str, sort_order: str,
+                     hotkeys: tuple[str, ...], all_hotkeys: bool, subtensor_network: str | None,
+                     subtensor_chain_endpoint: str | None, no_prompt: bool) -> None:
     """Show registered account overview."""
-    from rich.table import Table
-
     from bt_llm.wallet.wallet import Wallet
 
-    wallet = wallet_from_options(wallet_name, wallet_hotkey, wallet_path, no_prompt=no_prompt)
-    coldkey = wallet.coldkeypub.ss58_address
-    hotkeys: dict[str, str] = {}
-    for name in wallet.hotkey_names():
-        try:
-            hotkeys[Wallet(name=wallet.name, hotkey=name, path=wallet_path).hotkeypub.ss58_address] = name
-        except Exception:  # an unreadable hotkey file is shown as missing, not fatal
-            continue
+    sort_index = _sort_index(sort_by, sort_order)
+    if all_wallets:
+        root = Wallet(name="default", path=wallet_path).path
+        wallets = [Wallet(name=d.name, path=wallet_path) for d in sorted(Path(root).iterdir())
+                   if d.is_dir() and (d / "coldkeypub.txt").exists()] if Path(root).is_dir() else []
+        if not wallets:
+            raise ConfigError(f"No wallets in {root}")
+    else:
+        wallets = [wallet_from_options(wallet_name, wallet_hotkey, wallet_path, no_prompt=no_prompt)]
+    coldkeys = {w.coldkeypub.ss58_address: w.name for w in wallets}
+    chosen = _overview_hotkeys(wallets, hotkeys, all_hotkeys)
     subtensor = make_subtensor(subtensor_network, subtensor_chain_endpoint)
-    out = console()
     try:
-        balance = subtensor.get_balance(coldkey)
-        netuids = [netuid] if netuid is not None else subtensor.get_subnets()
-        tables = []
-        total_stake = 0.0
-        for net in netuids:
+        balances = {ck: subtensor.get_balance(ck) for ck in coldkeys}
+        nets = list(netuids) if netuids else subtensor.get_subnets()
+        rows: list[list[Any]] = []
+        for net in nets:
             mg = _sync_metagraph(subtensor, net)
-            rows = [i for i in range(mg.n) if mg.hotkeys[i] in hotkeys or mg.coldkeys[i] == coldkey]
-            if not rows:
-                continue
-            table = Table(title=f"Subnet: {net}")
-            for column in ("HOTKEY NAME", *NEURON_COLUMNS[:-2], "HOTKEY"):
-                table.add_column(column, no_wrap=True)
-            for i in rows:
-                row = _neuron_row(mg, i)
-                table.add_row(hotkeys.get(mg.hotkeys[i], "?"), *row[:-2], mg.hotkeys[i])
-                total_stake += float(mg.S[i])
-            tables.append(table)
+            for i in range(mg.n):
+                hotkey, coldkey = mg.hotkeys[i], mg.coldkeys[i]
+                if hotkey not in chosen and (hotkeys or coldkey not in coldkeys):
+                    continue
+                owner, name = chosen.get(hotkey, (coldkeys.get(coldkey, "?"), "?"))
+                rows.append([owner, name, net, *_neuron_row(mg, i)[:-2], hotkey])
     finally:
         subtensor.close()
-    out.print(f"Wallet - {wallet.name}:{coldkey}")
-    for table in tables:
-        out.print(table)
-    if not tables:
-        out.print("[yellow]No hotkeys of this wallet are registered.[/yellow]")
-    out.print(f"Balance: {balance}   Total stake on listed neurons: τ{total_stake:,.9f}")
+    if sort_index is not None:
+        rows.sort(key=lambda r: (r[sort_index] is None, r[sort_index]), reverse=SORT_ORDERS[sort_order.lower()])
+    total_stake = sum(r[4] for r in rows)
+    balance = sum((b.rao for b in balances.values()), 0)
+    title = ("Wallets - " + ", ".join(f"{n}:{ck}" for ck, n in coldkeys.items()) if all_wallets
+             else f"Wallet - {wallets[0].name}:{next(iter(coldkeys))}")
+    from bt_llm.balance import Balance
+
+    notes = [] if rows else ["[yellow]No hotkeys of this wallet are registered.[/yellow]"]
+    notes.append(f"Balance: {Balance.from_rao(balance)}   Total stake on listed neurons: τ{total_stake:,.9f}")
+    emit(Listing(title, OVERVIEW_COLUMNS, rows), notes=notes,
+         extra={"balance_rao": balance, "total_stake": total_stake,
+                "wallets": [{"name": n, "coldkey": ck, "balance_rao": balances[ck].rao} for ck, n in coldkeys.items()]})
+
+
+SUBNET_COLUMNS = (Column("NETUID", justify="right"), Column("N", justify="right", json_name="n"),
+                  Column("MAX_N", justify="right"), Column("EMISSION", lambda v: f"{v / 1e7:.2f}%", justify="right"),
+                  Column("TEMPO", justify="right", priority=1), Column("BURN", tao, justify="right", json_name="burn_rao"),
+                  Column("POW", lambda v: f"{v:,}", justify="right", priority=1, json_name="difficulty"),
+                  Column("IMMUNITY", justify="right", priority=2), Column("OWNER", lambda v: v or "-", key=True,
+                                                                          priority=1))
 
 
 @click.command(name="list_subnets")
 @subtensor_options
 def list_subnets_command(subtensor_network: str | None, subtensor_chain_endpoint: str | None) -> None:
     """List all subnets on the network."""
-    from rich.table import Table
-
     subtensor = make_subtensor(subtensor_network, subtensor_chain_endpoint)
     try:
         subnets = subtensor.get_all_subnets_info()
         block = subtensor.get_current_block()
     finally:
         subtensor.close()
-    table = Table(title=f"Subnets on {subtensor.network} at block {block}: {len(subnets)}")
-    for column in ("NETUID", "N", "MAX_N", "EMISSION", "TEMPO", "BURN", "POW", "IMMUNITY", "OWNER"):
-        table.add_column(column, no_wrap=True)
-    for info in subnets:
-        table.add_row(str(info.netuid), str(info.subnetwork_n), str(info.max_n), f"{info.emission_value / 1e7:.2f}%",
-                      str(info.tempo), tao(info.burn_rao), f"{info.difficulty:,}", str(info.immunity_period),
-                      info.owner_ss58 or "-")
-    console().print(table)
+    rows = [[i.netuid, i.subnetwork_n, i.max_n, i.emission_value, i.tempo, i.burn_rao, i.difficulty,
+             i.immunity_period, i.owner_ss58] for i in subnets]
+    emit(Listing(f"Subnets on {subtensor.network} at block {block}: {len(subnets)}", SUBNET_COLUMNS, rows))
+
+
+WEIGHT_COLUMNS = (Column("UID", justify="right"), Column("TO UID", justify="right"),
+                  Column("WEIGHT (u16)", justify="right", json_name="weight_u16"),
+                  Column("WEIGHT", _f5, justify="right"))
 
 
 @click.command(name="weights")
 @netuid_option(default=1)
-@click.option("--block", type=BLOCK, default=None, help="Read the weights as of this block.")
+@click.option("--block", type=BLOCK, default=None, help="Read the weights as of this block. (default: the latest)")
 @subtensor_options
 def weights_command(netuid: int, block: int | None, subtensor_network: str | None,
                     subtensor_chain_endpoint: str | None) -> None:
     """Show the weights from chain."""
-    from rich.table import Table
-
     subtensor = make_subtensor(subtensor_network, subtensor_chain_endpoint)
     try:
         if not subtensor.subnet_exists(netuid, block=block):
@@ -153,12 +233,9 @@ def weights_command(netuid: int, block: int | None, subtensor_network: str | Non
         weights = subtensor.weights(netuid, block=block)
     finally:
         subtensor.close()
-    table = Table(title=f"Weights on subnet {netuid}")
-    for column in ("UID", "TO UID", "WEIGHT (u16)", "WEIGHT"):
-        table.add_column(column, no_wrap=True)
+    rows = []
     for uid in sorted(weights):
         row = weights[uid]
         total = sum(w for _, w in row) or 1
-        for dest, value in row:
-            table.add_row(str(uid), str(dest), str(value), f"{value / total:.5f}")
-    console().print(table)
+        rows += [[uid, dest, value, value / total] for dest, value in row]
+    emit(Listing(f"Weights on subnet {netuid}", WEIGHT_COLUMNS, rows))

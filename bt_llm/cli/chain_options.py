@@ -51,7 +51,7 @@ def confirm(text: str, *, no_prompt: bool, default: bool = True) -> None:
     if no_prompt:
         return
     if not click.confirm(text, default=default):
-        raise click.Abort()
+        raise click.Abort("declined")
 
 
 NETUID = click.IntRange(0, 65535)  # a u16 on chain

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import click
 
+from bt_llm.cli.shared import add_shared_options, prepare
 from bt_llm.errors import BtLlmError
 
 
@@ -132,7 +133,16 @@ class LazyGroup(click.Group):
         command = getattr(module, attribute, None)
         if command is None:
             return _not_built(cmd_name, spec)
-        return command
+        return add_shared_options(cmd_name, command)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        # --config, --strict and 5.x flags, for every command in one place (bt_llm.cli.shared)
+        name, command, rest = super().resolve_command(ctx, args)
+        if name is not None and command is not None:
+            defaults, rest = prepare(name, command, rest)
+            if defaults:
+                ctx.default_map = {**(ctx.default_map or {}), name: defaults}
+        return name, command, rest
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, spec.help) for name, spec in COMMANDS.items()]
@@ -187,6 +197,13 @@ def _wallet_warnings_on_stderr() -> Iterator[None]:
         logger.propagate = propagate
 
 
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run btcli; errors become one line and exit code 1.
 
@@ -196,8 +213,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with _wallet_warnings_on_stderr():
             cli.main(args=argv, prog_name="btcli", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+    except click.exceptions.Abort as exc:
+        if not exc.args and not _stdin_is_terminal():  # a question met the end of stdin, not a "no"
+            click.secho("Error: btcli asked a question but stdin is not a terminal: pass --no_prompt (and what "
+                        "it asked for as flags) to run it from a script", fg="red", err=True)
+        else:
+            click.echo("Aborted.", err=True)
         return 1
     except click.ClickException as exc:
         exc.show()

@@ -70,9 +70,11 @@ def no_prompt_option(func: F) -> F:
 def subtensor_options(func: F) -> F:
     """``--subtensor.network`` and ``--subtensor.chain_endpoint``."""
     func = click.option("--subtensor.chain_endpoint", "subtensor_chain_endpoint", default=None, metavar="URL",
-                        help="Node websocket URL (wins over --subtensor.network).")(func)
+                        help="Node websocket URL, wins over --subtensor.network. (default: "
+                             "$BT_SUBTENSOR_CHAIN_ENDPOINT, else the network's)")(func)
     func = click.option("--subtensor.network", "subtensor_network", default=None, metavar="NETWORK",
-                        help="finney, test, local, or a ws:// URL.")(func)
+                        help="finney, test, local, archive, or a ws:// URL. (default: $BT_SUBTENSOR_NETWORK, "
+                             "else local)")(func)
     return func
 
 
@@ -115,7 +117,7 @@ def confirm_overwrite(files: list[Keyfile], *, overwrite: bool, no_prompt: bool,
         raise KeyFileError(f"{existing[0].path} already exists: pass {flag} to replace it")
     for keyfile in existing:
         if not click.confirm(f"File {keyfile.path} already exists. Overwrite?", default=False):
-            raise click.Abort()
+            raise click.Abort("declined")
     return True
 
 

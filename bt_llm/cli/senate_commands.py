@@ -16,6 +16,7 @@ from bt_llm.cli.chain_options import (
     subtensor_options,
 )
 from bt_llm.cli.options import no_prompt_option, wallet_from_options, wallet_options
+from bt_llm.cli.shared import Column, Listing, emit
 from bt_llm.errors import ConfigError
 
 
@@ -32,27 +33,19 @@ def _call_text(call: Any) -> str:
 @subtensor_options
 def senate_command(subtensor_network, subtensor_chain_endpoint) -> None:
     """View senate and it's members"""
-    from rich.table import Table
-
     subtensor = make_subtensor(subtensor_network, subtensor_chain_endpoint)
     try:
         members = subtensor.get_senate_members()
     finally:
         subtensor.close()
-    table = Table(title=f"Senate on {subtensor.network}: {len(members)} members")
-    table.add_column("INDEX")
-    table.add_column("ADDRESS", no_wrap=True)
-    for index, member in enumerate(members):
-        table.add_row(str(index), member)
-    console().print(table)
+    emit(Listing(f"Senate on {subtensor.network}: {len(members)} members",
+                 (Column("INDEX", justify="right", priority=1), Column("ADDRESS")), list(enumerate(members))))
 
 
 @click.command(name="proposals")
 @subtensor_options
 def proposals_command(subtensor_network, subtensor_chain_endpoint) -> None:
     """View active triumvirate proposals and their status"""
-    from rich.table import Table
-
     subtensor = make_subtensor(subtensor_network, subtensor_chain_endpoint)
     try:
         proposals = subtensor.get_proposals()
@@ -60,26 +53,22 @@ def proposals_command(subtensor_network, subtensor_chain_endpoint) -> None:
         block = subtensor.get_current_block()
     finally:
         subtensor.close()
-    table = Table(title=f"Proposals on {subtensor.network} at block {block}: {len(proposals)} (senate: {senate_size})")
-    for column in ("HASH", "INDEX", "THRESHOLD", "AYES", "NAYS", "END", "CALL"):
-        table.add_column(column, no_wrap=True)
-    for proposal_hash, (call, votes) in proposals.items():
-        if votes is None:
-            table.add_row(proposal_hash, "-", "-", "-", "-", "-", _call_text(call))
-            continue
-        table.add_row(proposal_hash, str(votes.index), str(votes.threshold), str(len(votes.ayes)), str(len(votes.nays)),
-                      str(votes.end), _call_text(call))
-    console().print(table)
+    rows = [[h, None, None, None, None, None, _call_text(call)] if votes is None else
+            [h, votes.index, votes.threshold, len(votes.ayes), len(votes.nays), votes.end, _call_text(call)]
+            for h, (call, votes) in proposals.items()]
+    columns = (Column("HASH", key=True), *(Column(n, lambda v: "-" if v is None else str(v), justify="right", priority=p)
+                                 for n, p in (("INDEX", 2), ("THRESHOLD", 1), ("AYES", 0), ("NAYS", 0), ("END", 1))),
+               Column("CALL", priority=3))
+    emit(Listing(f"Proposals on {subtensor.network} at block {block}: {len(proposals)} (senate: {senate_size})",
+                 columns, rows))
 
 
 @click.command(name="proposal_votes")
-@click.option("--proposal", "--proposal_hash", "proposal", default=None, metavar="HASH", help="The proposal's hash.")
+@click.option("--proposal", "--proposal_hash", "proposal", default=None, metavar="HASH", help="The proposal's hash. (default: asked)")
 @subtensor_options
 @no_prompt_option
 def proposal_votes_command(proposal, subtensor_network, subtensor_chain_endpoint, no_prompt) -> None:
     """View an active proposal's votes by address."""
-    from rich.table import Table
-
     proposal = proposal or (None if no_prompt else click.prompt("Enter proposal hash"))
     if not proposal:
         raise ConfigError("--proposal is required with --no_prompt")
@@ -91,14 +80,10 @@ def proposal_votes_command(proposal, subtensor_network, subtensor_chain_endpoint
         subtensor.close()
     if votes is None:
         raise ConfigError(f"no active proposal {proposal}")
-    table = Table(title=f"Votes on {proposal} (threshold {votes.threshold}, ends at block {votes.end})")
-    table.add_column("ADDRESS", no_wrap=True)
-    table.add_column("VOTE")
-    for address in votes.ayes:
-        table.add_row(address, "[green]aye[/green]")
-    for address in votes.nays:
-        table.add_row(address, "[red]nay[/red]")
-    console().print(table)
+    colors = {"aye": "[green]aye[/green]", "nay": "[red]nay[/red]"}
+    rows = [[a, "aye"] for a in votes.ayes] + [[a, "nay"] for a in votes.nays]
+    emit(Listing(f"Votes on {proposal} (threshold {votes.threshold}, ends at block {votes.end})",
+                 (Column("ADDRESS"), Column("VOTE", colors.__getitem__)), rows))
 
 
 def _senate_write(action: str, wallet_name, wallet_hotkey, wallet_path, network, endpoint, no_prompt) -> None:
@@ -152,8 +137,8 @@ def senate_leave_command(wallet_name, wallet_hotkey, wallet_path, subtensor_netw
 
 @click.command(name="senate_vote")
 @wallet_options
-@click.option("--proposal", "--proposal_hash", "proposal", default=None, metavar="HASH", help="The proposal's hash.")
-@click.option("--vote", "vote", type=click.Choice(["aye", "nay"]), default=None, help="Your vote.")
+@click.option("--proposal", "--proposal_hash", "proposal", default=None, metavar="HASH", help="The proposal's hash. (default: asked)")
+@click.option("--vote", "vote", type=click.Choice(["aye", "nay"]), default=None, help="Your vote. (default: asked)")
 @subtensor_options
 @no_prompt_option
 def senate_vote_command(wallet_name, wallet_hotkey, wallet_path, proposal, vote, subtensor_network,

@@ -22,6 +22,7 @@ from bt_llm.cli.chain_options import (
     tao,
 )
 from bt_llm.cli.options import no_prompt_option, wallet_from_options, wallet_options
+from bt_llm.cli.shared import Column, Listing, emit
 from bt_llm.errors import ConfigError
 
 
@@ -64,13 +65,13 @@ def _done(text: str) -> None:
     console().print(f":white_heavy_check_mark: [green]{text}[/green]")
 
 
-amount_option = click.option("--amount", default=None, metavar="TAO", help="Amount in τ.")
+amount_option = click.option("--amount", default=None, metavar="TAO", help="Amount in τ. (default: asked)")
 all_option = click.option("--all", "all_", is_flag=True, help="Use everything available.")
 
 
 @click.command(name="transfer")
 @wallet_options
-@click.option("--dest", default=None, metavar="SS58", help="Destination address.")
+@click.option("--dest", default=None, metavar="SS58", help="Destination address. (default: asked)")
 @amount_option
 @subtensor_options
 @no_prompt_option
@@ -106,85 +107,191 @@ def transfer_command(wallet_name, wallet_hotkey, wallet_path, dest, amount, subt
     console().print(f"Balance:\n  {before} :arrow_right: {after}")
 
 
+hotkeys_option = click.option(
+    "--hotkeys", "--exclude_hotkeys", "--wallet.hotkeys", "--wallet.exclude_hotkeys", "hotkeys", multiple=True,
+    metavar="NAME|SS58", help="These hotkeys (names of the wallet's or ss58), --hotkeys hk1 hk2; with --all_hotkeys, "
+                              "all but these. (default: --wallet.hotkey)")
+all_hotkeys_option = click.option("--all_hotkeys", "--wallet.all_hotkeys", "all_hotkeys", is_flag=True,
+                                  help="Every hotkey of the wallet, less those given to --hotkeys. (default: off)")
+uid_option = click.option("--uid", "uid", type=int, default=None, hidden=False,
+                          help="Accepted as bittensor 5.3.4 accepted it, with no effect (it never read it); name "
+                               "hotkeys with --wallet.hotkey, --hotkeys or --hotkey_ss58. (default: none)")
+
+
+def _max_stake_option(what: str) -> Any:
+    return click.option("--max_stake", "max_stake", type=click.FloatRange(min=0), default=None, metavar="TAO",
+                        help=f"{what} (default: none: --amount or --all)")
+
+
+def _targets(wallet: Any, hotkey_ss58: str | None, hotkeys: tuple[str, ...], all_hotkeys: bool) -> list[tuple[str, str]]:
+    """``[(label, hotkey ss58)]`` to stake to or unstake from, chosen as bittensor 5.3.4 chose them."""
+    from bt_llm.wallet.keypair import is_valid_ss58
+    from bt_llm.wallet.wallet import Wallet
+
+    def own(name: str) -> tuple[str, str]:
+        return name, Wallet(name=wallet.name, hotkey=name, path=str(wallet.path)).hotkeypub.ss58_address
+
+    if hotkey_ss58:
+        return [(hotkey_ss58, check_ss58(hotkey_ss58, "--hotkey_ss58"))]
+    if all_hotkeys:
+        targets = [t for t in (own(n) for n in wallet.hotkey_names() if n not in hotkeys) if t[1] not in hotkeys]
+        if not targets:
+            raise ConfigError(f"wallet {wallet.name} has no hotkeys left to use (--all_hotkeys less --hotkeys)")
+        return targets
+    if hotkeys:
+        return [(h, h) if is_valid_ss58(h) else own(h) for h in hotkeys]
+    return [own(wallet.hotkey_str)]
+
+
+def _uid_note(uid: int | None) -> None:
+    if uid is not None:
+        click.secho("--uid has no effect (as in bittensor 5.3.4): name hotkeys with --wallet.hotkey, --hotkeys or "
+                    "--hotkey_ss58", fg="yellow", err=True)
+
+
+def _describe_plan(plan: list[tuple[str, str, Any]]) -> str:
+    return "".join(f"\n  - {label if label == hotkey else f'{label}:{hotkey}'}: {value}" for label, hotkey, value in plan)
+
+
 @click.command(name="stake")
 @wallet_options
 @amount_option
 @all_option
+@_max_stake_option("Stake on each hotkey up to this many τ in all (what it holds from this coldkey counts).")
+@hotkeys_option
+@all_hotkeys_option
+@uid_option
 @click.option("--hotkey_ss58", "--delegate_ss58", "hotkey_ss58", default=None, metavar="SS58",
-              help="Stake to this hotkey instead of the wallet's.")
+              help="Stake to this hotkey instead of the wallet's. (default: the wallet's hotkey)")
 @subtensor_options
 @no_prompt_option
-def stake_command(wallet_name, wallet_hotkey, wallet_path, amount, all_, hotkey_ss58, subtensor_network,
-                  subtensor_chain_endpoint, no_prompt) -> None:
+def stake_command(wallet_name, wallet_hotkey, wallet_path, amount, all_, max_stake, hotkeys, all_hotkeys, uid,
+                  hotkey_ss58, subtensor_network, subtensor_chain_endpoint, no_prompt) -> None:
     """Stake to your hotkey accounts."""
     from bt_llm.balance import Balance
 
+    _uid_note(uid)
     if hotkey_ss58:
         check_ss58(hotkey_ss58, "--hotkey_ss58")
-    wallet = _wallet(wallet_name, wallet_hotkey, wallet_path, no_prompt)
-    hotkey = hotkey_ss58 or wallet.hotkeypub.ss58_address
+    many = bool(hotkeys or all_hotkeys)
+    wallet = _wallet(wallet_name, wallet_hotkey, wallet_path, no_prompt, ask_hotkey=not (many or hotkey_ss58))
+    targets = _targets(wallet, hotkey_ss58, hotkeys, all_hotkeys)
     coldkey = wallet.coldkeypub.ss58_address
-    value = None if all_ else _amount(amount, no_prompt=no_prompt, what="stake")
+    value = None if (all_ or max_stake is not None) else _amount(amount, no_prompt=no_prompt, what="stake")
     subtensor = make_subtensor(subtensor_network, subtensor_chain_endpoint)
     try:
-        _check_stake_target(subtensor, hotkey, coldkey)
         balance = subtensor.get_balance(coldkey)
-        if value is None:
-            keep = subtensor.get_existential_deposit()
-            value = Balance.from_rao(max(0, balance.rao - keep.rao - 1_000_000))
-        _enough(balance, value, "stake")
-        stake_before = subtensor.get_stake_for_coldkey_and_hotkey(hotkey, coldkey)
-        confirm(f"Do you want to stake:\n  amount: {value}\n  to: {hotkey}", no_prompt=no_prompt)
-        with console().status(f"Staking {value} to {hotkey}..."):
-            subtensor.add_stake(wallet, value, hotkey)
-        stake_after = subtensor.get_stake_for_coldkey_and_hotkey(hotkey, coldkey)
+        spendable = Balance.from_rao(max(0, balance.rao - subtensor.get_existential_deposit().rao - 1_000_000))
+        plan: list[tuple[str, str, Any]] = []
+        left = spendable if (all_ or max_stake is not None) else balance
+        for label, hotkey in targets:
+            try:
+                _check_stake_target(subtensor, hotkey, coldkey)
+            except ConfigError as exc:
+                if len(targets) == 1:
+                    raise
+                click.secho(f"Skipping: {exc}", fg="yellow", err=True)
+                continue
+            if max_stake is not None:
+                held = subtensor.get_stake_for_coldkey_and_hotkey(hotkey, coldkey)
+                want = Balance.from_rao(min(Balance.from_tao(max_stake).rao - held.rao, left.rao))
+                if want.rao <= 10_000:  # 0.00001 τ, as 5.3.4: already at --max_stake
+                    continue
+            elif all_:
+                want = Balance.from_rao(left.rao // max(1, len(targets) - len(plan)))
+            else:
+                want = value
+            plan.append((label, hotkey, want))
+            left = Balance.from_rao(left.rao - want.rao)
+        if not plan:
+            raise ConfigError("nothing to stake: not enough balance, or every hotkey already holds --max_stake")
+        _enough(balance, Balance.from_rao(sum(v.rao for _, _, v in plan)), "stake")
+        before = {hotkey: subtensor.get_stake_for_coldkey_and_hotkey(hotkey, coldkey) for _, hotkey, _ in plan}
+        confirm(f"Do you want to stake from {wallet.name}:" + _describe_plan(plan) if len(plan) > 1 else
+                f"Do you want to stake:\n  amount: {plan[0][2]}\n  to: {plan[0][1]}", no_prompt=no_prompt)
+        for _, hotkey, want in plan:
+            with console().status(f"Staking {want} to {hotkey}..."):
+                subtensor.add_stake(wallet, want, hotkey)
+        after = {hotkey: subtensor.get_stake_for_coldkey_and_hotkey(hotkey, coldkey) for hotkey in before}
         balance_after = subtensor.get_balance(coldkey)
     finally:
         subtensor.close()
     _done("Finalized")
-    console().print(f"Balance:\n  {balance} :arrow_right: {balance_after}\nStake:\n  {stake_before} :arrow_right: "
-                    f"{stake_after}")
+    stakes = "".join(f"\n  {h + ' ' if len(before) > 1 else ''}{before[h]} :arrow_right: "
+                     f"{after[h]}" for h in before)
+    console().print(f"Balance:\n  {balance} :arrow_right: {balance_after}\nStake:{stakes}")
 
 
 @click.command(name="unstake")
 @wallet_options
 @amount_option
 @all_option
-@click.option("--hotkey_ss58", "--delegate_ss58", "hotkey_ss58", default=None, metavar="SS58",
-              help="Unstake from this hotkey instead of the wallet's.")
+@_max_stake_option("Unstake down to this many τ left on each hotkey.")
+@hotkeys_option
+@all_hotkeys_option
+@uid_option
+@click.option("--hotkey_ss58", "--hotkey_ss58address", "--delegate_ss58", "hotkey_ss58", default=None, metavar="SS58",
+              help="Unstake from this hotkey instead of the wallet's. (default: the wallet's hotkey)")
 @subtensor_options
 @no_prompt_option
-def unstake_command(wallet_name, wallet_hotkey, wallet_path, amount, all_, hotkey_ss58, subtensor_network,
-                    subtensor_chain_endpoint, no_prompt) -> None:
+def unstake_command(wallet_name, wallet_hotkey, wallet_path, amount, all_, max_stake, hotkeys, all_hotkeys, uid,
+                    hotkey_ss58, subtensor_network, subtensor_chain_endpoint, no_prompt) -> None:
     """Unstake from hotkey accounts."""
+    _uid_note(uid)
     if hotkey_ss58:
         check_ss58(hotkey_ss58, "--hotkey_ss58")
-    wallet = _wallet(wallet_name, wallet_hotkey, wallet_path, no_prompt)
-    _unstake(wallet, hotkey_ss58 or wallet.hotkeypub.ss58_address, amount, all_, subtensor_network,
-             subtensor_chain_endpoint, no_prompt)
+    many = bool(hotkeys or all_hotkeys)
+    wallet = _wallet(wallet_name, wallet_hotkey, wallet_path, no_prompt, ask_hotkey=not (many or hotkey_ss58))
+    targets = _targets(wallet, hotkey_ss58, hotkeys, all_hotkeys)
+    _unstake(wallet, targets, amount, all_, subtensor_network, subtensor_chain_endpoint, no_prompt,
+             max_stake=max_stake)
 
 
-def _unstake(wallet: Any, hotkey: str, amount: str | None, all_: bool, network: str | None, endpoint: str | None,
-             no_prompt: bool) -> None:
+def _unstake(wallet: Any, targets: list[tuple[str, str]], amount: str | None, all_: bool, network: str | None,
+             endpoint: str | None, no_prompt: bool, *, max_stake: float | None = None) -> None:
+    from bt_llm.balance import Balance
+
     coldkey = wallet.coldkeypub.ss58_address
+    value = None if (all_ or max_stake is not None) else _amount(amount, no_prompt=no_prompt, what="unstake")
     subtensor = make_subtensor(network, endpoint)
     try:
-        stake_before = subtensor.get_stake_for_coldkey_and_hotkey(hotkey, coldkey)
-        value = stake_before if all_ else _amount(amount, no_prompt=no_prompt, what="unstake")
-        if not value:
-            raise ConfigError(f"no stake of {coldkey} on {hotkey}")
-        _enough(stake_before, value, f"unstake from {hotkey} (your stake there)")
+        plan: list[tuple[str, str, Any]] = []
+        before: dict[str, Any] = {}
+        for label, hotkey in targets:
+            held = subtensor.get_stake_for_coldkey_and_hotkey(hotkey, coldkey)
+            before[hotkey] = held
+            if max_stake is not None:
+                want = Balance.from_rao(held.rao - Balance.from_tao(max_stake).rao)
+                if want.rao <= 0:
+                    continue  # already at or under --max_stake
+            elif all_:
+                want = held
+            else:
+                want = value
+            if not want or held.rao < want.rao:
+                if len(targets) == 1:
+                    if not want:
+                        raise ConfigError(f"no stake of {coldkey} on {hotkey}")
+                    _enough(held, want, f"unstake from {hotkey} (your stake there)")
+                click.secho(f"Skipping {hotkey}: it holds {held} of yours", fg="yellow", err=True)
+                continue
+            plan.append((label, hotkey, want))
+        if not plan:
+            raise ConfigError("nothing to unstake" + (": every hotkey is at or under --max_stake"
+                                                       if max_stake is not None else ""))
         balance = subtensor.get_balance(coldkey)
-        confirm(f"Do you want to unstake:\n  amount: {value}\n  from: {hotkey}", no_prompt=no_prompt)
-        with console().status(f"Unstaking {value} from {hotkey}..."):
-            subtensor.unstake(wallet, value, hotkey)
-        stake_after = subtensor.get_stake_for_coldkey_and_hotkey(hotkey, coldkey)
+        confirm(f"Do you want to unstake from {wallet.name}:" + _describe_plan(plan) if len(plan) > 1 else
+                f"Do you want to unstake:\n  amount: {plan[0][2]}\n  from: {plan[0][1]}", no_prompt=no_prompt)
+        for _, hotkey, want in plan:
+            with console().status(f"Unstaking {want} from {hotkey}..."):
+                subtensor.unstake(wallet, want, hotkey)
+        after = {hotkey: subtensor.get_stake_for_coldkey_and_hotkey(hotkey, coldkey) for _, hotkey, _ in plan}
         balance_after = subtensor.get_balance(coldkey)
     finally:
         subtensor.close()
     _done("Finalized")
-    console().print(f"Balance:\n  {balance} :arrow_right: {balance_after}\nStake:\n  {stake_before} :arrow_right: "
-                    f"{stake_after}")
+    stakes = "".join(f"\n  {h + ' ' if len(after) > 1 else ''}{before[h]} :arrow_right: {after[h]}" for h in after)
+    console().print(f"Balance:\n  {balance} :arrow_right: {balance_after}\nStake:{stakes}")
 
 
 @click.command(name="nominate")
@@ -210,7 +317,7 @@ def nominate_command(wallet_name, wallet_hotkey, wallet_path, subtensor_network,
 
 
 delegate_option = click.option("--delegate_ss58", "--delegate_ss58key", "delegate_ss58", default=None,
-                               metavar="SS58", help="The delegate's hotkey.")
+                               metavar="SS58", help="The delegate's hotkey. (default: asked)")
 
 
 def _delegate_hotkey(delegate_ss58: str | None, no_prompt: bool) -> str:
@@ -267,22 +374,25 @@ def undelegate_command(wallet_name, wallet_hotkey, wallet_path, delegate_ss58, a
     """Undelegate Stake from an account."""
     wallet = _wallet(wallet_name, wallet_hotkey, wallet_path, no_prompt, ask_hotkey=False)
     delegate = _delegate_hotkey(delegate_ss58, no_prompt)
-    _unstake(wallet, delegate, amount, all_, subtensor_network, subtensor_chain_endpoint, no_prompt)
+    _unstake(wallet, [(delegate, delegate)], amount, all_, subtensor_network, subtensor_chain_endpoint, no_prompt)
 
 
-def _delegate_table(title: str, rows: list[tuple[Any, Any]]) -> Any:
-    from rich.table import Table
+DELEGATE_COLUMNS = (
+    Column("INDEX", justify="right", priority=3), Column("DELEGATE", key=True, json_name="hotkey"),
+    Column("OWNER", key=True, priority=2), Column("NOMINATORS", justify="right", priority=1),
+    Column("TOTAL STAKE(τ)", tao, justify="right", json_name="total_stake_rao"),
+    Column("TAKE", lambda v: f"{v * 100:.2f}%", justify="right"),
+    Column("SUBNETS", lambda v: ",".join(map(str, v)), priority=2, json_name="registrations"),
+    Column("VPERMIT", lambda v: ",".join(map(str, v)), priority=3, json_name="validator_permits"),
+    Column("24h/kτ", tao, justify="right", priority=1, json_name="return_per_1000_rao"),
+    Column("MY STAKE", lambda v: "" if v is None else tao(v), justify="right", json_name="my_stake_rao"),
+)
 
-    table = Table(title=title)
-    for column in ("INDEX", "DELEGATE", "OWNER", "NOMINATORS", "TOTAL STAKE(τ)", "TAKE", "SUBNETS", "VPERMIT",
-                   "24h/kτ", "MY STAKE"):
-        table.add_column(column, no_wrap=True)
-    for index, (delegate, mine) in enumerate(rows):
-        table.add_row(str(index), delegate.hotkey_ss58, delegate.owner_ss58, str(len(delegate.nominators)),
-                      tao(delegate.total_stake_rao), f"{delegate.take * 100:.2f}%",
-                      ",".join(map(str, delegate.registrations)), ",".join(map(str, delegate.validator_permits)),
-                      tao(delegate.return_per_1000_rao), "" if mine is None else str(mine))
-    return table
+
+def _delegate_listing(title: str, rows: list[tuple[Any, Any]]) -> Listing:
+    return Listing(title, DELEGATE_COLUMNS, [
+        [index, d.hotkey_ss58, d.owner_ss58, len(d.nominators), d.total_stake_rao, d.take, list(d.registrations),
+         list(d.validator_permits), d.return_per_1000_rao, None if mine is None else mine.rao] for index, (d, mine) in enumerate(rows)])
 
 
 @click.command(name="list_delegates")
@@ -294,8 +404,7 @@ def list_delegates_command(subtensor_network, subtensor_chain_endpoint) -> None:
         delegates = sorted(subtensor.get_delegates(), key=lambda d: d.total_stake_rao, reverse=True)
     finally:
         subtensor.close()
-    console().print(_delegate_table(f"Delegates on {subtensor.network}: {len(delegates)}",
-                                    [(d, None) for d in delegates]))
+    emit(_delegate_listing(f"Delegates on {subtensor.network}: {len(delegates)}", [(d, None) for d in delegates]))
 
 
 @click.command(name="my_delegates")
@@ -312,9 +421,8 @@ def my_delegates_command(wallet_name, wallet_hotkey, wallet_path, subtensor_netw
         delegated = [(d, mine) for d, mine in subtensor.get_delegated(coldkey) if mine]
     finally:
         subtensor.close()
-    console().print(_delegate_table(f"Delegations of {wallet.name}:{coldkey}", delegated))
-    if not delegated:
-        console().print("[yellow]This wallet delegates to no one.[/yellow]")
+    emit(_delegate_listing(f"Delegations of {wallet.name}:{coldkey}", delegated),
+         notes=() if delegated else ["[yellow]This wallet delegates to no one.[/yellow]"])
 
 
 __all__ = [

@@ -26,7 +26,8 @@ from bt_llm.cli.options import (
     wallet_name_options,
     wallet_options,
 )
-from bt_llm.errors import BtLlmError, ConfigError, KeyFileError, PasswordError
+from bt_llm.cli.shared import Column, Listing, emit, listing_mode
+from bt_llm.errors import BtLlmError, ConfigError, KeyFileError, PasswordError, RpcError
 
 if TYPE_CHECKING:
     from bt_llm.wallet.keyfile import Keyfile
@@ -126,10 +127,10 @@ def new_hotkey_command(wallet_name: str | None, wallet_hotkey: str | None, walle
 def _secret_options(func: Any) -> Any:
     func = click.argument("extra_words", nargs=-1, metavar="[WORDS]...")(func)
     func = click.option("--uri", "uri", default=None, metavar="URI",
-                        help="A dev secret URI such as //Alice (localnet accounts).")(func)
-    func = click.option("--seed", "seed", default=None, metavar="HEX", help="32-byte seed in hex.")(func)
+                        help="A dev secret URI such as //Alice (localnet accounts). (default: asked: mnemonic)")(func)
+    func = click.option("--seed", "seed", default=None, metavar="HEX", help="32-byte seed in hex. (default: asked: mnemonic)")(func)
     func = click.option("--mnemonic", "mnemonic", default=None, metavar="WORD...",
-                        help="The mnemonic, as space-separated words after the flag.")(func)
+                        help="The mnemonic, as space-separated words after the flag. (default: asked)")(func)
     return func
 
 
@@ -175,9 +176,9 @@ def regen_coldkey_command(wallet_name: str | None, wallet_path: str | None, mnem
 @click.command(name="regen_coldkeypub")
 @wallet_name_options
 @click.option("--ss58_address", "--ss58", "--addr", "ss58_address", default=None, metavar="SS58",
-              help="The coldkey's SS58 address.")
+              help="The coldkey's SS58 address. (default: asked)")
 @click.option("--public_key", "--pubkey", "public_key", default=None, metavar="HEX",
-              help="The coldkey's public key in hex.")
+              help="The coldkey's public key in hex. (default: --ss58_address)")
 @click.option("--overwrite_coldkeypub", "--overwrite_coldkey", "overwrite", is_flag=True,
               help="Replace an existing coldkeypub.txt.")
 @no_prompt_option
@@ -286,7 +287,7 @@ def _root(wallet_path: str | None) -> tuple[str, Path]:
 
 
 @click.command(name="list")
-@click.option("--wallet.path", "wallet_path", default=None, metavar="PATH", help="Folder holding the wallets.")
+@click.option("--wallet.path", "wallet_path", default=None, metavar="PATH", help="Folder holding the wallets. (default: $BT_WALLET_PATH or ~/.bittensor/wallets/)")
 def list_command(wallet_path: str | None) -> None:
     """List wallets."""
     from rich.tree import Tree
@@ -295,6 +296,16 @@ def list_command(wallet_path: str | None) -> None:
 
     shown, root = _root(wallet_path)
     names = _wallet_names(root)
+    if listing_mode()[1]:  # --json: one row per key
+        rows: list[list[Any]] = []
+        for name in names:
+            wallet = Wallet(name=name, path=shown)
+            rows.append([name, _coldkey_address(wallet), None, None])
+            rows += [[name, None, hk, _hotkey_address(Wallet(name=name, hotkey=hk, path=shown))]
+                     for hk in wallet.hotkey_names()]
+        emit(Listing(f"Wallets ({shown})", [Column("WALLET"), Column("COLDKEY"), Column("HOTKEY NAME"),
+                                             Column("HOTKEY")], rows))
+        return
     if not names:
         click.echo(f"No wallets found in {shown}")
         return
@@ -320,12 +331,13 @@ def fetch_chain_view(coldkey_ss58: str, hotkey_ss58s: list[str], *, network: str
                      chain_endpoint: str | None) -> ChainView | None:
     """HOOK (chain client, issue 8): balance and stake for ``inspect``; None when there is no chain to ask.
 
-    Returns None when the chain client module ``bt_llm.chain.subtensor`` does not exist, or when no
-    network was named (``inspect`` then shows keys only).
+    Reads the network every command reads (``--subtensor.network``, else the environment, else
+    ``local``). Returns None when the chain client module ``bt_llm.chain.subtensor`` does not exist.
+
+    Raises:
+        RpcError: the chain cannot be reached (``inspect`` then shows the keys and says so).
     """
     if importlib.util.find_spec("bt_llm.chain.subtensor") is None:
-        return None
-    if network is None and chain_endpoint is None:
         return None
     from bt_llm.chain.subtensor import Subtensor
 
@@ -346,8 +358,6 @@ def fetch_chain_view(coldkey_ss58: str, hotkey_ss58s: list[str], *, network: str
 def inspect_command(wallet_name: str | None, wallet_path: str | None, all_wallets: bool,
                     subtensor_network: str | None, subtensor_chain_endpoint: str | None, no_prompt: bool) -> None:
     """Inspect a wallet cold, hot pair"""
-    from rich.table import Table
-
     from bt_llm.wallet.wallet import Wallet
 
     shown, root = _root(wallet_path)
@@ -355,8 +365,9 @@ def inspect_command(wallet_name: str | None, wallet_path: str | None, all_wallet
         names = _wallet_names(root)
     else:
         names = [wallet_from_options(wallet_name, None, wallet_path, no_prompt=no_prompt).name]
-    rows: list[tuple[str, str, str, str, str, str]] = []
+    rows: list[list[Any]] = []
     with_chain = False
+    unreachable: str | None = None
     for name in names:
         wallet = Wallet(name=name, path=shown)
         if not wallet.wallet_dir.is_dir():
@@ -364,24 +375,33 @@ def inspect_command(wallet_name: str | None, wallet_path: str | None, all_wallet
         cold = _coldkey_address(wallet)
         hot_rows = [(hk, _hotkey_address(Wallet(name=name, hotkey=hk, path=shown))) for hk in wallet.hotkey_names()]
         view = None
-        if not cold.startswith("?"):
-            view = fetch_chain_view(cold, [a for _, a in hot_rows if not a.startswith("?")],
-                                    network=subtensor_network, chain_endpoint=subtensor_chain_endpoint)
+        if not cold.startswith("?") and unreachable is None:
+            try:
+                view = fetch_chain_view(cold, [a for _, a in hot_rows if not a.startswith("?")],
+                                        network=subtensor_network, chain_endpoint=subtensor_chain_endpoint)
+            except RpcError as exc:
+                if subtensor_network or subtensor_chain_endpoint:
+                    raise  # a network named on purpose: one error line, as every command
+                unreachable = str(exc)  # the default one: the keys are still worth showing
         with_chain = with_chain or view is not None
-        rows.append((name, cold, str(view.balance) if view else "-", "", "", ""))
+        rows.append([name, cold, view.balance if view else None, None, None, None])
         for hotkey, address in hot_rows:
-            rows.append(("", "", "", hotkey, address, str(view.stakes.get(address, "-")) if view else "-"))
-    columns = ("Coldkey", "Address", "Balance", "Hotkey", "Hotkey address", "Stake")
-    keep = [i for i, c in enumerate(columns) if with_chain or c not in ("Balance", "Stake")]
-    table = Table(title=f"Wallets in {shown}")
-    for i in keep:
-        table.add_column(columns[i], no_wrap=True)
-    for row in rows:
-        table.add_row(*(row[i] for i in keep))
-    console = _console()
-    console.print(table)
-    if not with_chain:
-        console.print("Balance and stake: pass --subtensor.network (e.g. local) to read them from a chain.")
+            rows.append([None, None, None, hotkey, address, view.stakes.get(address) if view else None])
+    def text(value: Any) -> str:
+        return "-" if value is None else str(value)
+
+    columns = [Column("Coldkey", text, json_name="wallet"), Column("Address", text, key=True, json_name="coldkey"),
+               Column("Balance", text), Column("Hotkey", text, json_name="hotkey_name"),
+               Column("Hotkey address", text, key=True, json_name="hotkey"), Column("Stake", text)]
+    keep = [i for i, c in enumerate(columns) if with_chain or c.header not in ("Balance", "Stake")]
+    notes = []
+    if unreachable is not None:
+        notes.append(f"Balance and stake: the chain is not reachable ({unreachable}); --subtensor.network "
+                     "names another (default: $BT_SUBTENSOR_NETWORK, else local).")
+    elif not with_chain:
+        notes.append("Balance and stake: no chain client is installed.")
+    emit(Listing(f"Wallets in {shown}", [columns[i] for i in keep], [[r[i] for i in keep] for r in rows]),
+         notes=notes, extra={"chain_error": unreachable} if unreachable else None)
 
 
 # ---------------------------------------------------------------------------------------------------

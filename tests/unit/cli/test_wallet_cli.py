@@ -196,7 +196,8 @@ def test_list_tree(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert any("enc" in line and "? (encrypted)" in line for line in out.splitlines())
 
 
-def test_inspect_keys_only(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_inspect_keys_only(root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BT_SUBTENSOR_CHAIN_ENDPOINT", "ws://127.0.0.1:1")  # the default network, not reachable
     w = bt.wallet(name="alice", hotkey="m1", path=str(root))
     w.create_coldkey_from_uri("//Alice", use_password=False, suppress=True)
     w.create_hotkey_from_uri("//Bob", suppress=True)
