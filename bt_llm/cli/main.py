@@ -214,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         with _wallet_warnings_on_stderr():
             cli.main(args=argv, prog_name="btcli", standalone_mode=False)
     except click.exceptions.Abort as exc:
-        if not exc.args and not _stdin_is_terminal():  # a question met the end of stdin, not a "no"
+        # a question met the end of stdin (click raises Abort from the EOFError), not a "no" or Ctrl-C
+        if not exc.args and isinstance(exc.__cause__ or exc.__context__, EOFError) and not _stdin_is_terminal():
             click.secho("Error: btcli asked a question but stdin is not a terminal: pass --no_prompt (and what "
                         "it asked for as flags) to run it from a script", fg="red", err=True)
         else:

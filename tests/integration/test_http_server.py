@@ -23,7 +23,7 @@ from substrateinterface import Keypair
 
 from bt_llm.errors import ConfigError, ProtocolError
 from bt_llm.http_server import HttpServer
-from tests.unit.bridge.test_openai_api import MODEL, ScriptedBackend
+from tests.scripted_backend import MODEL, ScriptedBackend
 
 ALICE = Keypair.create_from_uri("//Alice")  # serves
 BOB = Keypair.create_from_uri("//Bob")  # calls

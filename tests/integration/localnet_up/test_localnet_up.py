@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from bt_llm.localnet.supervisor import pid_alive, read_status
-from tests.unit.cli_errors.helpers import ALICE, BOB, assert_one_line_error, btcli
+from tests.integration.cli_errors.helpers import ALICE, BOB, assert_one_line_error, btcli
 
 UP_FLAGS = ["--miners", "2", "--block_time", "0.3", "--port", "0", "--bridge.port", "0", "--axon.port", "0",
             "--timeout", "240"]
@@ -159,6 +159,16 @@ def test_down_then_up_keeps_the_state(net: Net, tiny_model: str) -> None:
     uids_after, balances_after, stake_after, block_after = chain_view()
     assert uids_after == uids and balances_after == balances
     assert stake_after >= stake and block_after > block  # emission only adds stake
+    # ready means ready: each miner answers at the address it serves now, not the one the kept chain named
+    import openai
+
+    status = read_status(net.state)
+    with openai.OpenAI(base_url=status["bridge"]["openai_base_url"], api_key="none", max_retries=0,
+                       timeout=60) as client:
+        for miner in status["miners"]:
+            answer = client.chat.completions.create(model=f"bittensor/subnet-1/uid-{miner['uid']}", max_tokens=4,
+                                                    messages=[{"role": "user", "content": "Hi"}])
+            assert answer.choices[0].model_extra["miner"]["uid"] == miner["uid"]
 
 
 def test_status_without_a_localnet_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -14,8 +14,8 @@ jsonschema = pytest.importorskip("jsonschema")
 yaml = pytest.importorskip("yaml")
 
 from bridge.app import create_app  # noqa: E402
+from tests.scripted_backend import ScriptedBackend  # noqa: E402
 from tests.unit.bridge.test_hot_path import GOOD, client_of  # noqa: E402
-from tests.unit.bridge.test_openai_api import ScriptedBackend  # noqa: E402
 
 FIXTURE = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "openai-openapi" / "openapi.yaml"
 

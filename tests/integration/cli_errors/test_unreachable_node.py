@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.cli_errors.helpers import ALICE, UNREACHABLE, assert_one_line_error, btcli, make_wallets
+from tests.integration.cli_errors.helpers import (
+    ALICE,
+    UNREACHABLE,
+    assert_one_line_error,
+    btcli,
+    make_wallets,
+)
 
 PROPOSAL = "0x" + "ab" * 32
 W = ["--wallet.name", "alice", "--wallet.hotkey", "default", "--no_prompt"]

@@ -6,62 +6,17 @@ with miners is in tests/integration/bridge/.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import struct
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import httpx
 import openai
 import pytest
 
 from bridge.app import HttpSettings, create_app
-from bridge.backend import MinerAnswer, ModelInfo, PromptSpec, StreamStart, StreamText
-from bridge.errors import ModelNotFound, NoMinerAvailable
-from bridge.health import Check
 from bridge.serve_thread import ServerThread
-
-MODEL = "bittensor/subnet-1"
-
-
-class ScriptedBackend:
-    def __init__(self) -> None:
-        self.prompts: list[PromptSpec] = []
-
-    def models(self) -> list[ModelInfo]:
-        return [ModelInfo(id=MODEL, created=1_700_000_000)]
-
-    def resolve_model(self, model: str | None) -> str:
-        if model in (None, MODEL):
-            return MODEL
-        if model == "bittensor/subnet-9":
-            return model
-        raise ModelNotFound(f"The model '{model}' does not exist. Known models: {MODEL}.", param="model",
-                            code="model_not_found")
-
-    async def complete(self, model: str, prompt: PromptSpec, n: int) -> list[MinerAnswer]:
-        self.prompts.append(prompt)
-        if model == "bittensor/subnet-9":
-            raise NoMinerAvailable("no miner serves subnet 9")
-        last = prompt.messages[-1]
-        return [
-            MinerAnswer(uid=uid, hotkey=f"hk{uid}", completion=f"answer {uid} to {last}. END more", latency_s=0.01,
-                        score=1.0 - uid / 10)
-            for uid in range(n)
-        ]
-
-    async def stream(self, model: str, prompt: PromptSpec) -> AsyncIterator[StreamStart | StreamText]:
-        self.prompts.append(prompt)
-        yield StreamStart(uid=3, hotkey="hk3")
-        for word in ["Hello", " wor", "ld", " STO", "P never"]:
-            await asyncio.sleep(0)
-            yield StreamText(word)
-
-    async def embed(self, model: str, texts: list[str]) -> list[list[float]]:
-        return [[float(len(t)), 0.5, -1.0] for t in texts]
-
-    def health(self) -> list[Check]:
-        return [Check("miners", True, "scripted")]
+from tests.scripted_backend import MODEL, ScriptedBackend
 
 
 @pytest.fixture

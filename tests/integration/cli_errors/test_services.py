@@ -12,7 +12,7 @@ from bridge.config import BridgeConfig
 from bridge.serve_thread import ServerThread
 from bt_llm.errors import ConfigError
 from bt_llm.net import listen_socket
-from tests.unit.cli_errors.helpers import assert_one_line_error, btcli, make_wallets
+from tests.integration.cli_errors.helpers import assert_one_line_error, btcli, make_wallets
 
 
 @pytest.fixture

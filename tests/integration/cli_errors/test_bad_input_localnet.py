@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.unit.cli_errors.helpers import ALICE, BOB, assert_one_line_error, btcli, make_wallets
+from tests.integration.cli_errors.helpers import ALICE, BOB, assert_one_line_error, btcli, make_wallets
 
 PROPOSAL = "0x" + "ab" * 32
 
