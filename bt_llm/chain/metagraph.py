@@ -4,13 +4,16 @@ Arrays are numpy by default; ``use_torch=True`` returns torch tensors (torch is 
 Short names follow the SDK: ``S`` stake (τ), ``R`` rank, ``I`` incentive, ``E`` emission (τ per
 epoch), ``C`` consensus, ``T`` trust, ``Tv`` validator trust, ``D`` dividends, ``W`` weights (rows
 normalised to sum 1), ``B`` bonds (raw u16 values, as the SDK keeps them). ``W`` and ``B`` are
-``n x n`` after a full sync (``lite=False``) and empty after a lite one.
+``n x n`` after a full sync (``lite=False``) and empty after a lite one. On the dynamic-TAO runtime
+(finney) ``alpha_stake`` and ``tao_stake`` (τ; TAO weighted by the runtime's 0.18, as the SDK shows it)
+come from ``SubnetInfoRuntimeApi_get_subnet_state`` and ``S`` is their total; on the 2023 runtime all
+stake is TAO (``tao_stake == S``, ``alpha_stake`` zeros).
 
 File format (``save``/``load``): a directory ``<root>/network-<name>/netuid<N>/`` (root defaults to
 ``~/.bittensor/metagraphs``, or ``$BT_METAGRAPH_DIR``) holding, per synced block,
 ``block-<B>.npz`` (numpy arrays: uids, stake, ranks, trust, consensus, validator_trust, incentive,
-emission, dividends, active, last_update, validator_permit, weights, bonds; loaded with
-``allow_pickle=False``) and ``block-<B>.json`` (``{"format": "bt-llm-metagraph", "version": 1,
+emission, dividends, active, last_update, validator_permit, weights, bonds, and alpha_stake and
+tao_stake when saved by this version; loaded with ``allow_pickle=False``) and ``block-<B>.json`` (``{"format": "bt-llm-metagraph", "version": 1,
 "netuid", "network", "block", "n", "lite", "hotkeys", "coldkeys", "axons": [AxonInfo fields]}``).
 
 Example:
@@ -37,6 +40,7 @@ FORMAT, FORMAT_VERSION = "bt-llm-metagraph", 1
 FLOAT_FIELDS = ("stake", "ranks", "trust", "consensus", "validator_trust", "incentive", "emission", "dividends")
 INT_FIELDS = ("uids", "active", "last_update")
 ARRAY_FIELDS = (*INT_FIELDS, *FLOAT_FIELDS, "validator_permit", "weights", "bonds")
+STAKE_SPLIT_FIELDS = ("alpha_stake", "tao_stake")  # optional in saved files (absent before dynamic TAO)
 _NEURON_ATTR = {"ranks": "rank", "trust": "trust", "consensus": "consensus", "validator_trust": "validator_trust",
                 "incentive": "incentive", "emission": "emission", "dividends": "dividends"}
 
@@ -105,6 +109,7 @@ class Metagraph:
         arrays["validator_permit"] = np.zeros(0, dtype=bool)
         arrays["weights"] = np.zeros(0, dtype=np.float32)
         arrays["bonds"] = np.zeros(0, dtype=np.float32)
+        arrays.update({name: np.zeros(0, dtype=np.float32) for name in STAKE_SPLIT_FIELDS})
         return arrays
 
     def _out(self, name: str) -> Any:
@@ -134,6 +139,8 @@ class Metagraph:
     validator_permit = property(lambda self: self._out("validator_permit"))
     weights = property(lambda self: self._out("weights"), doc="n x n, rows sum to 1 (full sync only)")
     bonds = property(lambda self: self._out("bonds"), doc="n x n raw u16 bonds (full sync only)")
+    alpha_stake = property(lambda self: self._out("alpha_stake"), doc="alpha staked per neuron on the subnet, τ")
+    tao_stake = property(lambda self: self._out("tao_stake"), doc="TAO (root) stake per neuron, weighted, τ")
     S = total_stake = stake
     R, T, C, Tv, I, E, D = ranks, trust, consensus, validator_trust, incentive, emission, dividends  # noqa: E741
     W, B = weights, bonds
@@ -168,7 +175,26 @@ class Metagraph:
             raise ChainError(f"subnet {self.netuid} does not exist at block {block}")
         neurons = sub.neurons_lite(self.netuid, block=block) if lite else sub.neurons(self.netuid, block=block)
         self.set_neurons(neurons, block=block, lite=lite)
+        split = getattr(sub, "get_subnet_stake", None)
+        stake = split(self.netuid, block=block) if split is not None else None
+        if stake is not None:
+            self.set_stake(stake)
         return self
+
+    def set_stake(self, stake: Any) -> None:
+        """Alpha, TAO and total stake per uid (a ``live.SubnetStake``, rao) as the SDK shows them: τ, the
+        TAO weighted by 0.18; on the root subnet (0) every array is the TAO stake."""
+        from bt_llm.chain.live import ROOT_TAO_STAKE_WEIGHT
+
+        def tau(values: Sequence[int], weight: float = 1.0) -> np.ndarray:
+            return (np.asarray(values, dtype=np.float64) / 1e9 * weight).astype(np.float32)
+
+        if self.netuid == 0:
+            tao = tau(stake.tao_stake)
+            self._arrays.update(stake=tao, alpha_stake=tao.copy(), tao_stake=tao.copy())
+            return
+        self._arrays.update(alpha_stake=tau(stake.alpha_stake), tao_stake=tau(stake.tao_stake, ROOT_TAO_STAKE_WEIGHT),
+                            stake=tau(stake.total_stake))
 
     def set_neurons(self, neurons: Sequence[NeuronInfoLite], *, block: int, lite: bool) -> None:
         """Fill every array from decoded neurons (sorted by uid)."""
@@ -182,6 +208,8 @@ class Metagraph:
             "stake": (np.fromiter((x.total_stake_rao for x in neurons), dtype=np.float64, count=n) / 1e9).astype(
                 np.float32),
         }
+        arrays["tao_stake"] = arrays["stake"].copy()
+        arrays["alpha_stake"] = np.zeros(n, dtype=np.float32)
         for name, attr in _NEURON_ATTR.items():
             arrays[name] = np.fromiter((getattr(x, attr) for x in neurons), dtype=np.float32, count=n)
         if lite:
@@ -240,6 +268,9 @@ class Metagraph:
             meta = json.loads(path.with_suffix(".json").read_text())
             with np.load(path, allow_pickle=False) as data:
                 arrays = {name: data[name] for name in ARRAY_FIELDS}
+                for name in STAKE_SPLIT_FIELDS:
+                    arrays[name] = data[name] if name in data else (
+                        arrays["stake"].copy() if name == "tao_stake" else np.zeros_like(arrays["stake"]))
         except (OSError, ValueError, KeyError) as exc:
             raise ConfigError(f"cannot load a metagraph from {path}: {exc}") from exc
         if meta.get("format") != FORMAT:

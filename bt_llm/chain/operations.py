@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bt_llm.chain import chain_data as cd
 from bt_llm.chain import queries, runtime
 from bt_llm.chain.extrinsics import ExtrinsicResult, compose, submit
-from bt_llm.errors import ChainError, ConfigError, RegistrationError
+from bt_llm.errors import ChainError, ConfigError, RegistrationError, UnsupportedFeatureError
 
 if TYPE_CHECKING:
     from bt_llm.chain.connection import ChainConnection
@@ -41,6 +41,23 @@ def to_rao(amount: Any) -> int:
     if rao < 0:
         raise ConfigError(f"amounts are non-negative, got {amount!r}")
     return rao
+
+
+def declined(prompt: bool, question: str) -> bool:
+    """bittensor 5.x's ``prompt=True``: ask ``question`` on the terminal first; True when the answer is no
+    (the call then sends nothing and returns None, where 5.x returned False)."""
+    if not prompt:
+        return False
+    from rich.prompt import Confirm
+
+    return not Confirm.ask(question)
+
+
+def stake_args(amount: Any, hotkey_ss58: Any) -> tuple[Any, Any]:
+    """``(amount, hotkey_ss58)`` also from 5.x's positional order ``add_stake(wallet, hotkey_ss58, amount)``."""
+    if isinstance(amount, str) and not isinstance(hotkey_ss58, str):
+        return hotkey_ss58, amount
+    return amount, hotkey_ss58
 
 
 def coldkey_of(wallet: Any) -> Any:
@@ -95,21 +112,51 @@ class SubtensorOperations:
                       wait_for_finalization=wait_for_finalization, era=era)
 
     def _has_call(self, module: str, function: str) -> bool:
-        def check(substrate: Any) -> bool:
-            return substrate.get_metadata_call_function(module, function) is not None
+        return self._call_args(module, function) is not None
 
-        return self._conn.run(check)
+    def _call_args(self, module: str, function: str) -> list[str] | None:
+        """The argument names of ``module.function`` in the node's metadata (None: no such call)."""
+        def read(substrate: Any) -> list[str] | None:
+            call = substrate.get_metadata_call_function(module, function)
+            return None if call is None else [str(arg.value["name"]) for arg in call.args]
+
+        return self._conn.run(read)
+
+    def _stake_params(self, function: str, hotkey: str, amount_name: str, rao: int,
+                      netuid: int | None) -> dict[str, Any]:
+        """``add_stake`` / ``remove_stake`` arguments for this runtime: dynamic TAO stakes on one subnet
+        (its alpha pool), so the call takes a ``netuid``; the 2023 runtime's has none."""
+        params: dict[str, Any] = {"hotkey": hotkey, amount_name: rao}
+        if "netuid" in (self._call_args("SubtensorModule", function) or []):
+            if netuid is None:
+                raise ConfigError(f"this runtime stakes per subnet: SubtensorModule.{function} needs a netuid "
+                                  "(netuid=0 stakes TAO on root)")
+            params["netuid"] = int(netuid)
+        elif netuid not in (None, 0):
+            raise ConfigError(f"this runtime's SubtensorModule.{function} has no netuid: stake is not per subnet")
+        return params
+
+    def commit_reveal_enabled(self, netuid: int) -> bool:
+        """Whether ``netuid`` requires weights to be committed and revealed (``CommitRevealWeightsEnabled``)."""
+        profile = getattr(self, "runtime_profile", None)
+        if profile is not None and "CommitRevealWeightsEnabled" not in profile.subtensor_storage:
+            return False
+        return bool(queries.subtensor(self._conn, "CommitRevealWeightsEnabled", [netuid]))
 
     # --- funds -------------------------------------------------------------------------------------
 
-    def transfer(self, wallet: Any, dest: str, amount: Any, *, wait_for_inclusion: bool = True,
-                 wait_for_finalization: bool = False, keep_alive: bool = True) -> ExtrinsicResult:
+    def transfer(self, wallet: Any, dest: str, amount: Any, wait_for_inclusion: bool = True,
+                 wait_for_finalization: bool = False, prompt: bool = False, *,
+                 keep_alive: bool = True) -> ExtrinsicResult | None:
         """Send ``amount`` (a ``Balance`` or τ) from the wallet's coldkey to ``dest``.
 
         Uses ``Balances.transfer_keep_alive`` (or ``transfer_allow_death`` when ``keep_alive`` is
         False), falling back to the older ``Balances.transfer`` when the runtime lacks them.
+        ``prompt=True`` asks for confirmation first, as 5.x did (None when declined).
         """
         runtime.public_key(dest)  # validates the address before anything is signed
+        if declined(prompt, f"Do you want to transfer:\n  amount: {amount}\n  to: {dest}"):
+            return None
         function = "transfer_keep_alive" if keep_alive else "transfer_allow_death"
         if not self._has_call("Balances", function):
             function = "transfer"
@@ -142,24 +189,31 @@ class SubtensorOperations:
 
     # --- registration ------------------------------------------------------------------------------
 
-    def burned_register(self, wallet: Any, netuid: int, *, wait_for_inclusion: bool = False,
-                        wait_for_finalization: bool = True) -> ExtrinsicResult:
-        """Register the wallet's hotkey on ``netuid`` by burning ``Burn[netuid]`` from the coldkey."""
+    def burned_register(self, wallet: Any, netuid: int, wait_for_inclusion: bool = False,
+                        wait_for_finalization: bool = True, prompt: bool = False) -> ExtrinsicResult | None:
+        """Register the wallet's hotkey on ``netuid`` by burning ``Burn[netuid]`` from the coldkey
+        (``prompt=True``: ask first, as 5.x did; None when declined)."""
+        if declined(prompt, f"Recycle τ to register {hotkey_address(wallet)} on subnet {netuid}?"):
+            return None
         return self._submit("SubtensorModule", "burned_register", {"netuid": netuid, "hotkey": hotkey_address(wallet)},
                             coldkey_of(wallet), wait_for_inclusion=wait_for_inclusion,
                             wait_for_finalization=wait_for_finalization)
 
     recycle_register = burned_register
 
-    def register(self, wallet: Any, netuid: int, *, wait_for_inclusion: bool = False,
-                 wait_for_finalization: bool = True, max_allowed_attempts: int = 3, processes: int | None = None,
-                 update_interval: int = 50_000, cuda: bool = False, dev_id: int = 0, tpb: int = 256,
-                 progress: Callable[..., Any] | None = None,
-                 cancel: threading.Event | None = None) -> ExtrinsicResult:
+    def register(self, wallet: Any, netuid: int, wait_for_inclusion: bool = False,
+                 wait_for_finalization: bool = True, prompt: bool = False, max_allowed_attempts: int = 3,
+                 output_in_place: bool = True, cuda: bool = False, dev_id: int | list[int] = 0, TPB: int | None = None,
+                 num_processes: int | None = None, update_interval: int | None = None, log_verbose: bool = False, *,
+                 processes: int | None = None, tpb: int = 256, progress: Callable[..., Any] | None = None,
+                 cancel: threading.Event | None = None) -> ExtrinsicResult | None:
         """Register the wallet's hotkey on ``netuid`` by proof of work (the ``registration`` solver).
 
         The work is solved against the current block and submitted signed by the hotkey; stale work
         (``InvalidWorkBlock``/``InvalidDifficulty``) is solved again, up to ``max_allowed_attempts``.
+        5.3.4's arguments keep their meaning: ``prompt=True`` asks first (None when declined), ``TPB``
+        is ``tpb`` and ``num_processes`` is ``processes``; a list ``dev_id`` uses its first device;
+        ``output_in_place`` and ``log_verbose`` (console styles) are accepted and change nothing.
 
         Raises:
             RegistrationError: the solver is not installed, or every attempt went stale.
@@ -172,10 +226,16 @@ class SubtensorOperations:
                                     f"(registration.solver.solve), which is not available: {exc}") from exc
         from bt_llm.errors import ExtrinsicFailedError
 
+        tpb = TPB if TPB is not None else tpb
+        processes = num_processes if num_processes is not None else processes
+        update_interval = 50_000 if update_interval is None else update_interval
+        dev_id = dev_id[0] if isinstance(dev_id, (list, tuple)) and dev_id else dev_id
         hotkey = wallet.hotkey
         hotkey_ss58 = str(hotkey.ss58_address)
         if queries.uid_for_hotkey(self._conn, netuid, hotkey_ss58) is not None:
             raise ExtrinsicFailedError("AlreadyRegistered", f"{hotkey_ss58} is already registered on {netuid}")
+        if declined(prompt, f"Register {hotkey_ss58} on subnet {netuid} by proof of work?"):
+            return None
 
         def get_block() -> tuple[int, bytes, int]:
             number = self._conn.current_block()
@@ -205,23 +265,37 @@ class SubtensorOperations:
     # --- staking -----------------------------------------------------------------------------------
 
     def add_stake(self, wallet: Any, amount: Any, hotkey_ss58: str | None = None, *,
-                  wait_for_inclusion: bool = True, wait_for_finalization: bool = False) -> ExtrinsicResult:
-        """Stake ``amount`` from the coldkey onto ``hotkey_ss58`` (default: the wallet's hotkey)."""
+                  wait_for_inclusion: bool = True, wait_for_finalization: bool = False,
+                  prompt: bool = False, netuid: int | None = None) -> ExtrinsicResult | None:
+        """Stake ``amount`` from the coldkey onto ``hotkey_ss58`` (default: the wallet's hotkey);
+        ``prompt=True`` asks first (None when declined). On the dynamic-TAO runtime the stake goes into
+        subnet ``netuid``'s alpha, and ``netuid`` is required."""
+        amount, hotkey_ss58 = stake_args(amount, hotkey_ss58)  # 5.x's order: (wallet, hotkey_ss58, amount)
         hotkey = hotkey_ss58 or hotkey_address(wallet)
-        return self._submit("SubtensorModule", "add_stake", {"hotkey": hotkey, "amount_staked": to_rao(amount)},
-                            coldkey_of(wallet), wait_for_inclusion=wait_for_inclusion,
-                            wait_for_finalization=wait_for_finalization)
+        if declined(prompt, f"Do you want to stake:\n  amount: {amount}\n  to: {hotkey}"):
+            return None
+        params = self._stake_params("add_stake", hotkey, "amount_staked", to_rao(amount), netuid)
+        return self._submit("SubtensorModule", "add_stake", params, coldkey_of(wallet),
+                            wait_for_inclusion=wait_for_inclusion, wait_for_finalization=wait_for_finalization)
 
     def unstake(self, wallet: Any, amount: Any = None, hotkey_ss58: str | None = None, *,
-                wait_for_inclusion: bool = True, wait_for_finalization: bool = False) -> ExtrinsicResult:
-        """Move ``amount`` (default: all of it) of the coldkey's stake on the hotkey back to free balance."""
+                wait_for_inclusion: bool = True, wait_for_finalization: bool = False,
+                prompt: bool = False, netuid: int | None = None) -> ExtrinsicResult | None:
+        """Move ``amount`` (default: all of it) of the coldkey's stake on the hotkey back to free balance;
+        ``prompt=True`` asks first (None when declined). On the dynamic-TAO runtime: ``amount`` of alpha
+        on subnet ``netuid`` (both required)."""
+        amount, hotkey_ss58 = stake_args(amount, hotkey_ss58)  # 5.x's order: (wallet, hotkey_ss58, amount)
         hotkey = hotkey_ss58 or hotkey_address(wallet)
+        if declined(prompt, f"Do you want to unstake:\n  amount: {amount or 'all'}\n  from: {hotkey}"):
+            return None
+        if amount is None and netuid is not None:
+            raise ConfigError("on the dynamic-TAO runtime say how much alpha to unstake (amount)")
         rao = to_rao(amount) if amount is not None else queries.stake(self._conn, hotkey, coldkey_address(wallet))
         if rao == 0:
             raise ChainError(f"no stake of {coldkey_address(wallet)} on {hotkey} to remove")
-        return self._submit("SubtensorModule", "remove_stake", {"hotkey": hotkey, "amount_unstaked": rao},
-                            coldkey_of(wallet), wait_for_inclusion=wait_for_inclusion,
-                            wait_for_finalization=wait_for_finalization)
+        params = self._stake_params("remove_stake", hotkey, "amount_unstaked", rao, netuid)
+        return self._submit("SubtensorModule", "remove_stake", params, coldkey_of(wallet),
+                            wait_for_inclusion=wait_for_inclusion, wait_for_finalization=wait_for_finalization)
 
     def nominate(self, wallet: Any, *, wait_for_inclusion: bool = True,
                  wait_for_finalization: bool = False) -> ExtrinsicResult:
@@ -230,17 +304,17 @@ class SubtensorOperations:
                             coldkey_of(wallet), wait_for_inclusion=wait_for_inclusion,
                             wait_for_finalization=wait_for_finalization)
 
-    def delegate(self, wallet: Any, delegate_ss58: str, amount: Any, *, wait_for_inclusion: bool = True,
-                 wait_for_finalization: bool = False) -> ExtrinsicResult:
+    def delegate(self, wallet: Any, delegate_ss58: str, amount: Any, wait_for_inclusion: bool = True,
+                 wait_for_finalization: bool = False, prompt: bool = False) -> ExtrinsicResult | None:
         """Stake ``amount`` from the wallet's coldkey on the delegate hotkey ``delegate_ss58``."""
         return self.add_stake(wallet, amount, delegate_ss58, wait_for_inclusion=wait_for_inclusion,
-                              wait_for_finalization=wait_for_finalization)
+                              wait_for_finalization=wait_for_finalization, prompt=prompt)
 
-    def undelegate(self, wallet: Any, delegate_ss58: str, amount: Any = None, *, wait_for_inclusion: bool = True,
-                   wait_for_finalization: bool = False) -> ExtrinsicResult:
+    def undelegate(self, wallet: Any, delegate_ss58: str, amount: Any = None, wait_for_inclusion: bool = True,
+                   wait_for_finalization: bool = False, prompt: bool = False) -> ExtrinsicResult | None:
         """Remove ``amount`` (default all) of the coldkey's stake from the delegate ``delegate_ss58``."""
         return self.unstake(wallet, amount, delegate_ss58, wait_for_inclusion=wait_for_inclusion,
-                            wait_for_finalization=wait_for_finalization)
+                            wait_for_finalization=wait_for_finalization, prompt=prompt)
 
     # --- serving and weights -----------------------------------------------------------------------
 
@@ -269,7 +343,19 @@ class SubtensorOperations:
     def set_weights(self, wallet: Any, netuid: int, uids: Sequence[int], weights: Sequence[float], *,
                     version_key: int = 0, wait_for_inclusion: bool = False, wait_for_finalization: bool = False,
                     era_period: int | None = 5) -> ExtrinsicResult:
-        """Set the hotkey's weights on ``netuid`` (floats, max-upscaled to u16; zeros dropped)."""
+        """Set the hotkey's weights on ``netuid`` (floats, max-upscaled to u16; zeros dropped).
+
+        Raises:
+            UnsupportedFeatureError: the subnet requires commit-reveal (``CommitRevealWeightsEnabled``):
+                the live runtime then refuses plain ``set_weights`` and wants the weights committed with
+                ``commit_timelocked_weights`` (drand-timelock encrypted) or ``commit_weights`` +
+                ``reveal_weights``; bt-llm builds neither.
+        """
+        if self.commit_reveal_enabled(netuid):
+            raise UnsupportedFeatureError(
+                f"subnet {netuid} requires commit-reveal weights (CommitRevealWeightsEnabled is on): set_weights is "
+                "refused there; committing (commit_timelocked_weights with drand timelock encryption, or "
+                "commit_weights + reveal_weights) is not supported by bt-llm")
         dests, values = normalize_weights(list(uids), list(weights))
         params = {"netuid": netuid, "dests": dests, "weights": values, "version_key": int(version_key)}
         era = {"period": era_period} if era_period else None

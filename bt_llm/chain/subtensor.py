@@ -1,7 +1,9 @@
 """``Subtensor``: the chain client of the seed README, over substrate-interface.
 
 One code path reaches the embedded localnet and a real subtensor node: every storage key, call and
-extrinsic is built from the node's metadata. The class is sync and thread-safe (one lock per
+extrinsic is built from the node's metadata. The reads whose structures changed with dynamic TAO
+(neurons, subnets, stake per subnet) go through the adapter of the runtime the metadata shows
+(``bt_llm.chain.live``): the 2023 runtime of the localnet, or the live finney runtime. The class is sync and thread-safe (one lock per
 connection). Reads live here; extrinsics (transfer, registration, staking, serving, weights,
 governance) come from :class:`bt_llm.chain.operations.SubtensorOperations`.
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from bt_llm.chain import chain_data as cd
-from bt_llm.chain import queries, runtime
+from bt_llm.chain import live, queries, runtime
 from bt_llm.chain.connection import ChainConnection
 from bt_llm.chain.networks import resolve_network
 from bt_llm.chain.operations import SubtensorOperations
@@ -48,6 +50,7 @@ class Subtensor(SubtensorOperations):
         self.network, self.chain_endpoint = resolve_network(network, chain_endpoint, config=config)
         self._conn = ChainConnection(self.chain_endpoint, timeout=timeout)  # reads
         self._tx_conn = ChainConnection(self.chain_endpoint, timeout=timeout)  # extrinsics (see operations)
+        self._profile: live.RuntimeProfile | None = None
 
     def __repr__(self) -> str:
         return f"Subtensor(network={self.network!r}, chain_endpoint={self.chain_endpoint!r})"
@@ -76,6 +79,22 @@ class Subtensor(SubtensorOperations):
         from several threads."""
         with self._conn.session() as substrate:
             return substrate
+
+    @property
+    def runtime_profile(self) -> live.RuntimeProfile:
+        """The runtime the node runs, recognised from its metadata (read once per client).
+
+        Raises:
+            UnsupportedRuntimeError: not a subtensor runtime.
+        """
+        if self._profile is None:
+            self._profile = live.detect_runtime(self._conn)
+        return self._profile
+
+    @property
+    def adapter(self) -> live.Adapter2023:
+        """The reads of this runtime (2023 or dynamic TAO)."""
+        return live.adapter_for(self._conn, self.runtime_profile)
 
     # --- blocks ------------------------------------------------------------------------------------
 
@@ -128,13 +147,22 @@ class Subtensor(SubtensorOperations):
         return bool(queries.subtensor(self._conn, "NetworksAdded", [netuid], self._hash(block)))
 
     def get_all_subnets_info(self, block: int | None = None) -> list[cd.SubnetInfo]:
-        return runtime.subnets_info(self._conn, self._hash(block))
+        return self.adapter.subnets_info(self._hash(block))
 
     def get_subnet_info(self, netuid: int, block: int | None = None) -> cd.SubnetInfo | None:
-        return runtime.subnet_info(self._conn, netuid, self._hash(block))
+        return self.adapter.subnet_info(netuid, self._hash(block))
 
     def get_subnet_hyperparameters(self, netuid: int, block: int | None = None) -> cd.SubnetHyperparameters | None:
         return runtime.subnet_hyperparameters(self._conn, netuid, self._hash(block))
+
+    def get_subnet_stake(self, netuid: int, block: int | None = None) -> live.SubnetStake | None:
+        """Alpha, TAO and total stake per uid of ``netuid`` (dynamic TAO; None on the 2023 runtime, where
+        the neurons' ``stake_dict`` is all there is)."""
+        return self.adapter.subnet_stake(netuid, self._hash(block))
+
+    def get_subnet_burn_cost(self, block: int | None = None) -> Any:
+        """What registering a new subnet costs now (``SubnetRegistrationRuntimeApi`` on dynamic TAO)."""
+        return balance(self.adapter.network_registration_cost(self._hash(block)))
 
     def subnet_value(self, name: str, netuid: int, block: int | None = None) -> Any:
         """Any per-subnet ``SubtensorModule`` item, e.g. ``subnet_value("Tempo", 1)``."""
@@ -153,17 +181,17 @@ class Subtensor(SubtensorOperations):
 
     def neurons_lite(self, netuid: int, block: int | None = None) -> list[cd.NeuronInfoLite]:
         """Every neuron of ``netuid`` without weights and bonds."""
-        return runtime.neurons_lite(self._conn, netuid, self._hash(block))
+        return self.adapter.neurons_lite(netuid, self._hash(block))
 
     def neurons(self, netuid: int, block: int | None = None) -> list[cd.NeuronInfo]:
         """Every neuron of ``netuid`` with weights and bonds."""
-        return runtime.neurons(self._conn, netuid, self._hash(block))
+        return self.adapter.neurons(netuid, self._hash(block))
 
     def neuron_for_uid(self, uid: int, netuid: int, block: int | None = None) -> cd.NeuronInfo | None:
-        return runtime.neuron(self._conn, netuid, uid, self._hash(block))
+        return self.adapter.neuron(netuid, uid, self._hash(block))
 
     def neuron_for_uid_lite(self, uid: int, netuid: int, block: int | None = None) -> cd.NeuronInfoLite | None:
-        return runtime.neuron_lite(self._conn, netuid, uid, self._hash(block))
+        return self.adapter.neuron_lite(netuid, uid, self._hash(block))
 
     def get_uid_for_hotkey_on_subnet(self, hotkey_ss58: str, netuid: int, block: int | None = None) -> int | None:
         return queries.uid_for_hotkey(self._conn, netuid, hotkey_ss58, self._hash(block))
