@@ -186,7 +186,11 @@ def overview_command(wallet_name: str | None, wallet_hotkey: str | None, wallet_
 
     notes = [] if rows else ["[yellow]No hotkeys of this wallet are registered.[/yellow]"]
     notes.append(f"Balance: {Balance.from_rao(balance)}   Total stake on listed neurons: τ{total_stake:,.9f}")
-    emit(Listing(title, OVERVIEW_COLUMNS, rows), notes=notes,
+    # one table per subnet, headed "Subnet: N" as bittensor 5.x prints it (the first under the wallet's line)
+    listings = [Listing(f"Subnet: {net}", OVERVIEW_COLUMNS, [r for r in rows if r[2] == net])
+                for net in dict.fromkeys(r[2] for r in rows)] or [Listing("", OVERVIEW_COLUMNS, [])]
+    listings[0].title = f"{title}\n{listings[0].title}".rstrip()
+    emit(listings, notes=notes,
          extra={"balance_rao": balance, "total_stake": total_stake,
                 "wallets": [{"name": n, "coldkey": ck, "balance_rao": balances[ck].rao} for ck, n in coldkeys.items()]})
 
