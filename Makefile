@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo test lint interop llamacpp bench clean-venv
+.PHONY: demo test test-fast lint interop llamacpp bench clean-venv chromium
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -21,11 +21,16 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
+# `btcli localnet up` (state in .demo/localnet, kept between runs), the questions, `down`; KEEP=1 leaves it running.
 demo: $(STAMP)
-	$(BIN)/python examples/demo.py
+	$(BIN)/python examples/demo.py --state .demo/localnet $(if $(filter 1,$(KEEP)),--keep)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The unit lane alone: no socket, no pretrained model, under a minute (tests/unit/conftest.py).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests/unit -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -34,6 +39,15 @@ lint: $(STAMP)
 # their own: their pins clash with ours. Tests that need them skip with a reason when absent.
 interop:
 	bash scripts/build_interop_venv.sh
+
+# Headless Chromium and its driver (Debian's packages) for the dashboard's browser test; skipped when present.
+# Tests that need it skip with a reason when it is absent.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then echo "chromium: already installed"; else \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium chromium-driver; \
+	fi
 
 # llama.cpp (llama-cpp-python, compiled by pip: ~10 minutes) for benchmarks/serving.py's anchor row.
 llamacpp:

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bridge.auth import Authenticator, RateLimiter
 from bridge.backend import Backend
+from bridge.dashboard import DashboardSource, build_dashboard_router
 from bridge.errors import BridgeError, RateLimited, scrub_addresses
 from bridge.health import HealthFn, report
 from bridge.metrics import CONTENT_TYPE, BridgeMetrics
@@ -136,7 +137,7 @@ class CancelOnDisconnect:
 
 
 class Observe:
-    """Counts requests by route and status and times them (pure ASGI: no per-request task)."""
+    """Counts requests by route and status, times them and counts those in flight (pure ASGI: no per-request task)."""
 
     def __init__(self, app: ASGIApp, metrics: BridgeMetrics) -> None:
         self.app = app
@@ -148,6 +149,7 @@ class Observe:
             return
         started = time.perf_counter()
         status = 500
+        self.metrics.in_flight.inc()
 
         async def observed_send(message: Message) -> None:
             nonlocal status
@@ -161,6 +163,7 @@ class Observe:
             status = 499  # the client closed the request (nginx's code for it)
             raise
         finally:
+            self.metrics.in_flight.dec()
             route = getattr(scope.get("route"), "path", "unmatched")
             self.metrics.record_request(route, status, time.perf_counter() - started)
 
@@ -184,9 +187,10 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
 
 
 def create_app(backend: Backend, settings: HttpSettings | None = None, metrics: BridgeMetrics | None = None,
-               health: HealthFn | None = None, scores: Callable[[], dict[str, Any]] | None = None) -> FastAPI:
+               health: HealthFn | None = None, scores: Callable[[], dict[str, Any]] | None = None,
+               dashboard: DashboardSource | None = None) -> FastAPI:
     """The OpenAI-compatible app over ``backend``; ``health`` (default: the backend's) feeds ``/readyz``,
-    ``scores`` (the validator's view of each miner) ``/scores``."""
+    ``scores`` (the validator's view of each miner) ``/scores``, ``dashboard`` ``/dashboard``."""
     settings = settings or HttpSettings()
     metrics = metrics or BridgeMetrics()
     @contextlib.asynccontextmanager
@@ -264,6 +268,9 @@ def create_app(backend: Backend, settings: HttpSettings | None = None, metrics: 
     @app.get("/metrics")
     async def prometheus() -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+    if dashboard is not None:
+        app.include_router(build_dashboard_router(dashboard))
 
     # FastAPI routes every request: a pure-ASGI shortcut past its routing (removed) earned +15% req/s at
     # concurrency 10 in benchmarks/bridge.py, under the 20% that would justify a second router.

@@ -68,12 +68,17 @@ def make_validator(subtensor: Any, wallet: Any, netuid: int, stake_tao: float) -
     return uid
 
 
-def serving_hotkeys(subtensor: Any, netuid: int) -> set[str]:
-    """The hotkeys on ``netuid`` whose axon is served on chain."""
+def serving_axons(subtensor: Any, netuid: int) -> dict[str, tuple[str, int]]:
+    """The hotkeys on ``netuid`` whose axon is served on chain, each with its address (ip, port)."""
     from bt_llm.chain.metagraph import Metagraph
 
     metagraph = Metagraph(netuid, subtensor=subtensor, lite=True, sync=True)
-    return {h for h, a in zip(metagraph.hotkeys, metagraph.axons, strict=False) if a.is_serving}
+    return {h: (a.ip, a.port) for h, a in zip(metagraph.hotkeys, metagraph.axons, strict=False) if a.is_serving}
+
+
+def serving_hotkeys(subtensor: Any, netuid: int) -> set[str]:
+    """The hotkeys on ``netuid`` whose axon is served on chain."""
+    return set(serving_axons(subtensor, netuid))
 
 
 def miner_command(template: str | Path, wallet: Any, netuid: int, url: str, wallet_path: Path, *args: str) -> list[str]:

@@ -51,8 +51,10 @@ def snapshot_from_metagraph(metagraph: Any, *, exclude_hotkeys: frozenset[str] =
 class MinerDirectory:
     """Holds the latest snapshot; ``refresh()`` re-reads the chain, ``start()`` does it periodically."""
 
-    def __init__(self, load: Callable[[], Snapshot], scores: ScoreBook, *, refresh_seconds: float = 12.0) -> None:
+    def __init__(self, load: Callable[[], Snapshot], scores: ScoreBook, *, refresh_seconds: float = 12.0,
+                 on_refresh_failure: Callable[[], None] | None = None) -> None:
         self._load = load
+        self._on_refresh_failure = on_refresh_failure
         self._scores = scores
         self._refresh_seconds = refresh_seconds
         self._snapshot = Snapshot(block=0, n=0, miners=())
@@ -75,6 +77,8 @@ class MinerDirectory:
             new = self._load()
         except Exception as exc:
             self._refresh_error = f"{type(exc).__name__}: {exc}"
+            if self._on_refresh_failure is not None:
+                self._on_refresh_failure()
             raise
         self._refreshed_at, self._refresh_error = time.monotonic(), None
         old = self._snapshot
@@ -102,7 +106,7 @@ class MinerDirectory:
         else:
             chain = Check("chain", True, f"metagraph at block {self._snapshot.block}, read {age:.0f} s ago")
         miners = self._snapshot.miners
-        serving = [m for m in miners if not self.cooling(m.uid)]
+        serving = self.serving()
         if not miners:
             state = Check("miners", False, "no miner serves an axon on this subnet")
         elif not serving:
@@ -126,6 +130,10 @@ class MinerDirectory:
             failures = self._failures.get(uid, 0) + 1
             self._failures[uid] = failures
             self._cooling[uid] = time.monotonic() + min(COOLDOWN * 2 ** (failures - 1), MAX_COOLDOWN)
+
+    def serving(self) -> list[Miner]:
+        """The miners of the snapshot not cooling down after failures."""
+        return [m for m in self._snapshot.miners if not self.cooling(m.uid)]
 
     def cooling(self, uid: int) -> bool:
         """Whether ``uid`` is cooling down after failures (asked last, not waited for)."""

@@ -34,6 +34,7 @@ from bridge.structured import CapabilityBook, check_answer, needs
 from bridge.weights import ScoreBook
 from bt_llm.neuron.handlers import answer_budget
 from bt_llm.protocol.synapses import Embedding, StreamingTextPrompting, TextPrompting, TextPromptingBackward
+from bt_llm.tokens import count_tokens
 
 log = logging.getLogger("bridge.network")
 
@@ -167,7 +168,6 @@ class NetworkBackend:
         completion = response.completion if isinstance(getattr(response, "completion", None), str) else ""
         if status == 200 and not isinstance(getattr(response, "completion", None), str):
             status = 422
-        self.metrics.record_miner(miner.uid, status, latency)
         reason = getattr(response, "finish_reason", None)
         claim = response.claim() if isinstance(response, TextPrompting) else None
         if claim is not None and not claim.valid_for(miner.hotkey):
@@ -186,6 +186,8 @@ class NetworkBackend:
         if prompt is not None and prompt.structured and (why := check_answer(prompt, answer)):
             log.info("uid %s answered off the request: %s", miner.uid, why)
             answer = dataclasses.replace(answer, rejected=why)
+            self.metrics.record_rejected(miner.uid)
+        self.metrics.record_miner(miner.uid, status, latency, tokens=count_tokens(answer.text) if answer.useful else None)
         if answer.useful:
             self.directory.record_latency(miner.uid, latency)
         elif (status == 408 or status >= 500) and not answer.bridge_fault:
@@ -317,7 +319,7 @@ class NetworkBackend:
         answered = any(a.ok for a in answers)
         for answer, score in zip(answers, scores, strict=True):
             if not (answer.bridge_fault or (answer.refused_input and not answered)):
-                self.scores.update(answer.uid, score)
+                self.metrics.record_score(answer.uid, self.scores.update(answer.uid, score))
         return [MinerAnswer(**{**a.__dict__, "score": s}) for a, s in zip(answers, scores, strict=True)]
 
     async def _after_scoring(self, job: _ScoreJob, scored: list[MinerAnswer]) -> None:
@@ -462,6 +464,8 @@ class NetworkBackend:
         tasks: dict[int, asyncio.Task[None]] = {}
         deadline = time.monotonic() + self.timeout
         failures: list[MinerAnswer] = []
+        launched: dict[int, float] = {}
+        texts: list[str] = []  # the followed stream's text, counted in tokens at its end
 
         async def pump(index: int, miner: Miner) -> None:
             synapse = self._synapse(prompt, StreamingTextPrompting, self.timeout)
@@ -476,6 +480,7 @@ class NetworkBackend:
                 await queue.put((index, _Done(time.perf_counter() - started)))
 
         def launch(index: int) -> None:
+            launched[index] = time.perf_counter()
             tasks[index] = asyncio.ensure_future(pump(index, targets[index]))
 
         launch(0)
@@ -502,14 +507,17 @@ class NetworkBackend:
                         if not item:
                             continue
                         chosen = index
+                        self.metrics.record_ttft(targets[index].uid, time.perf_counter() - launched[index])
                         for other, task in tasks.items():
                             if other != index:
                                 task.cancel()
                         yield StreamStart(uid=targets[index].uid, hotkey=targets[index].hotkey)
+                    texts.append(item)
                     yield StreamText(item)
                 elif isinstance(item, _Done):
                     if chosen == index:
-                        self.metrics.record_miner(targets[index].uid, 200, item.latency)
+                        self.metrics.record_miner(targets[index].uid, 200, item.latency,
+                                                  tokens=count_tokens("".join(texts)))
                         cut = item.latency >= answer_budget(self.timeout) - STREAM_CUT_MARGIN
                         yield StreamEnd("deadline" if cut else "stop")
                         return

@@ -18,6 +18,7 @@ from bridge.app import HttpSettings, create_app
 from bridge.auth import RateLimiter, load_api_keys
 from bridge.challenges import ChallengeLoop
 from bridge.config import BridgeConfig
+from bridge.dashboard import DashboardSource
 from bridge.delegate_axon import attach_delegate_routes
 from bridge.directory import MinerDirectory, snapshot_from_metagraph
 from bridge.health import Check
@@ -55,7 +56,10 @@ class BridgeService:
         self.scores = ScoreBook(alpha=config.score_alpha)
         keys = load_api_keys(Path(config.api_keys_file)) if config.api_keys_file else {}
         self.scorer: Scorer | None = scorer  # None: built by start(), once the cheap checks have passed
-        self.directory = MinerDirectory(self._load_snapshot, self.scores, refresh_seconds=config.metagraph_refresh)
+        self.directory = MinerDirectory(self._load_snapshot, self.scores, refresh_seconds=config.metagraph_refresh,
+                                        on_refresh_failure=self.metrics.record_refresh_failure)
+        self.metrics.count_serving_miners(lambda: len(self.directory.serving()))
+        self.metagraph: Any = None  # the last metagraph read (for the dashboard)
         self.http_settings = HttpSettings(api_keys=keys, rate_limit_per_minute=config.rate_limit_per_minute,
                                           max_body_bytes=config.max_body_bytes)
         self._http: ServerThread | None = None
@@ -74,7 +78,7 @@ class BridgeService:
     def _load_snapshot(self) -> Any:
         from bt_llm.chain.metagraph import Metagraph
 
-        metagraph = Metagraph(self.config.netuid, subtensor=self.subtensor, lite=True, sync=True)
+        metagraph = self.metagraph = Metagraph(self.config.netuid, subtensor=self.subtensor, lite=True, sync=True)
         # Delegates (other bridges among them) serve prompting synapses too, but by fanning out again:
         # asking them would send prompts around in circles. Miners are the rest.
         delegates = {d.hotkey_ss58 for d in self.subtensor.get_delegates()}
@@ -122,8 +126,10 @@ class BridgeService:
                                      penalty_seconds=self.config.verify_penalty,
                                      unverified_weight=self.config.unverified_weight, metrics=self.metrics)
         self.directory.start()
+        dashboard = DashboardSource(netuid=self.config.netuid, hotkey=self.hotkey, history=self.metrics.history,
+                                    metagraph=lambda: self.metagraph, scores=self.scores_report, health=self.health)
         app = create_app(self._backend(), self.http_settings, self.metrics, health=self.health,
-                         scores=self.scores_report)
+                         scores=self.scores_report, dashboard=dashboard)
         self._http = ServerThread(app, host=self.config.host, sock=self._http_sock).start()
         from bt_llm.axon.server import Axon
 
@@ -166,6 +172,7 @@ class BridgeService:
                 else "OFF: no API keys configured, the HTTP API is open to anyone who can reach it")
         return [
             f"bridge: OpenAI-compatible API at {self.http_url}/v1 (models: bittensor/subnet-{self.config.netuid})",
+            f"bridge: dashboard at {self.http_url}/dashboard, metrics at {self.http_url}/metrics",
             f"bridge: delegate axon at {self.axon.ip}:{self.axon.port} (hotkey {self.hotkey})",
             f"bridge: auth {auth}; rate limit {self.config.rate_limit_per_minute:g}/min per caller",
             f"bridge: {len(self.directory.snapshot.miners)} serving miners on subnet {self.config.netuid}; "
@@ -223,15 +230,18 @@ class BridgeService:
                                                 wait_for_inclusion=True)
         except BtLlmError as exc:
             self.last_weights_error = f"failed: {exc}"
+            self.metrics.record_weights("failed")
             log.warning("set_weights failed: %s", exc)
             return False
         ok = bool(getattr(result, "success", getattr(result, "is_success", True)))
         if ok:
             self.last_weights_block = block
             self.weights_set += 1
+            self.metrics.record_weights("set", block, uids, weights)
             log.info("set weights at block %s on %d uids", block, len(uids))
         else:
             self.last_weights_error = f"refused: {getattr(result, 'error_message', result)}"
+            self.metrics.record_weights("refused")
             log.warning("set_weights %s", self.last_weights_error)
         return ok
 

@@ -26,10 +26,12 @@ class ScoreBook:
         self._scores: dict[int, float] = {}
         self._lock = threading.Lock()
 
-    def update(self, uid: int, score: float) -> None:
+    def update(self, uid: int, score: float) -> float:
+        """Fold ``score`` into ``uid``'s average; returns the new average."""
         with self._lock:
             old = self._scores.get(uid)
-            self._scores[uid] = score if old is None else self.alpha * score + (1 - self.alpha) * old
+            new = self._scores[uid] = score if old is None else self.alpha * score + (1 - self.alpha) * old
+            return new
 
     def snapshot(self) -> dict[int, float]:
         with self._lock:

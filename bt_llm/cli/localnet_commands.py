@@ -91,6 +91,7 @@ def _next_steps(status: dict) -> list[str]:
         f"  curl {base}/chat/completions -H 'Content-Type: application/json' "
         f"-d '{{\"model\": \"bittensor/subnet-{netuid}\", \"messages\": [{{\"role\": \"user\", \"content\": \"Hi\"}}]}}'",
         f"python:  import bt_llm as bt; print(bt.prompt('Hi', network='{node.get('url', '?')}'))",
+        f"dashboard: {bridge.get('url', '?')}/dashboard   (metrics: {bridge.get('url', '?')}/metrics)",
         f"chain:   btcli overview --subtensor.chain_endpoint {node.get('url', '?')} --netuid {netuid}",
         f"status:  btcli localnet status --state {status.get('state')}   (logs, down: the same way)",
     ]
@@ -99,7 +100,8 @@ def _next_steps(status: dict) -> list[str]:
 @click.command(name="up")
 @click.option("--miners", default=2, show_default=True, type=click.IntRange(0, 64), help="Miners to run.")
 @click.option("--model", default="smollm2", show_default=True,
-              help="Miners' model: smollm2, a model folder/file/package, or 'template' (no model, fastest).")
+              help="Miners' model: smollm2, a model folder/file/package, or 'template' (no model, fastest); "
+                   "a comma-separated list is dealt out in turn (smollm2,template).")
 @click.option("--netuid", default=1, show_default=True, type=click.IntRange(1, 65535), help="The subnet.")
 @click.option("--block_time", "--block-time", "block_time", default=1.0, show_default=True,
               type=click.FloatRange(min=0.05), help="Seconds between blocks.")
@@ -130,8 +132,8 @@ def up_command(miners: int, model: str, netuid: int, block_time: float, tempo: i
             for line in _next_steps(current):
                 click.echo(line)
         return
-    if model not in ("smollm2", "template") and Path(model).expanduser().exists():
-        model = str(Path(model).expanduser().resolve())
+    model = ",".join(str(Path(m).expanduser().resolve()) if m not in ("smollm2", "template")
+                     and Path(m).expanduser().exists() else m for m in model.split(","))
     (state / "logs").mkdir(exist_ok=True)
     log_path = state / "logs" / "supervisor.log"
     log_path.write_bytes(b"")

@@ -168,10 +168,10 @@ class Supervisor:
             log.error("failed: %s", self.error)
             self.write_status()
         finally:
-            self.stop_all()
-            if self.subtensor is not None:
+            if self.subtensor is not None:  # before the node stops: no "close status: 1012" error in the log
                 with contextlib.suppress(Exception):
                     self.subtensor.close()
+            self.stop_all()
             self.phase = "failed" if self.error else "stopped"
             self.write_status()
         return 1 if self.error else 0
@@ -198,10 +198,14 @@ class Supervisor:
         if not subtensor.subnet_exists(args.netuid):
             raise RuntimeError(f"subnet {args.netuid} does not exist on the chain kept in {self.state / 'chain'}")
         # miners: wallets, registration (the first by proof of work), processes
-        template, model_args = self.miner_kind(args.model)
+        from bridge.devnet import serving_axons
+
+        stale = serving_axons(subtensor, args.netuid)  # a kept chain still names the last run's addresses
+        kinds = [self.miner_kind(model) for model in args.model.split(",")]
         miners = []
         for i in range(args.miners):
             self.check_stop()
+            template, model_args = kinds[i % len(kinds)]
             wallet = dev_wallet(wallets, f"miner{i}", coldkey_uri=MINER_COLDKEY, hotkey_uri=f"//Alice/localnet/miner{i}")
             hotkey = wallet.hotkey.ss58_address
             uid = subtensor.get_uid_for_hotkey_on_subnet(hotkey, args.netuid)
@@ -224,7 +228,7 @@ class Supervisor:
             child.start()
         self.info["miners"] = miners
         self.write_status()
-        self.wait_serving([m["hotkey"] for m in miners])
+        self.wait_serving([m["hotkey"] for m in miners], stale)
         # the bridge: a staked, nominated validator
         self.check_stop()
         validator = dev_wallet(wallets, "validator", coldkey_uri=VALIDATOR_COLDKEY, hotkey_uri="//Bob/localnet/validator")
@@ -274,8 +278,10 @@ class Supervisor:
                     raise
                 time.sleep(0.2)
 
-    def wait_serving(self, hotkeys: list[str], timeout: float = 600.0) -> None:
-        from bridge.devnet import serving_hotkeys
+    def wait_serving(self, hotkeys: list[str], stale: dict[str, tuple[str, int]], timeout: float = 600.0) -> None:
+        """Wait until each miner serves its axon on chain: at a new address, or at its ``stale`` one
+        (from before this start) once that accepts connections again."""
+        from bridge.devnet import serving_axons
 
         deadline = time.monotonic() + timeout
         waiting = set(hotkeys)
@@ -284,7 +290,8 @@ class Supervisor:
             for child in self.children.values():
                 if child.name.startswith("miner") and not child.alive:
                     raise RuntimeError(f"{child.name} exited with {child.process.returncode}: {_tail(child.log_path)}")
-            waiting -= serving_hotkeys(self.subtensor, self.args.netuid)
+            served = serving_axons(self.subtensor, self.args.netuid)
+            waiting -= {h for h in waiting if h in served and (served[h] != stale.get(h) or _accepts(*served[h]))}
             if waiting and time.monotonic() > deadline:
                 raise RuntimeError(f"{len(waiting)} miners did not serve their axons within {timeout:.0f} s")
             if waiting:
@@ -354,6 +361,17 @@ class _Stopped(Exception):
     """SIGTERM arrived while starting."""
 
 
+def _accepts(ip: str, port: int) -> bool:
+    """Whether something listens at ``ip:port``."""
+    import socket
+
+    try:
+        socket.create_connection((ip, port), timeout=1.0).close()
+        return True
+    except OSError:
+        return False
+
+
 def _tail(path: Path, chars: int = 400) -> str:
     try:
         return path.read_text(errors="replace")[-chars:].strip().replace("\n", " | ")
@@ -365,7 +383,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bt_llm.localnet.supervisor")
     parser.add_argument("--state", required=True)
     parser.add_argument("--miners", type=int, default=2)
-    parser.add_argument("--model", default="smollm2")
+    parser.add_argument("--model", default="smollm2", help="the miners' model; a comma-separated list is dealt out "
+                        "in turn (smollm2,template: miner0 runs SmolLM2, miner1 the template)")
     parser.add_argument("--netuid", type=int, default=1)
     parser.add_argument("--tempo", type=int, default=10)
     parser.add_argument("--block_time", type=float, default=1.0)

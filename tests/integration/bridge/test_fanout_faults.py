@@ -7,6 +7,7 @@ raw HTTP server answering garbage. The metagraph is replaced by a fixed snapshot
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 
@@ -130,6 +131,14 @@ def test_best_answer_within_deadline_despite_faults(bridge: tuple[ServerThread, 
     assert 'bridge_miner_queries_total{outcome="500",uid="4"} 1.0' in text
     assert 'bridge_miner_queries_total{outcome="success",uid="0"} 1.0' in text
     assert 'uid="7"' in text and 'outcome="success",uid="7"' not in text
+    # failures by kind, latency and tokens/s per uid
+    assert 'bridge_miner_failures_total{kind="timeout",uid="2"} 1.0' in text
+    assert 'bridge_miner_failures_total{kind="error",uid="4"} 1.0' in text
+    assert re.search(r'bridge_miner_failures_total\{kind="(error|invalid_answer|refused)",uid="7"\} 1.0', text)
+    assert 'bridge_miner_failures_total{kind="timeout",uid="0"}' not in text
+    assert 'bridge_miner_seconds_count{uid="2"} 1.0' in text and 'bridge_miner_seconds_count{uid="0"} 1.0' in text
+    assert 'bridge_miner_tokens_per_second_count{uid="0"} 1.0' in text
+    assert 'bridge_miner_tokens_per_second_count{uid="2"} 0.0' in text  # it never answered
 
 
 def test_named_uid_model_and_unknown_uid(bridge: tuple[ServerThread, BridgeMetrics, ScoreBook]) -> None:
@@ -160,6 +169,9 @@ def test_stream_falls_back_from_a_stalled_miner(bridge: tuple[ServerThread, Brid
     assert first != 2
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert "Austin" in text or "monkey" in text
+    metrics = httpx.get(server.url + "/metrics").text
+    assert f'bridge_miner_ttft_seconds_count{{uid="{first}"}} 1.0' in metrics
+    assert 'bridge_miner_ttft_seconds_count{uid="2"}' not in metrics  # it never spoke
 
 
 def test_delegate_axon_answers_503_with_reasons_when_no_miner_answers(

@@ -7,6 +7,7 @@ is then stopped, and the only miner too.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -47,23 +48,28 @@ def test_health_follows_the_chain_and_the_miners(localnet_node_factory) -> None:
     axon = Axon(wallet=key, ip="127.0.0.1", port=0).attach(answer).start()
     miner = Miner(uid=0, hotkey=key.ss58_address, axon=axon.info(), incentive=0.0)
     scores = ScoreBook()
+    metrics = BridgeMetrics()
     directory = MinerDirectory(lambda: Snapshot(block=subtensor.get_current_block(), n=1, miners=(miner,)), scores,
-                               refresh_seconds=0.2)
+                               refresh_seconds=0.2, on_refresh_failure=metrics.record_refresh_failure)
     directory.refresh()
     directory.start()
     backend = NetworkBackend(netuid=1, directory=directory, dendrite=Dendrite(Keypair.create_from_uri("//bridge")),
-                             scorer=LexicalScorer(), scores=scores, metrics=BridgeMetrics(), timeout=2.0)
+                             scorer=LexicalScorer(), scores=scores, metrics=metrics, timeout=2.0)
     try:
-        with ServerThread(create_app(backend, HttpSettings())) as server:
+        with ServerThread(create_app(backend, HttpSettings(), metrics)) as server:
             ready = httpx.get(server.url + "/readyz")
             assert ready.status_code == 200, ready.text
             assert ready.json()["checks"]["chain"]["ok"] and ready.json()["checks"]["miners"]["ok"]
             assert httpx.get(server.url + "/healthz").json()["status"] == "ok"
+            assert "bridge_metagraph_refresh_failures_total 0.0" in httpx.get(server.url + "/metrics").text
 
             node.node.stop()  # the chain goes away
             assert wait_for(lambda: httpx.get(server.url + "/readyz").status_code == 503)
             body = httpx.get(server.url + "/readyz").json()
             assert body["failing"] == ["chain"] and "refresh failed" in body["checks"]["chain"]["detail"]
+            failures = re.search(r"^bridge_metagraph_refresh_failures_total (\S+)$",
+                                 httpx.get(server.url + "/metrics").text, re.M)
+            assert failures and float(failures.group(1)) >= 1  # each failed refresh counted
             live = httpx.get(server.url + "/healthz")
             assert live.status_code == 200 and live.json()["status"] == "degraded"  # alive, but says it cannot answer
 
