@@ -443,9 +443,14 @@ class NetworkBackend:
         self._later.submit((prompt, targets, [by_uid[m.uid] for m in targets]))
 
     def _failure(self, answers: Sequence[MinerAnswer]) -> NoMinerAvailable | MinersTimedOut:
-        reasons = "; ".join(f"uid {a.uid}: " + (f"answer rejected: {a.rejected}" if a.rejected else
-                                                  f"{a.status_code} {a.status_message or 'empty answer'}")
-                            for a in answers)
+        def reason(a: MinerAnswer) -> str:
+            if a.rejected:
+                return f"answer rejected: {a.rejected}"
+            if a.status_code == 200:  # a success with nothing in it
+                return "empty answer"
+            return f"{a.status_code} {a.status_message or 'no message'}"
+
+        reasons = "; ".join(f"uid {a.uid}: {reason(a)}" for a in answers)
         if answers and all(a.status_code == 408 for a in answers):
             return MinersTimedOut(f"No miner answered within {self.timeout:g} s ({reasons}).")
         return NoMinerAvailable(f"No miner gave an answer ({reasons}).")

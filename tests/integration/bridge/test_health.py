@@ -73,6 +73,13 @@ def test_health_follows_the_chain_and_the_miners(localnet_node_factory) -> None:
             live = httpx.get(server.url + "/healthz")
             assert live.status_code == 200 and live.json()["status"] == "degraded"  # alive, but says it cannot answer
 
+            port = int(node.url.rsplit(":", 1)[1])
+            back = localnet_node_factory(port=port)  # the chain comes back on its address: ready again
+            assert wait_for(lambda: httpx.get(server.url + "/readyz").status_code == 200, timeout=15.0)
+            assert httpx.get(server.url + "/healthz").json()["status"] == "ok"
+            back.node.stop()
+
+            assert wait_for(lambda: httpx.get(server.url + "/readyz").status_code == 503)
             axon.stop()  # and the only miner: its failures cool it down
             completion = httpx.post(server.url + "/v1/completions", timeout=10.0,
                                     json={"model": "bittensor/subnet-1", "prompt": "capital of Texas?"})
