@@ -29,7 +29,7 @@ from bridge.scoring import LexicalScorer, Scorer, default_scorer
 from bridge.serve_thread import ServerThread
 from bridge.verification import Verifier
 from bridge.weights import ScoreBook, WeightRules, compute_weights
-from bt_llm.errors import BtLlmError, ConfigError
+from bt_llm.errors import BtLlmError, ConfigError, ExtrinsicFailedError
 from bt_llm.net import listen_socket
 
 log = logging.getLogger("bridge")
@@ -226,24 +226,22 @@ class BridgeService:
             self.last_weights_error = "no miner has a positive score yet"
             return False
         try:
-            result = self.subtensor.set_weights(self.wallet, self.config.netuid, uids, weights,
-                                                wait_for_inclusion=True)
-        except BtLlmError as exc:
+            self.subtensor.set_weights(self.wallet, self.config.netuid, uids, weights, wait_for_inclusion=True)
+        except ExtrinsicFailedError as exc:  # the chain ran the call and refused it (e.g. a rate limit)
+            self.last_weights_error = f"refused: {exc}"
+            self.metrics.record_weights("refused")
+            log.warning("set_weights %s", self.last_weights_error)
+            return False
+        except BtLlmError as exc:  # not sent: the node is unreachable, the wallet cannot sign, ...
             self.last_weights_error = f"failed: {exc}"
             self.metrics.record_weights("failed")
             log.warning("set_weights failed: %s", exc)
             return False
-        ok = bool(getattr(result, "success", getattr(result, "is_success", True)))
-        if ok:
-            self.last_weights_block = block
-            self.weights_set += 1
-            self.metrics.record_weights("set", block, uids, weights)
-            log.info("set weights at block %s on %d uids", block, len(uids))
-        else:
-            self.last_weights_error = f"refused: {getattr(result, 'error_message', result)}"
-            self.metrics.record_weights("refused")
-            log.warning("set_weights %s", self.last_weights_error)
-        return ok
+        self.last_weights_block = block
+        self.weights_set += 1
+        self.metrics.record_weights("set", block, uids, weights)
+        log.info("set weights at block %s on %d uids", block, len(uids))
+        return True
 
     def _weights_loop(self) -> None:
         while not self._stop.wait(2.0):

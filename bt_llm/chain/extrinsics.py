@@ -34,6 +34,12 @@ class ExtrinsicResult:
     finalized: bool
     events: tuple[dict[str, Any], ...] = ()
 
+    @property
+    def is_success(self) -> bool:
+        """Always True: a call that failed raised ``ExtrinsicFailedError`` instead of returning a result
+        (the SDK's receipts carry a flag; here failure is the exception)."""
+        return True
+
     def event(self, module: str, name: str) -> dict[str, Any] | None:
         """The attributes of the first event ``module.name`` of this extrinsic, if any."""
         for event in self.events:

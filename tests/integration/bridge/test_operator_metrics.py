@@ -57,3 +57,12 @@ def test_per_miner_and_bridge_metrics(devnet_network: DevnetNetwork) -> None:
     assert value(metrics, "bridge_weights_total", outcome="set") >= 1
     assert value(metrics, "bridge_last_weights_block") == bridge.last_weights_block
     assert value(metrics, "bridge_metagraph_refresh_failures_total") == 0.0
+
+    # signed by a hotkey the subnet does not know: the chain refuses it, and the event says "refused"
+    wallet, bridge.wallet = bridge.wallet, net.wallet("stranger", coldkey_uri="//Dave", hotkey_uri="//Dave/stranger")
+    try:
+        assert not bridge.set_weights_now()
+    finally:
+        bridge.wallet = wallet
+    assert bridge.last_weights_error.startswith("refused"), bridge.last_weights_error
+    assert value(samples(bridge.http_url), "bridge_weights_total", outcome="refused") == 1.0
