@@ -1,6 +1,6 @@
 """What the HTTP API needs from the network: the seam between serving logic and the validator.
 
-``serving.py`` speaks only to a :class:`Backend`; :mod:`bridge.validator` implements it with the
+``bridge/openai/serving.py`` speaks only to a :class:`Backend`; :mod:`bridge.network_backend` implements it with the
 metagraph, a dendrite and a scorer. Unit tests of the HTTP layer can plug in their own backend.
 """
 

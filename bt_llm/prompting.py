@@ -12,7 +12,7 @@ remembered (in the process and the bt-llm cache folder), so a hung or failing de
 next time. ``return_all`` asks the best ``max_in_flight`` delegates at once and merges their answers,
 one per miner, best first, each an :class:`Answer` naming its miner and delegate.
 
-Example (with a running localnet and bridge; see examples/prompt.py)::
+Example (with a running localnet and bridge: `btcli localnet up`)::
 
     import bt_llm as bt
     print(bt.prompt("Heraclitus was a "))

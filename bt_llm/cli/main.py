@@ -1,7 +1,7 @@
 """The ``btcli`` entry point: a click group whose commands load lazily from their own modules.
 
-Each command lives in a module of ``bt_llm.cli`` and is listed in ``COMMANDS`` with the issue that
-brings it; a command whose module does not exist yet says so instead of failing with a traceback.
+Each command lives in a module of ``bt_llm.cli`` and is listed in ``COMMANDS``; its module is imported
+only when the command runs, so ``btcli --help`` stays fast.
 Errors of the ``BtLlmError`` hierarchy are printed as one red line with exit code 1; warnings of the
 wallet (an unprotected key file or folder) as one yellow line on stderr.
 """
@@ -28,89 +28,62 @@ class CommandSpec:
 
     target: str  # "module:attribute" of a click.Command
     help: str
-    issue: int
 
 
 # The seed's table (bittensor 5.x btcli), plus our own additions at the end.
 COMMANDS: dict[str, CommandSpec] = {
-    "help": CommandSpec("bt_llm.cli.main:help_command", "Displays the help.", 3),
-    "list": CommandSpec("bt_llm.cli.wallet_commands:list_command", "List wallets.", 3),
-    "stake": CommandSpec("bt_llm.cli.stake_commands:stake_command", "Stake to your hotkey accounts.", 8),
-    "update": CommandSpec("bt_llm.cli.main:update_command", "Updates your bittensor installation.", 3),
-    "inspect": CommandSpec("bt_llm.cli.wallet_commands:inspect_command", "Inspect a wallet cold, hot pair", 3),
-    "weights": CommandSpec("bt_llm.cli.chain_commands:weights_command", "Show the weights from chain.", 8),
-    "unstake": CommandSpec("bt_llm.cli.stake_commands:unstake_command", "Unstake from hotkey accounts.", 8),
-    "overview": CommandSpec("bt_llm.cli.chain_commands:overview_command", "Show registered account overview.", 8),
-    "register": CommandSpec("bt_llm.cli.register_commands:register_command", "Register a wallet to a network.", 6),
-    "transfer": CommandSpec("bt_llm.cli.stake_commands:transfer_command", "Transfer Tao between accounts.", 8),
-    "nominate": CommandSpec("bt_llm.cli.stake_commands:nominate_command", "Become a delegate on the network", 8),
+    "help": CommandSpec("bt_llm.cli.main:help_command", "Displays the help."),
+    "list": CommandSpec("bt_llm.cli.wallet_commands:list_command", "List wallets."),
+    "stake": CommandSpec("bt_llm.cli.stake_commands:stake_command", "Stake to your hotkey accounts."),
+    "update": CommandSpec("bt_llm.cli.main:update_command", "Updates your bittensor installation."),
+    "inspect": CommandSpec("bt_llm.cli.wallet_commands:inspect_command", "Inspect a wallet cold, hot pair"),
+    "weights": CommandSpec("bt_llm.cli.chain_commands:weights_command", "Show the weights from chain."),
+    "unstake": CommandSpec("bt_llm.cli.stake_commands:unstake_command", "Unstake from hotkey accounts."),
+    "overview": CommandSpec("bt_llm.cli.chain_commands:overview_command", "Show registered account overview."),
+    "register": CommandSpec("bt_llm.cli.register_commands:register_command", "Register a wallet to a network."),
+    "transfer": CommandSpec("bt_llm.cli.stake_commands:transfer_command", "Transfer Tao between accounts."),
+    "nominate": CommandSpec("bt_llm.cli.stake_commands:nominate_command", "Become a delegate on the network"),
     "new_hotkey": CommandSpec(
         "bt_llm.cli.wallet_commands:new_hotkey_command",
-        "Creates a new hotkey for running a miner under the specified path.",
-        3,
-    ),
-    "metagraph": CommandSpec("bt_llm.cli.chain_commands:metagraph_command", "Show the network graph.", 8),
+        "Creates a new hotkey for running a miner under the specified path."),
+    "metagraph": CommandSpec("bt_llm.cli.chain_commands:metagraph_command", "Show the network graph."),
     "new_coldkey": CommandSpec(
         "bt_llm.cli.wallet_commands:new_coldkey_command",
-        "Creates a new coldkey for containing balance under the specified path.",
-        3,
-    ),
+        "Creates a new coldkey for containing balance under the specified path."),
     "my_delegates": CommandSpec(
         "bt_llm.cli.stake_commands:my_delegates_command",
-        "Show all delegates where I am delegating a positive amount of stake.",
-        8,
-    ),
-    "list_subnets": CommandSpec("bt_llm.cli.chain_commands:list_subnets_command", "List all subnets on the network.", 8),
+        "Show all delegates where I am delegating a positive amount of stake."),
+    "list_subnets": CommandSpec("bt_llm.cli.chain_commands:list_subnets_command", "List all subnets on the network."),
     "regen_hotkey": CommandSpec(
-        "bt_llm.cli.wallet_commands:regen_hotkey_command", "Regenerates a hotkey from a passed mnemonic.", 3
-    ),
+        "bt_llm.cli.wallet_commands:regen_hotkey_command", "Regenerates a hotkey from a passed mnemonic."),
     "regen_coldkey": CommandSpec(
-        "bt_llm.cli.wallet_commands:regen_coldkey_command", "Regenerates a coldkey from a passed value.", 3
-    ),
-    "delegate": CommandSpec("bt_llm.cli.stake_commands:delegate_command", "Delegate Stake to an account.", 8),
-    "undelegate": CommandSpec("bt_llm.cli.stake_commands:undelegate_command", "Undelegate Stake from an account.", 8),
+        "bt_llm.cli.wallet_commands:regen_coldkey_command", "Regenerates a coldkey from a passed value."),
+    "delegate": CommandSpec("bt_llm.cli.stake_commands:delegate_command", "Delegate Stake to an account."),
+    "undelegate": CommandSpec("bt_llm.cli.stake_commands:undelegate_command", "Undelegate Stake from an account."),
     "list_delegates": CommandSpec(
-        "bt_llm.cli.stake_commands:list_delegates_command", "List all delegates on the network.", 8
-    ),
+        "bt_llm.cli.stake_commands:list_delegates_command", "List all delegates on the network."),
     "regen_coldkeypub": CommandSpec(
         "bt_llm.cli.wallet_commands:regen_coldkeypub_command",
-        "Regenerates a public coldkey from the public part of the coldkey.",
-        3,
-    ),
+        "Regenerates a public coldkey from the public part of the coldkey."),
     "recycle_register": CommandSpec(
-        "bt_llm.cli.register_commands:recycle_register_command", "Register a wallet to a network.", 6
-    ),
-    "senate": CommandSpec("bt_llm.cli.senate_commands:senate_command", "View senate and it's members", 8),
+        "bt_llm.cli.register_commands:recycle_register_command", "Register a wallet to a network."),
+    "senate": CommandSpec("bt_llm.cli.senate_commands:senate_command", "View senate and it's members"),
     "proposals": CommandSpec(
-        "bt_llm.cli.senate_commands:proposals_command", "View active triumvirate proposals and their status", 8
-    ),
+        "bt_llm.cli.senate_commands:proposals_command", "View active triumvirate proposals and their status"),
     "proposal_votes": CommandSpec(
-        "bt_llm.cli.senate_commands:proposal_votes_command", "View an active proposal's votes by address.", 8
-    ),
+        "bt_llm.cli.senate_commands:proposal_votes_command", "View an active proposal's votes by address."),
     "senate_register": CommandSpec(
         "bt_llm.cli.senate_commands:senate_register_command",
-        "Register as a senate member to participate in proposals",
-        8,
-    ),
+        "Register as a senate member to participate in proposals"),
     "senate_leave": CommandSpec(
-        "bt_llm.cli.senate_commands:senate_leave_command", "Discard senate membership in the governance protocol", 8
-    ),
-    "senate_vote": CommandSpec("bt_llm.cli.senate_commands:senate_vote_command", "Vote on an active proposal by hash.", 8),
+        "bt_llm.cli.senate_commands:senate_leave_command", "Discard senate membership in the governance protocol"),
+    "senate_vote": CommandSpec("bt_llm.cli.senate_commands:senate_vote_command", "Vote on an active proposal by hash."),
     # bt-llm's own
-    "sign": CommandSpec("bt_llm.cli.wallet_commands:sign_command", "Sign a message with a wallet's key.", 3),
-    "verify": CommandSpec("bt_llm.cli.wallet_commands:verify_command", "Verify a signed message.", 3),
-    "localnet": CommandSpec("bt_llm.cli.localnet_commands:localnet_group", "Run the embedded localnet node.", 8),
-    "bridge": CommandSpec("bridge.cli:bridge_group", "Run the OpenAI-compatible bridge.", 9),
+    "sign": CommandSpec("bt_llm.cli.wallet_commands:sign_command", "Sign a message with a wallet's key."),
+    "verify": CommandSpec("bt_llm.cli.wallet_commands:verify_command", "Verify a signed message."),
+    "localnet": CommandSpec("bt_llm.cli.localnet_commands:localnet_group", "Run the embedded localnet node."),
+    "bridge": CommandSpec("bridge.cli:bridge_group", "Run the OpenAI-compatible bridge."),
 }
-
-
-def _not_built(name: str, spec: CommandSpec) -> click.Command:
-    @click.command(name=name, help=f"{spec.help} (not built yet: arrives with issue {spec.issue})",
-                   context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-    def placeholder() -> None:
-        raise click.ClickException(f"'btcli {name}' is not built yet: it arrives with issue {spec.issue}.")
-
-    return placeholder
 
 
 class LazyGroup(click.Group):
@@ -124,15 +97,7 @@ class LazyGroup(click.Group):
         if spec is None:
             return None
         module_name, attribute = spec.target.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            return _not_built(cmd_name, spec)
-        command = getattr(module, attribute, None)
-        if command is None:
-            return _not_built(cmd_name, spec)
+        command = getattr(importlib.import_module(module_name), attribute)
         return add_shared_options(cmd_name, command)
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
