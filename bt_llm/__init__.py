@@ -12,6 +12,8 @@ Example:
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
 from bt_llm.errors import (
@@ -141,3 +143,20 @@ __all__ = sorted(
         *_LAZY,
     ]
 )
+
+
+# ``bt.wallet``, ``bt.axon`` and ``bt.dendrite`` are classes (bittensor's names), and subpackages of the same
+# names hold them. Python binds a package's attribute to each subpackage it imports, which would make
+# ``bt.wallet`` the module once ``bt_llm.wallet.keypair`` was imported. This keeps the class, so the names are
+# the same object whatever was imported first (the subpackages stay importable: imports use sys.modules).
+_SHADOWED = frozenset({"wallet", "axon", "dendrite"})
+
+
+class _Package(types.ModuleType):
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

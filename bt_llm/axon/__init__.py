@@ -7,19 +7,3 @@ The pipeline runs in the spec's order, one small module per step: :mod:`.parse` 
 """
 
 from __future__ import annotations
-
-import sys
-import types
-from typing import Any
-
-
-class _CallablePackage(types.ModuleType):
-    """Importing a submodule makes ``bt_llm.axon`` this package; calling it still builds an Axon."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from bt_llm.axon.server import Axon
-
-        return Axon(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallablePackage

@@ -1,33 +1,20 @@
 """Keys and wallets: sr25519 keypairs, keyfiles, passwords, and the ``Wallet`` of the bittensor SDK.
 
-``bt.wallet(...)`` builds a :class:`~bt_llm.wallet.wallet.Wallet`. This subpackage shares the name
-``wallet`` with that public alias, and Python binds ``bt_llm.wallet`` to this module as soon as any of
-its submodules is imported; so the module itself is callable (``bt_llm.wallet(name=...)`` returns a
-``Wallet`` either way) and ``bt.wallet`` works whatever was imported first.
+``bt.wallet(...)`` builds a :class:`~bt_llm.wallet.wallet.Wallet`: ``bt.wallet`` is that class whatever was
+imported first (this subpackage shares its name; see ``bt_llm/__init__.py``).
 
 Example:
-    >>> import tempfile
-    >>> import bt_llm.wallet.keypair  # binds bt_llm.wallet to this module...
+    >>> import bt_llm.wallet.keypair
     >>> import bt_llm as bt
-    >>> str(bt.wallet(path="~/.bittensor/wallets/"))  # ...which still builds a Wallet
+    >>> bt.wallet is bt.Wallet
+    True
+    >>> str(bt.wallet(path="~/.bittensor/wallets/"))
     'Wallet (default, default, ~/.bittensor/wallets/)'
 """
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import Any
-
-
-class _CallableModule(types.ModuleType):
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from bt_llm.wallet.wallet import Wallet
-
-        return Wallet(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
 
 
 def __getattr__(name: str) -> Any:

@@ -43,10 +43,10 @@ def test_constructing_touches_nothing(tmp_path: Path) -> None:
 def test_bt_wallet_callable_whatever_was_imported_first() -> None:
     code = (
         "import bt_llm.wallet.keypair, bt_llm as bt; "
-        "print(str(bt.wallet(name='n', hotkey='h', path='/p')), bt.Wallet.__name__)"
+        "print(str(bt.wallet(name='n', hotkey='h', path='/p')), bt.wallet is bt.Wallet)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["Wallet", "(n,", "h,", "/p)", "Wallet"]
+    assert out.stdout.split() == ["Wallet", "(n,", "h,", "/p)", "True"]
 
 
 def test_import_is_light() -> None:
