@@ -6,3 +6,7 @@
 import hypothesis  # noqa: F401
 
 pytest_plugins = ["tests.localnet_fixture", "tests.devnet_fixture"]
+
+# Scripts run with the reference SDK's venv (they import bittensor), not modules of the suite; --doctest-modules
+# would import them.
+collect_ignore = ["unit/wallet/data/make_vectors.py"]

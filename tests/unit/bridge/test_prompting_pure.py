@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import doctest
-
 import pytest
 from langchain_core.messages import AIMessage, ChatMessage, HumanMessage, SystemMessage
 
-import bt_llm.protocol.delegate
-import bt_llm.stops
-import bt_llm.tokens
 from bt_llm.errors import ConfigError
 from bt_llm.langchain import to_conversation
 from bt_llm.prompting import DEFAULT_SYSTEM_PROMPT, build_conversation
@@ -50,12 +45,6 @@ def test_stop_cutter_over_chunk_boundaries() -> None:
     assert "".join(out) == "Hello "
     cutter = StopCutter(["STOP"])
     assert "".join(cutter.feed_all(iter(["no S", "T", "op here"]))) == "no STop here"
-
-
-@pytest.mark.parametrize("module", [bt_llm.stops, bt_llm.tokens, bt_llm.protocol.delegate])
-def test_docstring_examples_run(module: object) -> None:
-    result = doctest.testmod(module)  # type: ignore[arg-type]
-    assert result.attempted > 0 and result.failed == 0
 
 
 async def test_sync_prompt_path_works_inside_a_running_loop() -> None:

@@ -177,14 +177,3 @@ def test_public_surface_is_pinned() -> None:
         "adjust_registration_terms", "blocks_until_next_epoch", "check_max_limited", "delegate_payout",
         "pruning_candidate", "run_epoch", "u16_max_upscale",
     ]  # fmt: skip
-
-
-def test_doctests() -> None:
-    import doctest
-    import importlib
-
-    names = ["", ".adjust", ".epoch", ".fixed", ".payout", ".pruning"]
-    for name in names:
-        module = importlib.import_module("bt_llm.localnet.yuma" + name)
-        failed, attempted = doctest.testmod(module)
-        assert failed == 0 and attempted > 0, module.__name__
