@@ -12,8 +12,6 @@ Example:
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import Any
 
 from bt_llm.errors import (
@@ -63,7 +61,7 @@ _LAZY: dict[str, str] = {
     # wallets and keys (issue 3)
     "Keypair": "bt_llm.wallet.keypair:Keypair",
     "Wallet": "bt_llm.wallet.wallet:Wallet",
-    "wallet": "bt_llm.wallet.wallet:Wallet",
+    "wallet": "bt_llm.wallet",  # the package, which stands in for Wallet (bt_llm.aliases)
     "Keyfile": "bt_llm.wallet.keyfile:Keyfile",
     "Balance": "bt_llm.balance:Balance",
     # wire protocol (issue 5)
@@ -75,9 +73,9 @@ _LAZY: dict[str, str] = {
     "TextPromptingBackward": "bt_llm.protocol.synapses:TextPromptingBackward",
     "Embedding": "bt_llm.protocol.synapses:Embedding",
     "AxonInfo": "bt_llm.protocol.axon_info:AxonInfo",
-    "axon": "bt_llm.axon.server:Axon",
+    "axon": "bt_llm.axon",  # stands in for Axon
     "Axon": "bt_llm.axon.server:Axon",
-    "dendrite": "bt_llm.dendrite.client:Dendrite",
+    "dendrite": "bt_llm.dendrite",  # stands in for Dendrite
     "Dendrite": "bt_llm.dendrite.client:Dendrite",
     "text_prompting": "bt_llm.dendrite.text_prompting:TextPromptingClient",
     "TextPromptingSynapse": "bt_llm.axon.seed_style:TextPromptingSynapse",
@@ -114,8 +112,9 @@ def __getattr__(name: str) -> Any:
     target = _LAZY.get(name)
     if target is None:
         raise AttributeError(f"module 'bt_llm' has no attribute {name!r}")
-    module_name, attribute = target.split(":")
-    value = getattr(importlib.import_module(module_name), attribute)
+    module_name, _, attribute = target.partition(":")
+    module = importlib.import_module(module_name)
+    value = getattr(module, attribute) if attribute else module
     globals()[name] = value
     return value
 
@@ -143,20 +142,3 @@ __all__ = sorted(
         *_LAZY,
     ]
 )
-
-
-# ``bt.wallet``, ``bt.axon`` and ``bt.dendrite`` are classes (bittensor's names), and subpackages of the same
-# names hold them. Python binds a package's attribute to each subpackage it imports, which would make
-# ``bt.wallet`` the module once ``bt_llm.wallet.keypair`` was imported. This keeps the class, so the names are
-# the same object whatever was imported first (the subpackages stay importable: imports use sys.modules).
-_SHADOWED = frozenset({"wallet", "axon", "dendrite"})
-
-
-class _Package(types.ModuleType):
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _SHADOWED and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -25,20 +25,20 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import os
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bt_llm import settings
 from bt_llm.errors import BtLlmError, ConfigError, PromptError
 from bt_llm.fanout import DelegateMemory, Outcome, hedged
 
 DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant."
 DEFAULT_TIMEOUT = 24.0
 DELEGATE_CACHE_SECONDS = 12.0
-PROMPT_HOTKEY_ENV = "BT_PROMPT_HOTKEY"
+PROMPT_HOTKEY_ENV = settings.PROMPT_HOTKEY
 
 Content = str | Sequence[str] | Sequence[dict[str, str]]
 
@@ -162,7 +162,7 @@ class DelegateFinder:
                 raise PromptError(f"axon_ {axon} serves nothing (ip 0.0.0.0)")
             return [DelegateEndpoint(hotkey=str(getattr(axon, "hotkey", "") or hotkey or ""), axon=axon)]
         axons, delegates = self.lookup(network, netuid, subtensor)
-        hotkey = hotkey or os.environ.get(PROMPT_HOTKEY_ENV) or None
+        hotkey = hotkey or settings.get(PROMPT_HOTKEY_ENV)
         if hotkey is not None:
             axon = axons.get(hotkey)
             if axon is None:

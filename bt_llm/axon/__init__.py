@@ -7,3 +7,7 @@ The pipeline runs in the spec's order, one small module per step: :mod:`.parse` 
 """
 
 from __future__ import annotations
+
+from bt_llm.aliases import stand_in
+
+stand_in(__name__, "bt_llm.axon.server:Axon")  # bt.axon(...) builds an Axon

@@ -25,13 +25,13 @@ Example:
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bt_llm import settings
 from bt_llm.chain.chain_data import NeuronInfoLite
 from bt_llm.errors import ChainError, ConfigError
 from bt_llm.protocol.axon_info import AxonInfo
@@ -46,7 +46,7 @@ _NEURON_ATTR = {"ranks": "rank", "trust": "trust", "consensus": "consensus", "va
 
 
 def default_root() -> Path:
-    return Path(os.environ.get("BT_METAGRAPH_DIR") or Path.home() / ".bittensor" / "metagraphs")
+    return Path(settings.get(settings.METAGRAPH_DIR) or Path.home() / ".bittensor" / "metagraphs")
 
 
 def _sparse_matrix(rows: Sequence[Sequence[tuple[int, int]]], n: int, normalize: bool) -> np.ndarray:

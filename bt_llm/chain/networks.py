@@ -15,11 +15,11 @@ Example:
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bt_llm import settings
 from bt_llm.errors import ConfigError
 
 ENDPOINTS: dict[str, str] = {
@@ -29,8 +29,8 @@ ENDPOINTS: dict[str, str] = {
     "local": "ws://127.0.0.1:9944",
 }
 DEFAULT_NETWORK = "local"
-ENV_NETWORK = "BT_SUBTENSOR_NETWORK"
-ENV_ENDPOINT = "BT_SUBTENSOR_CHAIN_ENDPOINT"
+ENV_NETWORK = settings.SUBTENSOR_NETWORK
+ENV_ENDPOINT = settings.CHAIN_ENDPOINT
 _LOOPBACK = ("127.0.0.1", "localhost", "[::1]", "0.0.0.0")
 
 
@@ -43,8 +43,7 @@ class SubtensorConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SubtensorConfig:
-        env = os.environ if env is None else env
-        return cls(network=env.get(ENV_NETWORK) or None, chain_endpoint=env.get(ENV_ENDPOINT) or None)
+        return cls(network=settings.get(ENV_NETWORK, env), chain_endpoint=settings.get(ENV_ENDPOINT, env))
 
 
 def normalize_endpoint(url: str) -> str:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import click
 
+from bt_llm import settings
 from bt_llm.cli.shared import add_shared_options, prepare
 from bt_llm.errors import BtLlmError
 
@@ -134,7 +134,7 @@ def update_command() -> None:
     click.echo("bt-llm is updated with pip: pip install --upgrade bt-llm")
 
 
-DEBUG_ENV = "BT_LLM_DEBUG"
+DEBUG_ENV = settings.DEBUG
 
 
 class _StderrLine(logging.Handler):
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("Interrupted.", err=True)
         return 130
     except Exception as exc:
-        if os.environ.get(DEBUG_ENV):
+        if settings.get(DEBUG_ENV):
             raise
         click.secho(f"Error: unexpected {type(exc).__name__}: {exc} (a bug: rerun with {DEBUG_ENV}=1 "
                     "to see where, and report it)", fg="red", err=True)

@@ -5,3 +5,7 @@
 """
 
 from __future__ import annotations
+
+from bt_llm.aliases import stand_in
+
+stand_in(__name__, "bt_llm.dendrite.client:Dendrite")  # bt.dendrite(...) builds an Dendrite

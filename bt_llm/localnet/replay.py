@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(os.environ.get("BT_LLM_FIXTURES", "/work/shared/fixtures"))  # where the recordings live
+from bt_llm import settings
+
+FIXTURES = Path(settings.get(settings.FIXTURES) or Path(__file__).resolve().parents[3] / "shared" / "fixtures")  # beside the repo
 RECORDING = FIXTURES / "bittensor-recorded" / "responses.json"
 METADATA_V14 = FIXTURES / "subtensor-metadata" / "spec343-v14.hex"
 METADATA_V15 = FIXTURES / "subtensor-metadata" / "spec343-v15-at-version.hex"

@@ -17,13 +17,13 @@ Example:
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from bt_llm import settings
 from bt_llm.errors import ConfigError, MinerError
 from bt_llm.models.sampling import SamplingParams
 
@@ -32,13 +32,12 @@ if TYPE_CHECKING:
 
 __all__ = ["OpenAIUpstream", "api_key_from_env"]
 
-KEY_VARIABLES = ("UPSTREAM_API_KEY", "OPENAI_API_KEY")
+KEY_VARIABLES = settings.UPSTREAM_API_KEYS
 
 
 def api_key_from_env(env: Mapping[str, str] | None = None) -> str | None:
     """The upstream key from ``UPSTREAM_API_KEY``, else ``OPENAI_API_KEY``."""
-    env = os.environ if env is None else env
-    return next((env[name] for name in KEY_VARIABLES if env.get(name)), None)
+    return next((value for value in (settings.get(name, env) for name in KEY_VARIABLES) if value), None)
 
 
 _MESSAGE_FIELDS = ("role", "content", "tool_calls", "tool_call_id", "name")

@@ -28,12 +28,13 @@ import re
 import sys
 from typing import TYPE_CHECKING
 
+from bt_llm import settings
 from bt_llm.errors import PasswordError
 
 if TYPE_CHECKING:
     from bt_llm.wallet.keypair import Keypair
 
-ENV_PREFIX = "BT_COLD_PW_"
+ENV_PREFIX = settings.COLDKEY_PASSWORD_PREFIX
 MAX_ATTEMPTS = 3
 
 _unlocked: dict[tuple[str, str], Keypair] = {}
@@ -52,7 +53,7 @@ def password_from_env(wallet_name: str) -> str | None:
     a name such as ``my-wallet``).
     """
     for var in (ENV_PREFIX + wallet_name.upper(), env_var_name(wallet_name)):
-        value = os.environ.get(var)
+        value = settings.get_exact(var)  # an empty password is a password
         if value is not None:
             return value
     return None

@@ -29,6 +29,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bt_llm import settings
 from bt_llm.errors import KeyFileError, WalletError
 from bt_llm.wallet.keyfile import Keyfile
 from bt_llm.wallet.keypair import Keypair, check_mnemonic, public_key_from_ss58
@@ -43,7 +44,7 @@ __all__ = ["DEFAULT_HOTKEY", "DEFAULT_NAME", "DEFAULT_PATH", "Wallet", "default_
 
 def default_wallet_path() -> str:
     """``$BT_WALLET_PATH`` when set, else ``~/.bittensor/wallets/``."""
-    return os.environ.get("BT_WALLET_PATH") or DEFAULT_PATH
+    return settings.get(settings.WALLET_PATH) or DEFAULT_PATH
 
 
 def display_mnemonic_msg(mnemonic: str, key_type: str) -> None:

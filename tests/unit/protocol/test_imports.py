@@ -23,10 +23,10 @@ def test_protocol_and_dendrite_do_not_import_the_server_stack() -> None:
 
 def test_the_axon_packages_stay_callable() -> None:
     code = (
-        "import bt_llm.axon.gate, bt_llm.dendrite.errors, bt_llm as bt; "
+        "import sys, bt_llm.axon.gate, bt_llm.dendrite.errors, bt_llm as bt; "
         "from substrateinterface import Keypair; kp = Keypair.create_from_uri('//Alice'); "
         "print(type(bt.axon(wallet=kp, port=0)).__name__, type(bt.dendrite(kp)).__name__, "
-        "bt.axon is bt.Axon, bt.dendrite is bt.Dendrite)"
+        "isinstance(bt.axon(wallet=kp, port=0), bt.axon), bt.dendrite is sys.modules['bt_llm.dendrite'])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["Axon", "Dendrite", "True", "True"]

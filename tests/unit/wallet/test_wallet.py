@@ -42,8 +42,8 @@ def test_constructing_touches_nothing(tmp_path: Path) -> None:
 
 def test_bt_wallet_callable_whatever_was_imported_first() -> None:
     code = (
-        "import bt_llm.wallet.keypair, bt_llm as bt; "
-        "print(str(bt.wallet(name='n', hotkey='h', path='/p')), bt.wallet is bt.Wallet)"
+        "import sys, bt_llm.wallet.keypair, bt_llm as bt; "
+        "print(str(bt.wallet(name='n', hotkey='h', path='/p')), bt.wallet is sys.modules['bt_llm.wallet'])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["Wallet", "(n,", "h,", "/p)", "True"]
@@ -188,3 +188,14 @@ def test_hotkey_names(wallet_path: Path) -> None:
         Wallet(name="w", hotkey=name).create_hotkey_from_uri(f"//{name}", suppress=True)
     assert Wallet(name="w").hotkey_names() == ["a", "b"]
     assert Wallet(name="none").hotkey_names() == []
+
+
+def test_bt_wallet_is_one_object_in_either_import_order() -> None:
+    code = (
+        "import sys, bt_llm as bt; first = bt.wallet; import bt_llm.wallet.keypair as keypair; "
+        "w = bt.wallet(name='n', path='/p'); "
+        "print(first is bt.wallet is sys.modules['bt_llm.wallet'], isinstance(w, bt.wallet), "
+        "issubclass(bt.Wallet, bt.wallet), keypair.__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True", "True", "bt_llm.wallet.keypair"]
