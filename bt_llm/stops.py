@@ -1,4 +1,5 @@
-"""Stop sequences: cut a text, or a stream of text, at the first one.
+"""Stop sequences: cut a text, or a stream of text, at the first one (the one home of this logic: the
+bridge, the LangChain classes and the miners' engine use it).
 
 Example:
     >>> cut_at_stop("one two. three", ["."])
@@ -27,6 +28,7 @@ class StopCutter:
         self._hold = max((len(s) - 1 for s in self.stop), default=0)
         self.buffer = ""
         self.stopped = False
+        self.text = ""  # everything emitted so far
 
     def feed(self, text: str) -> str:
         """The part of ``text`` that is safe to emit now."""
@@ -36,6 +38,7 @@ class StopCutter:
         cut, found = cut_at_stop(self.buffer, self.stop)
         if found:
             self.stopped, self.buffer = True, ""
+            self.text += cut
             return cut
         keep = 0
         for size in range(min(len(self.buffer), self._hold), 0, -1):
@@ -43,12 +46,16 @@ class StopCutter:
                 keep = size
                 break
         out, self.buffer = (self.buffer[:-keep], self.buffer[-keep:]) if keep else (self.buffer, "")
+        self.text += out
         return out
 
     def flush(self) -> str:
         """What was held back, once the stream ended without a stop sequence."""
         out, self.buffer = self.buffer, ""
-        return "" if self.stopped else out
+        if self.stopped:
+            return ""
+        self.text += out
+        return out
 
     def feed_all(self, pieces: Iterable[str]) -> Iterator[str]:
         """Filter a whole stream; closes ``pieces`` (when it can) once a stop sequence is seen."""

@@ -24,7 +24,7 @@ import torch
 from transformers import AutoModel, AutoTokenizer
 
 from bt_llm.errors import ConfigError
-from bt_llm.models.text_generation import pick_device
+from bt_llm.models.text_generation import pick_device, quiet_progress_bars
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
@@ -62,6 +62,7 @@ class Embedder:
         self.name = name or folder.name
         self.max_length = max_length
         self.batch_size = batch_size
+        quiet_progress_bars()
         self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
         self.model = AutoModel.from_pretrained(str(folder)).to(pick_device(device)).eval()
         self._lock = threading.Lock()

@@ -13,6 +13,15 @@ busy a request that cannot start before its deadline, or that finds the queue fu
 (:class:`Overloaded`, 503 with a retry hint). Memory is fixed when the engine starts: the KV cache holds
 ``max_seqs`` sequences of ``max_prompt_tokens + max_new_tokens`` tokens, whatever the prompts.
 
+Constrained decoding (:mod:`bt_llm.models.grammar`, xgrammar): a request with ``response_format`` JSON or
+``tools`` gets a grammar matcher when submitted (a schema that cannot be compiled is refused there, HTTP
+400); each step, the constrained rows of the batch's logits are masked in place before sampling, so
+requests with and without constraints share the batch. A constrained request ends when its grammar is
+complete and the model samples end-of-sequence (the only token the grammar then allows); its stop strings
+are not applied (the grammar decides the end). A request offering tools answers its calls parsed out of
+the text (``Completion.tool_calls``, finish reason ``"tool_calls"``). With ``logprobs`` each answer
+token carries the model's log-probability (before any constraint) and its ``top_logprobs`` alternatives.
+
 Streams are detokenized incrementally (the offsets scheme of vLLM and TGI): text is released only when
 it no longer ends in an incomplete UTF-8 sequence, so a multi-byte character is never split across
 chunks, and ``completion_tokens`` counts the tokens behind the text that was sent.
@@ -38,12 +47,16 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
 from bt_llm.errors import ConfigError, MinerError
+from bt_llm.models import tools as tool_format
 from bt_llm.models.decoder import Decoder
-from bt_llm.models.sampling import SamplingParams, StopFilter
+from bt_llm.models.grammar import Grammars, Matcher, is_constrained
+from bt_llm.models.sampling import SamplingParams
+from bt_llm.stops import StopCutter
 
 log = logging.getLogger("bt_llm.models.engine")
 
@@ -51,14 +64,19 @@ log = logging.getLogger("bt_llm.models.engine")
 class Completion:
     """A finished completion with its token counts.
 
-    ``finish_reason``: ``"stop"`` (the model ended it, or a stop string), ``"length"`` (``max_tokens``)
-    or ``"deadline"`` (cut to answer the caller in time, or cancelled).
+    ``finish_reason``: ``"stop"`` (the model ended it, or a stop string), ``"length"`` (``max_tokens``),
+    ``"deadline"`` (cut to answer the caller in time, or cancelled) or ``"tool_calls"`` (it ended with
+    calls). ``tool_calls`` (OpenAI's shape) when a request offering tools got calls, ``text`` then being
+    the prose around them; ``logprobs`` (``[{"token", "logprob", "bytes", "top_logprobs"}]``, one per
+    answer token) when asked for.
     """
 
     text: str
     prompt_tokens: int
     completion_tokens: int
     finish_reason: str
+    tool_calls: list[dict[str, Any]] | None = None
+    logprobs: list[dict[str, Any]] | None = None
 
 
 class PromptTooLong(MinerError):
@@ -96,10 +114,12 @@ class _Request:
     # incremental detokenization
     prefix_offset: int = 0
     read_offset: int = 0
-    stop: StopFilter | None = None
+    stop: StopCutter | None = None
     sent_tokens: int = 0  # tokens behind the text released so far
     finished: bool = False
     filled: int = 0  # prompt tokens in the cache so far (chunked prefill)
+    matcher: Matcher | None = None  # the grammar a constrained request follows
+    logprobs: list[dict[str, Any]] = field(default_factory=list)  # one per generated token, when asked
 
     @property
     def position(self) -> int:
@@ -188,6 +208,9 @@ class Engine:
         if eos is None:
             eos = tokenizer.eos_token_id
         self.eos = set(eos if isinstance(eos, list) else [eos]) - {None}
+        self.vocab_size = int(model.config.vocab_size)
+        self._grammars: Grammars | None = None  # xgrammar loads with the first constrained request
+        self._grammars_lock = threading.Lock()
         self._lock = threading.Lock()
         self._wakeup = threading.Condition(self._lock)
         self._waiting: deque[_Request] = deque()
@@ -215,11 +238,20 @@ class Engine:
         if len(text) > 32 * self.max_prompt_tokens:  # no tokenizer packs 32 characters a token on average
             raise PromptTooLong(len(text) // 32, self.max_prompt_tokens)
 
+    @property
+    def grammars(self) -> Grammars:
+        """The tokenizer's grammar compiler and batch mask (created on first use: it imports xgrammar)."""
+        with self._grammars_lock:
+            if self._grammars is None:
+                self._grammars = Grammars(self.tokenizer, self.vocab_size, self.eos, rows=self.max_seqs + 1)
+            return self._grammars
+
     def submit(self, ids: list[int], params: SamplingParams) -> Generation:
         """Queue a prompt (token ids) for generation.
 
         Raises:
             PromptTooLong: more than ``max_prompt_tokens`` tokens (or none).
+            GrammarError: its JSON schema or tools cannot be compiled into a grammar (HTTP 400).
             Overloaded: it could not start before ``params.deadline``, or the queue is full.
             EngineClosed: the engine has stopped.
         """
@@ -227,12 +259,13 @@ class Engine:
             raise PromptTooLong(len(ids), self.max_prompt_tokens)
         if not ids:
             raise ConfigError("empty prompt")
+        matcher = self.grammars.matcher(params) if is_constrained(params) else None
         generator = None
         if not params.greedy:
             generator = torch.Generator()
             generator.manual_seed(params.seed if params.seed is not None else int.from_bytes(os.urandom(7), "little"))
         request = _Request(ids=list(ids), params=params, max_new=min(params.max_tokens, self.max_new_tokens),
-                           generator=generator, stop=StopFilter(params.stop))
+                           generator=generator, stop=StopCutter(() if matcher else params.stop), matcher=matcher)
         with self._lock:
             if self._closed:
                 raise EngineClosed()
@@ -397,6 +430,11 @@ class Engine:
     # -- sampling and text ------------------------------------------------------------------------
 
     def _sample(self, logits: torch.Tensor, batch: list[_Request]) -> list[int]:
+        wanted = [i for i, r in enumerate(batch) if r.params.logprobs]
+        # the model's own distribution, before any constraint (as OpenAI's logprobs)
+        raw = torch.log_softmax(logits[wanted], dim=-1) if wanted else None
+        if any(r.matcher is not None for r in batch):
+            self.grammars.mask(logits, [r.matcher for r in batch])
         picks = logits.argmax(-1).tolist()
         for i, r in enumerate(batch):
             p = r.params
@@ -408,11 +446,30 @@ class Engine:
                 keep = sorted_probs.cumsum(-1) - sorted_probs < p.top_p
                 probs = torch.zeros_like(probs).scatter_(0, order[keep], sorted_probs[keep])
             picks[i] = int(torch.multinomial(probs, 1, generator=r.generator))
+        if raw is not None:
+            for row, i in enumerate(wanted):
+                if picks[i] not in self.eos:
+                    batch[i].logprobs.append(self._logprob_entry(raw[row], picks[i], batch[i].params.top_logprobs or 0))
         return picks
+
+    def _logprob_entry(self, logprobs: torch.Tensor, token: int, top: int) -> dict[str, Any]:
+        """OpenAI's ``ChatCompletionTokenLogprob`` for ``token`` under ``logprobs`` (one row)."""
+        def item(t: int, value: float) -> dict[str, Any]:
+            text = self.tokenizer.decode([t])
+            return {"token": text, "logprob": value, "bytes": list(text.encode())}
+
+        entry = item(token, float(logprobs[token]))
+        values, ids = logprobs.topk(top) if top else (torch.empty(0), torch.empty(0, dtype=torch.long))
+        entry["top_logprobs"] = [item(t, v) for t, v in zip(ids.tolist(), values.tolist(), strict=True)]
+        return entry
 
     def _accept(self, r: _Request, token: int) -> None:
         """Record one sampled token for ``r``: release text, finish on eos/stop/length."""
         if r.finished:
+            return
+        if r.matcher is not None and not r.matcher.accept_token(token):  # never, the mask forbids it
+            log.error("token %d is off its request's grammar; the answer ends there", token)
+            self._finish(r, "stop")
             return
         if token in self.eos:
             self._finish(r, "stop")
@@ -435,19 +492,19 @@ class Engine:
         delta = text[len(prefix):]
         r.prefix_offset, r.read_offset = r.read_offset, len(r.out)
         assert r.stop is not None
-        piece = r.stop.push(delta)
-        if not r.stop.done or piece:
+        piece = r.stop.feed(delta)
+        if not r.stop.stopped or piece:
             r.sent_tokens = len(r.out)
         if piece:
             r.events.put(("text", piece))
-        if r.stop.done:
+        if r.stop.stopped:
             self._finish(r, "stop")
 
     def _finish(self, r: _Request, reason: str) -> None:
         if r.finished:
             return
         assert r.stop is not None
-        if not r.stop.done:
+        if not r.stop.stopped:
             self._release_text(r, final=True)
         if r.finished:  # a stop string in the final text finished it
             return
@@ -455,5 +512,12 @@ class Engine:
         tail = r.stop.flush()
         if tail:
             r.events.put(("text", tail))
-        r.events.put(("done", Completion(r.stop.text, len(r.ids), r.sent_tokens, reason)))
+        text, calls = r.stop.text, None
+        if tool_format.uses_tools(r.params.tools, r.params.tool_choice):
+            text, calls = tool_format.parse_tool_calls(text)
+            if calls and reason == "stop":
+                reason = "tool_calls"
+        logprobs = r.logprobs[:r.sent_tokens] if r.params.logprobs else None
+        r.events.put(("done", Completion(text, len(r.ids), r.sent_tokens, reason, tool_calls=calls or None,
+                                         logprobs=logprobs)))
 

@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bt_llm import settings
 from bt_llm.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ _CONVERTED_MARK = "bt-llm-converted"
 
 def cache_dir() -> Path:
     """The bt-llm cache root: ``$BT_LLM_CACHE`` or ``~/.cache/bt-llm``."""
-    env = os.environ.get("BT_LLM_CACHE")
+    env = settings.get(settings.CACHE_DIR)
     return Path(env).expanduser() if env else Path.home() / ".cache" / "bt-llm"
 
 
@@ -81,6 +82,9 @@ def convert_gguf(source: Path, target: Path) -> Path:
     """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from bt_llm.models.text_generation import quiet_progress_bars
+
+    quiet_progress_bars()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:

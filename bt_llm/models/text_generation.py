@@ -24,7 +24,7 @@ import asyncio
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +46,11 @@ from bt_llm.models.engine import Completion, Engine, Generation
 from bt_llm.models.sampling import (
     Message,
     SamplingParams,
-    StopFilter,
-    find_stop,
     normalize_messages,
     plain_prompt,
 )
+from bt_llm.models.tools import tool_messages, uses_tools
+from bt_llm.stops import StopCutter, cut_at_stop
 
 Messages = str | Iterable[Message | tuple[str, str]]
 
@@ -85,6 +85,20 @@ def resolve_model_path(spec: str | os.PathLike[str]) -> Path:
         if ggufs:
             return converted_gguf_path(ggufs[0])
     raise ConfigError(f"{spec!r} is neither a model folder, a .gguf file, nor an installed model package")
+
+
+def quiet_progress_bars() -> None:
+    """No progress bars from transformers and huggingface_hub when stderr is not a terminal: a log
+    file or CI output gets no screens of ``Loading weights: 37%|###`` (on a terminal they stay)."""
+    import sys
+
+    if sys.stderr is not None and sys.stderr.isatty():
+        return
+    from huggingface_hub.utils import disable_progress_bars
+    from transformers.utils import logging as transformers_logging
+
+    disable_progress_bars()
+    transformers_logging.disable_progress_bar()
 
 
 def pick_device(device: str = "auto") -> str:
@@ -123,7 +137,7 @@ class _StopCriteria(StoppingCriteria):
         done = self.cancel.is_set() or (self.deadline is not None and time.monotonic() >= self.deadline)
         if not done and self.stop:
             text = self.tokenizer.decode(input_ids[0, self.prompt_len :], skip_special_tokens=True)
-            done = find_stop(text, self.stop) >= 0
+            done = cut_at_stop(text, self.stop)[1]
         return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)
 
 
@@ -165,6 +179,7 @@ class TextGenerator:
         if not (folder / "config.json").is_file():
             raise ConfigError(f"no transformers model at {folder} (config.json missing)")
         dev = pick_device(device)
+        quiet_progress_bars()
         try:
             tokenizer = AutoTokenizer.from_pretrained(str(folder))
             model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=pick_dtype(dev, dtype))
@@ -183,8 +198,13 @@ class TextGenerator:
         """True when the tokenizer formats chats itself."""
         return bool(getattr(self.tokenizer, "chat_template", None))
 
-    def render(self, messages: Messages) -> str:
-        """The exact prompt text the model sees for ``messages``."""
+    def render(self, messages: Messages, params: SamplingParams | None = None) -> str:
+        """The exact prompt text the model sees for ``messages``: with the tools ``params`` offer in the
+        system message, and earlier tool calls and results written out (:func:`~bt_llm.models.tools.tool_messages`)."""
+        if not isinstance(messages, str):
+            offered = params.tools if params is not None and uses_tools(params.tools, params.tool_choice) else None
+            messages = tool_messages([m if isinstance(m, Mapping) else {"role": m[0], "content": m[1]}
+                                      for m in messages], offered)
         chat = normalize_messages(messages)
         if self.has_chat_template:
             return self.tokenizer.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
@@ -211,9 +231,9 @@ class TextGenerator:
             output = self._generate(inputs, p, threading.Event(), streamer=None)
         new_tokens = output[0, prompt_len:]
         text = self.tokenizer.decode(new_tokens, skip_special_tokens=True)
-        cut = find_stop(text, p.stop)
-        if cut >= 0:
-            return Completion(text[:cut], prompt_len, len(new_tokens), "stop")
+        cut, stopped = cut_at_stop(text, p.stop)
+        if stopped:
+            return Completion(cut, prompt_len, len(new_tokens), "stop")
         n = len(new_tokens)
         if n > 0 and self._is_eos(int(new_tokens[-1])):
             return Completion(text, prompt_len, n, "stop")
@@ -252,13 +272,13 @@ class TextGenerator:
         self._lock.acquire()
         worker = threading.Thread(target=run, name=f"generate-{self.name}", daemon=True)
         worker.start()
-        stop = StopFilter(p.stop)
+        stop = StopCutter(p.stop)
         try:
             for chunk in streamer:
-                piece = stop.push(chunk)
+                piece = stop.feed(chunk)
                 if piece:
                     yield piece
-                if stop.done:
+                if stop.stopped:
                     cancel.set()
                     break
             tail = stop.flush()
@@ -272,13 +292,13 @@ class TextGenerator:
         if on_finish is not None:
             output = result["output"][0]
             n = int(output.shape[0] - prompt_len)
-            reason = "stop" if stop.done or (n > 0 and self._is_eos(int(output[-1]))) else "length"
+            reason = "stop" if stop.stopped or (n > 0 and self._is_eos(int(output[-1]))) else "length"
             on_finish(Completion(stop.text, prompt_len, n, reason))
 
     def submit(self, messages: Messages, params: SamplingParams) -> Generation:
         """Queue ``messages`` on the batching engine (see :meth:`Engine.submit` for the refusals)."""
         assert self.engine is not None
-        text = self.render(messages)
+        text = self.render(messages, params)
         self.engine.check_prompt_text(text)
         return self.engine.submit(self.engine.encode(text, special=not self.has_chat_template), params)
 

@@ -35,13 +35,18 @@ CHAT_TEMPLATE = (
 
 def _tokenizer(chat_template: bool):  # -> PreTrainedTokenizerFast
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
 
     vocab = {tok: i for i, tok in enumerate([*SPECIAL, *WORDS, *PUNCT, *map(str, range(10))])}
     core = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
     core.normalizer = normalizers.Lowercase()
     core.pre_tokenizer = pre_tokenizers.Whitespace()
     core.decoder = decoders.WordPiece(prefix="##", cleanup=True)  # joins words with spaces, tidies punctuation
+    return _fast(core, chat_template)
+
+
+def _fast(core, chat_template: bool):  # (tokenizers.Tokenizer) -> PreTrainedTokenizerFast
+    from transformers import PreTrainedTokenizerFast
+
     fast = PreTrainedTokenizerFast(
         tokenizer_object=core, unk_token="<unk>", bos_token="<s>", eos_token="</s>", pad_token="<pad>",
         additional_special_tokens=["<|im_start|>", "<|im_end|>"],
@@ -51,14 +56,32 @@ def _tokenizer(chat_template: bool):  # -> PreTrainedTokenizerFast
     return fast
 
 
+def _byte_level_tokenizer(chat_template: bool):  # -> PreTrainedTokenizerFast
+    """A byte-level BPE (GPT-2's scheme, as SmolLM2's) learnt from the words, over printable ASCII and
+    newlines: a token's text is its bytes, as grammar libraries (xgrammar) expect. No byte above 0x7f
+    (a random model would string lone UTF-8 pieces together; text outside ASCII does not encode)."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    core = Tokenizer(models.BPE())
+    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    core.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=SPECIAL, show_progress=False)
+    ascii_ = "".join(map(chr, range(32, 127))) + "\n\t"
+    core.train_from_iterator([_TEXT, ascii_, '{"city": "austin", "count": [1, 2, 3], "ok": true, "none": null}'],
+                             trainer)
+    return _fast(core, chat_template)
+
+
 def create_tiny_model(path: str | os.PathLike[str] | None = None, *, seed: int = 0,
-                      chat_template: bool = True) -> Path:
+                      chat_template: bool = True, byte_level: bool = False) -> Path:
     """Write a tiny random Llama and its tokenizer to ``path`` (a new temp dir when None).
 
     Args:
         path: target folder; created if missing.
         seed: weights are a function of the seed, so two calls give the same model.
         chat_template: give the tokenizer a ChatML template (False exercises the plain-prompt path).
+        byte_level: a byte-level BPE tokenizer (any text, JSON included, encodes; what constrained
+            decoding needs) instead of the word-level one.
 
     Returns:
         The folder, loadable with ``TextGenerator.from_path``.
@@ -68,7 +91,7 @@ def create_tiny_model(path: str | os.PathLike[str] | None = None, *, seed: int =
 
     folder = Path(path) if path is not None else Path(tempfile.mkdtemp(prefix="bt-llm-tiny-"))
     folder.mkdir(parents=True, exist_ok=True)
-    tokenizer = _tokenizer(chat_template)
+    tokenizer = _byte_level_tokenizer(chat_template) if byte_level else _tokenizer(chat_template)
     config = LlamaConfig(
         vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=1024,

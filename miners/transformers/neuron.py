@@ -8,11 +8,15 @@ installed model package. Llama-family models (Llama, Mistral, Qwen2, SmolLM) gen
 continuous-batching engine (:mod:`bt_llm.models.engine`): up to ``--model.max_seqs`` requests share
 each forward pass, a request over capacity is refused at once with 503 and a retry hint, and a prompt
 over ``--model.max_prompt_tokens`` with 413. Other architectures generate one request at a time.
+
+On the engine, ``response_format`` (JSON object, JSON schema) and tool calls are enforced while
+generating (constrained decoding), and ``logprobs`` answered: the miner declares these capabilities.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import statistics
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -83,6 +87,15 @@ class TransformersMiner(Miner):
         # Raw outputs of the named model under the request's sampling: a validator holding the same
         # model recomputes them (bridge/verification.py).
         return self.claimed_model or self.generator.name, True
+
+    def capabilities(self) -> frozenset[str]:
+        # The batching engine enforces response_format and tool calls while generating (xgrammar, see
+        # bt_llm/models/grammar.py) and computes log-probabilities; model.generate does neither.
+        if self.generator.engine is None:
+            return frozenset()
+        if importlib.util.find_spec("xgrammar") is None:
+            return frozenset({"logprobs"})
+        return frozenset({"json_object", "json_schema", "tools", "logprobs"})
 
     def count_tokens(self, text: str) -> int:
         return self.generator.count_tokens(text)

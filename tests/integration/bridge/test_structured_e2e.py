@@ -8,7 +8,7 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from bt_llm.axon.server import Axon
 from bt_llm.dendrite.client import Dendrite
 from bt_llm.models.openai_upstream import OpenAIUpstream
 from bt_llm.neuron.handlers import build_handlers
+from bt_llm.neuron.miner import Miner as MinerNeuron
 from bt_llm.neuron.policy import CallerPolicy
 
 openai = pytest.importorskip("openai")
@@ -72,31 +73,39 @@ def upstream(broken: bool) -> FastAPI:
 
 
 @contextlib.contextmanager
-def upstream_network(prefix: str) -> Iterator[dict[str, Any]]:
-    """Two ``openai_upstream`` miners on real axons (one upstream answering well, one with broken JSON)
-    and a ``NetworkBackend`` over them; shared with the LangChain end-to-end test."""
-    good_app, bad_app = upstream(False), upstream(True)
-    with ServerThread(good_app) as good, ServerThread(bad_app) as bad:
-        axons, miners = [], []
-        for uid, up in enumerate((good, bad)):
+def axon_network(prefix: str, neurons: Sequence[MinerNeuron], *, timeout: float = 5.0,
+                 max_workers: int = 10) -> Iterator[dict[str, Any]]:
+    """``neurons`` (uids 0, 1, ...) on real axons and a ``NetworkBackend`` over them (no chain: a fixed
+    directory snapshot); shared with the SmolLM2 and LangChain end-to-end tests."""
+    axons, miners = [], []
+    try:
+        for uid, neuron in enumerate(neurons):
             key = Keypair.create_from_uri(f"//{prefix}-miner{uid}")
-            miner = UpstreamMiner(OpenAIUpstream(up.url + "/v1", "fake"))
-            axon = Axon(wallet=key, ip="127.0.0.1", port=0)
-            for handler in build_handlers(miner, CallerPolicy(metagraph=None, allow_non_registered=True), key):
+            axon = Axon(wallet=key, ip="127.0.0.1", port=0, max_workers=max_workers)
+            for handler in build_handlers(neuron, CallerPolicy(metagraph=None, allow_non_registered=True), key):
                 axon.attach(*handler)
             axons.append(axon.start())
             miners.append(Miner(uid=uid, hotkey=key.ss58_address, axon=axon.info(), incentive=0.0))
         scores = ScoreBook()
-        directory = MinerDirectory(lambda: Snapshot(block=1, n=2, miners=tuple(miners)), scores)
+        directory = MinerDirectory(lambda: Snapshot(block=1, n=len(miners), miners=tuple(miners)), scores)
         directory.refresh()
         backend = NetworkBackend(netuid=1, directory=directory,
                                  dendrite=Dendrite(Keypair.create_from_uri(f"//{prefix}-bridge")),
-                                 scorer=LexicalScorer(), scores=scores, metrics=BridgeMetrics(), timeout=5.0)
-        try:
-            yield {"backend": backend, "scores": scores, "good": good_app, "bad": bad_app, "axons": axons}
-        finally:
-            for axon in axons:
-                axon.stop()
+                                 scorer=LexicalScorer(), scores=scores, metrics=BridgeMetrics(), timeout=timeout)
+        yield {"backend": backend, "scores": scores, "axons": axons}
+    finally:
+        for axon in axons:
+            axon.stop()
+
+
+@contextlib.contextmanager
+def upstream_network(prefix: str) -> Iterator[dict[str, Any]]:
+    """Two ``openai_upstream`` miners on real axons (one upstream answering well, one with broken JSON)
+    and a ``NetworkBackend`` over them; shared with the LangChain end-to-end test."""
+    good_app, bad_app = upstream(False), upstream(True)
+    with ServerThread(good_app) as good, ServerThread(bad_app) as bad, axon_network(prefix, [
+            UpstreamMiner(OpenAIUpstream(up.url + "/v1", "fake")) for up in (good, bad)]) as parts:
+        yield {**parts, "good": good_app, "bad": bad_app}
 
 
 @pytest.fixture(scope="module")
@@ -138,9 +147,9 @@ def test_weather_tool_round_trip_with_a_tool_message(net: dict[str, Any]) -> Non
     assert sent[1]["tool_calls"][0]["id"] == "call_1" and sent[2] == messages[2]
 
 
-def test_streamed_tool_calls_reassemble(net: dict[str, Any]) -> None:
-    stream = net["client"].chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "weather?"}],
-                                                   tools=[WEATHER], stream=True)
+def reassemble_tool_calls(stream: Iterable[Any]) -> tuple[dict[int, dict[str, str]], list[str | None]]:
+    """A streamed answer's tool calls put back together (by index: id, name, arguments), and the
+    finish reasons of its chunks."""
     calls: dict[int, dict[str, str]] = {}
     reasons = []
     for chunk in stream:
@@ -151,6 +160,13 @@ def test_streamed_tool_calls_reassemble(net: dict[str, Any]) -> None:
                 call["id"] += piece.id or ""
                 call["name"] += (piece.function.name or "") if piece.function else ""
                 call["arguments"] += (piece.function.arguments or "") if piece.function else ""
+    return calls, reasons
+
+
+def test_streamed_tool_calls_reassemble(net: dict[str, Any]) -> None:
+    stream = net["client"].chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "weather?"}],
+                                                   tools=[WEATHER], stream=True)
+    calls, reasons = reassemble_tool_calls(stream)
     assert calls == {0: {"id": "call_1", "name": "get_weather", "arguments": '{"city": "Austin"}'}}
     assert reasons[-1] == "tool_calls"
 

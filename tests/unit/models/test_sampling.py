@@ -11,12 +11,11 @@ from hypothesis import strategies as st
 from bt_llm.errors import ConfigError
 from bt_llm.models.sampling import (
     SamplingParams,
-    StopFilter,
-    find_stop,
     normalize_messages,
     plain_prompt,
     to_chat,
 )
+from bt_llm.stops import StopCutter, cut_at_stop
 
 
 def test_defaults_and_validation() -> None:
@@ -51,13 +50,13 @@ def test_messages() -> None:
 
 
 def test_stop_filter_holds_back_partial_stop() -> None:
-    f = StopFilter(["STOP"])
-    assert f.push("abc S") == "abc "
-    assert f.push("T") == ""
-    assert f.push("x") == "STx"
-    assert f.push("yy ST") == "yy "
-    assert f.push("OP tail") == ""
-    assert f.done and f.text == "abc STxyy "
+    f = StopCutter(["STOP"])
+    assert f.feed("abc S") == "abc "
+    assert f.feed("T") == ""
+    assert f.feed("x") == "STx"
+    assert f.feed("yy ST") == "yy "
+    assert f.feed("OP tail") == ""
+    assert f.stopped and f.text == "abc STxyy "
     assert f.flush() == ""
 
 
@@ -69,7 +68,6 @@ def test_stop_filter_matches_batch_truncation(text: str, cuts: list[int]) -> Non
         pieces.append(text[i : i + n])
         i += n
     pieces.append(text[i:])
-    f = StopFilter(stop)
-    emitted = "".join(f.push(p) for p in pieces) + f.flush()
-    cut = find_stop(text, stop)
-    assert emitted == (text[:cut] if cut >= 0 else text)
+    f = StopCutter(stop)
+    emitted = "".join(f.feed(p) for p in pieces) + f.flush()
+    assert emitted == cut_at_stop(text, stop)[0] == f.text
