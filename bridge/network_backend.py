@@ -25,7 +25,13 @@ from typing import Any
 
 from bridge.backend import MinerAnswer, ModelInfo, PromptSpec, StreamEnd, StreamStart, StreamText
 from bridge.directory import Miner, MinerDirectory, Snapshot
-from bridge.errors import CapabilityUnavailable, MinersTimedOut, ModelNotFound, NoMinerAvailable
+from bridge.errors import (
+    CapabilityUnavailable,
+    InvalidRequest,
+    MinersTimedOut,
+    ModelNotFound,
+    NoMinerAvailable,
+)
 from bridge.health import Check
 from bridge.metrics import BridgeMetrics
 from bridge.score_queue import ScoreQueue
@@ -44,6 +50,7 @@ SCORE_WINDOW = 0.1  # seconds answers gather before a model scorer runs (one emb
 STREAM_CUT_MARGIN = 0.05  # seconds: a stream this close to the miner's answer budget was cut by it
 REFUSED = (429, 503)  # a busy miner: the request goes to the next one
 MIN_RETRY_BUDGET = 0.05  # seconds of deadline a replacement request needs at least
+_INPUT_REFUSALS = (400, 413, 422)  # a miner refused the request as given (not 401/403: those are about the bridge)
 
 _ScoreJob = tuple[PromptSpec, Sequence[Miner], list[MinerAnswer]]
 
@@ -442,7 +449,7 @@ class NetworkBackend:
         by_uid = {a.uid: a for a in [*answers, *rest]}
         self._later.submit((prompt, targets, [by_uid[m.uid] for m in targets]))
 
-    def _failure(self, answers: Sequence[MinerAnswer]) -> NoMinerAvailable | MinersTimedOut:
+    def _failure(self, answers: Sequence[MinerAnswer]) -> InvalidRequest | NoMinerAvailable | MinersTimedOut:
         def reason(a: MinerAnswer) -> str:
             if a.rejected:
                 return f"answer rejected: {a.rejected}"
@@ -451,6 +458,10 @@ class NetworkBackend:
             return f"{a.status_code} {a.status_message or 'no message'}"
 
         reasons = "; ".join(f"uid {a.uid}: {reason(a)}" for a in answers)
+        if answers and all(a.status_code in _INPUT_REFUSALS and not a.rejected for a in answers):
+            # every miner asked refused the request as given (a schema it cannot compile, a prompt over its
+            # limit): the client's to fix, so a 400 that says why, not a 503
+            return InvalidRequest(f"Every miner asked refused this request ({reasons}).", code="refused_by_miners")
         if answers and all(a.status_code == 408 for a in answers):
             return MinersTimedOut(f"No miner answered within {self.timeout:g} s ({reasons}).")
         return NoMinerAvailable(f"No miner gave an answer ({reasons}).")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 from bt_llm.errors import (
@@ -46,8 +47,9 @@ def _remote_error(exc: Exception) -> RpcRemoteError:
     return RpcRemoteError(str(detail))
 
 
-def translate(exc: BaseException, endpoint: str) -> BtLlmError:
-    """Map a dependency exception to our hierarchy (never called with one of ours)."""
+def translate(exc: BaseException, endpoint: str) -> BtLlmError | None:
+    """Map an exception that entered from the node or the client library to our hierarchy; None for one
+    our own code raised (a bug: it is not dressed up as a protocol error)."""
     from substrateinterface.exceptions import (
         BlockNotFound,
         ConfigurationError,
@@ -78,7 +80,27 @@ def translate(exc: BaseException, endpoint: str) -> BtLlmError:
         return ChainError(str(exc))
     if isinstance(exc, BlockNotFound):
         return ChainError(f"block not found: {exc}")
-    return RpcProtocolError(f"{type(exc).__name__} talking to {endpoint}: {exc}")
+    if _raised_by_a_dependency(exc):  # e.g. a KeyError inside substrate-interface on a malformed answer
+        return RpcProtocolError(f"{type(exc).__name__} talking to {endpoint}: {exc}")
+    return None  # raised by our own code: a bug, which propagates as it is
+
+
+_DEPENDENCIES = ("substrateinterface", "scalecodec", "websocket", "bt_decode")
+_OURS = str(Path(__file__).resolve().parents[1]) + "/"  # the bt_llm package
+
+
+def _raised_by_a_dependency(exc: BaseException) -> bool:
+    """Whether the innermost frame of ``exc`` that is ours or a chain dependency's is the dependency's."""
+    owner = None
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith(_OURS):
+            owner = "ours"
+        elif any(name in Path(filename).parts for name in _DEPENDENCIES):
+            owner = "dependency"
+        tb = tb.tb_next
+    return owner == "dependency"
 
 
 class _MetadataCache:
@@ -129,6 +151,8 @@ class ChainConnection:
                 raise
             except Exception as exc:
                 error = translate(exc, self.endpoint)
+                if error is None:
+                    raise
                 if isinstance(error, RpcConnectError | RpcProtocolError | RpcTimeoutError):
                     self._drop()  # the socket is in an unknown state: the next call reconnects
                 raise error from exc

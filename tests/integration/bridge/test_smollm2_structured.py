@@ -139,8 +139,9 @@ def test_a_schema_the_grammar_cannot_compile_is_refused_naming_the_problem(net: 
         net["client"].chat.completions.create(
             model=MODEL, messages=[{"role": "user", "content": "a code"}], max_tokens=16,
             response_format={"type": "json_schema", "json_schema": {"name": "x", "schema": schema}})
-    # The miner refuses it with a 400 naming the problem; the bridge (its only miner refused) answers 503
-    # "No miner gave an answer (uid 0: 400 ...)" for now, a 400 once it passes such refusals through.
-    assert refused.value.status_code in (400, 503)
+    # The miner refuses it with a 400 naming the problem; every miner asked refused it, so the bridge's
+    # answer is a 400 that passes the reason on (the client's to fix), not a 503
+    assert refused.value.status_code == 400
+    assert refused.value.body["code"] == "refused_by_miners"
     assert ("400 response_format: the schema cannot be compiled into a grammar: Regex parsing error at position 3: "
             "Lookbehind is not supported yet.") in refused.value.message

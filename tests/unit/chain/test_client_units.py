@@ -29,11 +29,27 @@ from bt_llm.errors import (
         (WebSocketConnectionClosedException("gone"), RpcProtocolError),
         (ConnectionRefusedError(111, "refused"), RpcConnectError),
         (StorageFunctionNotFound("no such item"), ChainError),
-        (KeyError("weird"), RpcProtocolError),
     ],
 )
 def test_translate(exc: Exception, expected: type) -> None:
     assert type(translate(exc, "ws://x")) is expected
+
+
+def _raise_inside_substrate_interface() -> None:
+    code = compile("raise KeyError('result')", "/site-packages/substrateinterface/base.py", "exec")
+    exec(code)
+
+
+def test_a_dependency_failing_on_an_answer_is_a_protocol_error_but_our_bug_propagates() -> None:
+    with pytest.raises(KeyError) as inside:
+        _raise_inside_substrate_interface()
+    assert type(translate(inside.value, "ws://x")) is RpcProtocolError
+    with pytest.raises(KeyError) as ours:
+        {}["weird"]
+    assert translate(ours.value, "ws://x") is None
+    conn = ChainConnection("ws://x", opener=lambda: object())
+    with pytest.raises(KeyError), conn.session():  # a bug in our code inside a session is not re-wrapped
+        {}["weird"]
 
 
 def test_remote_error_keeps_code_and_data() -> None:
