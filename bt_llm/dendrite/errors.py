@@ -16,6 +16,9 @@ any other ``httpx.HTTPError`` or
 ``httpx.StreamError`` or error     500     ``Client error: ...``
 =================================  ======  ==============================================
 
+As bittensor's dendrite does, a call never raises: the synapse carries the status. An exception outside
+this table is a bug rather than a failure of the network, so it is also logged once, with its traceback.
+
 Example:
     >>> import httpx
     >>> status_for(httpx.ConnectError("refused"), ip="127.0.0.1", port=1, name="Synapse", timeout=12.0)
@@ -25,6 +28,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import httpx
 
@@ -63,6 +67,7 @@ ERROR_MAPPING: dict[type[BaseException], tuple[int, str]] = {
     httpx.HTTPError: (500, "Client error"),
 }
 DEFAULT_ERROR = (500, "Client error")
+log = logging.getLogger("bt_llm.dendrite")
 
 
 def lookup(exc: BaseException) -> tuple[int, str]:
@@ -77,6 +82,9 @@ def lookup(exc: BaseException) -> tuple[int, str]:
 def status_for(exc: BaseException, *, ip: str | None, port: int | None, name: str, timeout: float | None) -> tuple[int, str]:
     """The status code and message a failed call reports (see the table above)."""
     status, prefix = lookup(exc)
+    if not isinstance(exc, tuple(ERROR_MAPPING)):
+        log.error("dendrite call to %s:%s/%s failed on an unexpected %s", ip, port, name, type(exc).__name__,
+                  exc_info=exc)
     if isinstance(exc, httpx.ConnectError):
         return status, f"{prefix} at {ip}:{port}/{name}"
     if status == 408:

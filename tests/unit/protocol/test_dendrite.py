@@ -202,3 +202,11 @@ async def test_streaming_synapses_with_required_fields() -> None:
 
     items = [i async for i in _dendrite(handler).call_stream(TARGET, Needs(topic="t", roles=["u"], messages=["m"]), deserialize=False)]
     assert items[0] == "x" and items[-1].is_success and items[-1].topic == "t"
+
+
+def test_an_unexpected_error_is_a_500_and_logged_once_with_its_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("ERROR", logger="bt_llm.dendrite"):
+        assert status_for(KeyError("bug"), ip="1.2.3.4", port=1, name="S", timeout=1.0) == (500, "Client error: 'bug'")
+        status_for(httpx.ConnectError("refused"), ip="1.2.3.4", port=1, name="S", timeout=1.0)
+    assert len(caplog.records) == 1 and caplog.records[0].exc_info is not None
+    assert "unexpected KeyError" in caplog.records[0].getMessage()
