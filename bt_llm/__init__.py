@@ -11,9 +11,7 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from bt_llm.aliases import lazy
 from bt_llm.errors import (
     BtLlmError as BtLlmError,
 )
@@ -108,16 +106,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'bt_llm' has no attribute {name!r}")
-    module_name, _, attribute = target.partition(":")
-    module = importlib.import_module(module_name)
-    value = getattr(module, attribute) if attribute else module
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy(__name__, _LAZY)
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))

@@ -1,4 +1,7 @@
-"""``bt.wallet``, ``bt.axon`` and ``bt.dendrite``: bittensor's names for classes, and the names of this
+"""The names packages hand out: loaded on first use (:func:`lazy`, PEP 562), and packages that stand in
+for a class (:func:`stand_in`).
+
+``bt.wallet``, ``bt.axon`` and ``bt.dendrite``: bittensor's names for classes, and the names of this
 package's subpackages too. Python binds ``bt_llm.wallet`` to the subpackage as soon as any module in it is
 imported, so these names always are the subpackages (the same object whatever was imported first, and
 ``import bt_llm.wallet.keypair as keypair`` keeps working), and each subpackage stands in for its class:
@@ -19,6 +22,7 @@ from __future__ import annotations
 import importlib
 import sys
 import types
+from collections.abc import Callable, Mapping
 from typing import Any
 
 
@@ -44,3 +48,20 @@ def stand_in(package: str, target: str) -> None:
     module = sys.modules[package]
     module.__dict__["__stand_in_for__"] = target
     module.__class__ = ClassPackage
+
+
+def lazy(package: str, targets: Mapping[str, str]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for ``package`` that imports each name of ``targets`` on first use:
+    ``"module:attribute"``, or ``"module"`` for a whole module. The value is then kept in the package."""
+
+    def __getattr__(name: str) -> Any:
+        target = targets.get(name)
+        if target is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        module_name, _, attribute = target.partition(":")
+        module = importlib.import_module(module_name)
+        value = getattr(module, attribute) if attribute else module
+        setattr(sys.modules[package], name, value)
+        return value
+
+    return __getattr__

@@ -11,23 +11,18 @@ See ``CONTRACT.md`` beside this file for the node-facing contract.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from bt_llm.aliases import lazy
 
 _LAZY = {
-    "Engine": "bt_llm.localnet.engine",
-    "InvalidTransaction": "bt_llm.localnet.engine",
-    "GenesisConfig": "bt_llm.localnet.genesis",
-    "SubnetConfig": "bt_llm.localnet.genesis",
-    "Call": "bt_llm.localnet.schema",
+    "Engine": "bt_llm.localnet.engine:Engine",
+    "InvalidTransaction": "bt_llm.localnet.engine:InvalidTransaction",
+    "GenesisConfig": "bt_llm.localnet.genesis:GenesisConfig",
+    "SubnetConfig": "bt_llm.localnet.genesis:SubnetConfig",
+    "Call": "bt_llm.localnet.schema:Call",
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'bt_llm.localnet' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy(__name__, _LAZY)
 
 
 __all__ = sorted(_LAZY)

@@ -10,9 +10,7 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from bt_llm.aliases import lazy
 from bt_llm.models.sampling import SamplingParams as SamplingParams
 from bt_llm.models.sampling import to_chat as to_chat
 
@@ -27,12 +25,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'bt_llm.models' has no attribute {name!r}")
-    module_name, attribute = target.split(":")
-    return getattr(importlib.import_module(module_name), attribute)
+__getattr__ = lazy(__name__, _LAZY)
 
 
 __all__ = sorted(["SamplingParams", "to_chat", *_LAZY])

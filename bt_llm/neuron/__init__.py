@@ -11,8 +11,7 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from bt_llm.aliases import lazy
 
 _LAZY: dict[str, str] = {
     "Caller": "bt_llm.neuron.policy:Caller",
@@ -29,12 +28,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'bt_llm.neuron' has no attribute {name!r}")
-    module_name, attribute = target.split(":")
-    return getattr(importlib.import_module(module_name), attribute)
+__getattr__ = lazy(__name__, _LAZY)
 
 
 __all__ = sorted(_LAZY)

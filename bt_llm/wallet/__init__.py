@@ -14,21 +14,14 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
-
-from bt_llm.aliases import stand_in
+from bt_llm.aliases import lazy, stand_in
 
 stand_in(__name__, "bt_llm.wallet.wallet:Wallet")
 
 
-def __getattr__(name: str) -> Any:
-    # ``from bt_llm.wallet import Wallet, Keypair, Keyfile`` without importing everything up front.
-    targets = {"Wallet": "wallet", "Keypair": "keypair", "Keyfile": "keyfile"}
-    if name in targets:
-        import importlib
-
-        return getattr(importlib.import_module(f"{__name__}.{targets[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# ``from bt_llm.wallet import Wallet, Keypair, Keyfile`` without importing everything up front.
+__getattr__ = lazy(__name__, {"Wallet": "bt_llm.wallet.wallet:Wallet", "Keypair": "bt_llm.wallet.keypair:Keypair",
+                              "Keyfile": "bt_llm.wallet.keyfile:Keyfile"})
 
 
 __all__ = ["Keyfile", "Keypair", "Wallet"]
