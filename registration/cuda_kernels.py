@@ -6,6 +6,7 @@ when CUDA is asked for. The rounds are compiled from the very Python source the 
 :func:`registration.sha256.sha256_schedule16_py`). One thread tries one nonce; the target is
 compared as 4 x uint64 limbs; the lowest offset that meets it wins through an atomic min.
 Under ``NUMBA_ENABLE_CUDASIM=1`` the kernels run on Numba's CPU simulator (slow, for tests).
+The kernels' lane lists mirror the CPU kernels' by design (scalars in registers; see :mod:`registration.keccak`).
 """
 
 from __future__ import annotations

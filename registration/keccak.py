@@ -8,6 +8,9 @@ Python function free of helpers), and compiled three ways:
   over the states so that LLVM vectorises it (AVX2: 4 lanes a ymm register), for the solver;
 - :mod:`registration.cuda_kernels`: ``numba.cuda.jit(device=True)`` from the same source.
 
+The 25-lane argument and result lists repeat by design (``duplicates`` lists them): the lanes are
+scalars so that Numba keeps them in registers, where a lane array would go through memory.
+
 Example:
     >>> from registration.keccak import keccak256_bytes
     >>> keccak256_bytes(b"").hex()[:16]

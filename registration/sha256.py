@@ -7,6 +7,7 @@ sixteen steps of the message schedule (:func:`sha256_schedule16_py`) are plain P
 scalar words, compiled three ways like :mod:`registration.keccak`: one block in registers
 (:func:`sha256_compress`), ``LANES`` blocks side by side for the vectorised solver
 (:func:`sha256_compress_batch`), and as CUDA device functions in :mod:`registration.cuda_kernels`.
+The word lists repeat by design, as in :mod:`registration.keccak` (scalars stay in registers).
 
 Example:
     >>> from registration.sha256 import sha256_bytes
