@@ -4,7 +4,8 @@
 
     BtLlmError
      ├── ConfigError            bad configuration or arguments
- │    └── UnsupportedFeatureError   a feature this class does not have (also a NotImplementedError)
+     │    ├── UnsupportedFeatureError   a feature this class does not have (also a NotImplementedError)
+     │    └── AddressError      a malformed SS58 address or account id (also a WalletError and a ValueError)
      ├── WalletError            keys and keyfiles
      │    ├── KeyFileError      a keyfile is missing, corrupt, unreadable or unwritable
      │    ├── PasswordError     a wrong password, or none available without a prompt
@@ -42,6 +43,15 @@ class UnsupportedFeatureError(ConfigError, NotImplementedError):
 
 class WalletError(BtLlmError):
     """Something is wrong with a wallet or one of its keys."""
+
+
+class AddressError(ConfigError, WalletError, ValueError):
+    """An SS58 address or a raw account id is malformed: a bad character, length, format or checksum.
+
+    The one error for a bad address, raised by :mod:`bt_llm.scale` for the client, the node and the wallet.
+    It is a :class:`ConfigError` (a bad argument), a :class:`WalletError` (what the wallet raised) and a
+    ``ValueError`` (what the SCALE helpers raised), so callers written against any of those still catch it.
+    """
 
 
 class KeyFileError(WalletError):

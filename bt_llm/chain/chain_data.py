@@ -18,8 +18,8 @@ import ipaddress
 import struct
 from dataclasses import dataclass, field
 
-from bt_llm.chain.scale import ScaleReader
 from bt_llm.protocol.axon_info import AxonInfo
+from bt_llm.scale import ScaleReader
 
 U16_MAX = 65535
 RAO_PER_TAO = 1_000_000_000

@@ -26,8 +26,8 @@ from typing import Any
 from bt_llm.chain import chain_data as cd
 from bt_llm.chain import runtime
 from bt_llm.chain.connection import ChainConnection
-from bt_llm.chain.scale import ScaleReader
 from bt_llm.errors import ChainError, RpcError
+from bt_llm.scale import ScaleReader, ss58_encode
 
 KIND_2023 = "subtensor-2023"
 KIND_DTAO = "dynamic-tao"
@@ -187,8 +187,6 @@ def detect_runtime(conn: ChainConnection) -> RuntimeProfile:
 
 def _ss58(value: Any) -> str:
     if isinstance(value, bytes | bytearray):
-        from bt_llm.chain.scale import ss58_encode
-
         return ss58_encode(bytes(value))
     return str(value)
 

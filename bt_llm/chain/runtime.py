@@ -11,8 +11,8 @@ from typing import Any
 
 from bt_llm.chain import chain_data as cd
 from bt_llm.chain.connection import ChainConnection
-from bt_llm.chain.scale import encode_compact, ss58_decode, unwrap_bytes_vec
-from bt_llm.errors import ConfigError, RpcProtocolError
+from bt_llm.errors import RpcProtocolError
+from bt_llm.scale import encode_compact, ss58_decode, unwrap_bytes_vec
 
 
 def _hex_to_bytes(value: Any) -> bytes:
@@ -41,12 +41,9 @@ def public_key(ss58: str) -> bytes:
     """The 32-byte public key of an address.
 
     Raises:
-        ConfigError: not a valid SS58 address.
+        AddressError: not a valid SS58 address (a :class:`~bt_llm.errors.ConfigError`).
     """
-    try:
-        return ss58_decode(ss58)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"not a valid ss58 address: {ss58!r}") from exc
+    return ss58_decode(ss58)
 
 
 def state_call(conn: ChainConnection, method: str, params: bytes, block_hash: str | None = None) -> bytes:

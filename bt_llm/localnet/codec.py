@@ -14,6 +14,11 @@ or a plain alias string). Python values:
 - enums -> ``(variant_name, value)`` (``value`` is ``None`` for unit variants); a bare ``str`` is accepted
   on encode for unit variants.
 
+The runtime's ``Call`` and ``RuntimeEvent`` enums are built from the pallets by
+:mod:`bt_llm.localnet.schema`, which gives them to this codec with :func:`register_runtime_type` when it is
+imported; this module never imports the schema. Compact integers, the byte cursor (:class:`Reader`) and
+SS58 come from the one core, :mod:`bt_llm.scale`.
+
 Cross-checked against scalecodec in ``tests/unit/localnet/test_codec.py``.
 
 Example:
@@ -31,7 +36,9 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from bt_llm.errors import ChainError
+from bt_llm.errors import AddressError, ChainError
+from bt_llm.localnet.schema_types import TYPES
+from bt_llm.scale import ScaleReader, encode_compact, ss58_decode
 
 _UINTS = {"u8": 1, "u16": 2, "u32": 4, "u64": 8, "u128": 16, "u256": 32}
 _STRUCT_FMT = {"u8": "<B", "u16": "<H", "u32": "<I", "u64": "<Q"}
@@ -43,51 +50,11 @@ class CodecError(ChainError):
     """A value could not be SCALE-encoded or decoded with the given type."""
 
 
-class _Reader:
-    __slots__ = ("data", "pos")
+class Reader(ScaleReader):
+    """The core's SCALE cursor, raising :class:`CodecError`: what every decoder of this codec reads from."""
 
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.pos = 0
-
-    def take(self, n: int) -> bytes:
-        end = self.pos + n
-        if end > len(self.data):
-            raise CodecError(f"SCALE input too short: wanted {n} bytes at {self.pos}, have {len(self.data)}")
-        out = self.data[self.pos : end]
-        self.pos = end
-        return out
-
-
-# --------------------------------------------------------------------------- compact
-
-
-def encode_compact(value: int) -> bytes:
-    """SCALE compact encoding of a non-negative integer."""
-    if value < 0:
-        raise CodecError(f"compact value must be non-negative, got {value}")
-    if value < 1 << 6:
-        return bytes([value << 2])
-    if value < 1 << 14:
-        return ((value << 2) | 1).to_bytes(2, "little")
-    if value < 1 << 30:
-        return ((value << 2) | 2).to_bytes(4, "little")
-    raw = value.to_bytes((value.bit_length() + 7) // 8, "little")
-    if len(raw) > 67:
-        raise CodecError("compact value too large")
-    return bytes([((len(raw) - 4) << 2) | 3]) + raw
-
-
-def _read_compact(r: _Reader) -> int:
-    first = r.take(1)[0]
-    mode = first & 3
-    if mode == 0:
-        return first >> 2
-    if mode == 1:
-        return int.from_bytes(bytes([first]) + r.take(1), "little") >> 2
-    if mode == 2:
-        return int.from_bytes(bytes([first]) + r.take(3), "little") >> 2
-    return int.from_bytes(r.take((first >> 2) + 4), "little")
+    __slots__ = ()
+    error = CodecError
 
 
 # --------------------------------------------------------------------------- type parsing
@@ -116,17 +83,24 @@ _ARRAY = re.compile(r"^\[(.+);\s*(\d+)\]$")
 _GENERIC = re.compile(r"^([A-Za-z0-9_:]+)<(.+)>$")
 
 Encoder = Callable[[Any, bytearray], None]
-DecoderFn = Callable[[_Reader], Any]
+DecoderFn = Callable[[Reader], Any]
+
+_RUNTIME_TYPES: dict[str, tuple[Encoder, DecoderFn]] = {}
 
 
-def _registry() -> dict[str, Any]:
-    from bt_llm.localnet.schema_types import TYPES
+def register_runtime_type(name: str, encoder: Encoder, decoder: DecoderFn) -> None:
+    """Give the type ``name`` its codec: how :mod:`bt_llm.localnet.schema` adds ``Call`` and ``RuntimeEvent``.
 
-    return TYPES
+    Called when the schema is imported, before any type that contains these is built (the codecs of
+    :func:`type_codec` are cached; a type naming an unregistered one raises and is not cached).
+    """
+    _RUNTIME_TYPES[name] = (encoder, decoder)
 
 
 @cache
-def _codec(type_str: str) -> tuple[Encoder, DecoderFn]:
+def type_codec(type_str: str) -> tuple[Encoder, DecoderFn]:
+    """The ``(encoder, decoder)`` pair of a type string (cached): ``encoder(value, out)`` appends to a
+    ``bytearray``; ``decoder(reader)`` reads from a :class:`Reader`."""
     t = " ".join(type_str.split())
     if t in _STRUCT_FMT:
         fmt = struct.Struct(_STRUCT_FMT[t])
@@ -137,7 +111,7 @@ def _codec(type_str: str) -> tuple[Encoder, DecoderFn]:
             except struct.error as exc:
                 raise CodecError(f"{v!r} does not fit {t}") from exc
 
-        return enc_int, lambda r, fmt=fmt: fmt.unpack(r.take(fmt.size))[0]
+        return enc_int, lambda r, fmt=fmt: fmt.unpack(r.raw(fmt.size))[0]
     if t in _UINTS:
         size = _UINTS[t]
 
@@ -147,19 +121,13 @@ def _codec(type_str: str) -> tuple[Encoder, DecoderFn]:
             except OverflowError as exc:
                 raise CodecError(f"{v!r} does not fit {t}") from exc
 
-        return enc_big, lambda r, size=size: int.from_bytes(r.take(size), "little")
+        return enc_big, lambda r, size=size: r.uint(size)
     if t == "bool":
 
         def enc_bool(v: Any, out: bytearray) -> None:
             out.append(1 if v else 0)
 
-        def dec_bool(r: _Reader) -> bool:
-            b = r.take(1)[0]
-            if b > 1:
-                raise CodecError(f"invalid bool byte {b}")
-            return b == 1
-
-        return enc_bool, dec_bool
+        return enc_bool, Reader.boolean
     if t in ("Null", "()"):
         return (lambda v, out: None), (lambda r: None)
     if t in _FIXED_BYTES:
@@ -170,39 +138,15 @@ def _codec(type_str: str) -> tuple[Encoder, DecoderFn]:
             b = bytes(v)
             out += encode_compact(len(b)) + b
 
-        return enc_bytes, lambda r: bytes(r.take(_read_compact(r)))
-    if t == "Call":
-
-        def enc_call(v: Any, out: bytearray) -> None:
-            from bt_llm.localnet.schema import encode_call
-
-            out += encode_call(v)
-
-        def dec_call(r: _Reader) -> Any:
-            from bt_llm.localnet.schema import decode_call_from
-
-            return decode_call_from(r)
-
-        return enc_call, dec_call
-    if t == "RuntimeEvent":
-
-        def enc_event(v: Any, out: bytearray) -> None:
-            from bt_llm.localnet.schema import encode_event
-
-            out += encode_event(v)
-
-        def dec_event(r: _Reader) -> Any:
-            from bt_llm.localnet.schema import _decode_event_from
-
-            return _decode_event_from(r)
-
-        return enc_event, dec_event
+        return enc_bytes, Reader.bytes_vec
+    if t in _RUNTIME_TYPES:
+        return _RUNTIME_TYPES[t]
     m = _ARRAY.match(t)
     if m:
         inner, n = m.group(1).strip(), int(m.group(2))
         if inner == "u8":
             return _fixed_bytes_codec(n)
-        ie, idec = _codec(inner)
+        ie, idec = type_codec(inner)
 
         def enc_arr(v: Any, out: bytearray) -> None:
             if len(v) != n:
@@ -212,7 +156,7 @@ def _codec(type_str: str) -> tuple[Encoder, DecoderFn]:
 
         return enc_arr, lambda r: [idec(r) for _ in range(n)]
     if t.startswith("(") and t.endswith(")"):
-        items = [_codec(p) for p in _split_top(t[1:-1])]
+        items = [type_codec(p) for p in _split_top(t[1:-1])]
 
         def enc_tuple(v: Any, out: bytearray) -> None:
             if len(v) != len(items):
@@ -227,29 +171,32 @@ def _codec(type_str: str) -> tuple[Encoder, DecoderFn]:
         if outer in ("Vec", "BoundedVec", "WeakBoundedVec"):
             inner = _split_top(args)[0]
             if inner == "u8":
-                return _codec("Vec<u8>")
+                return type_codec("Vec<u8>")
             if inner in _STRUCT_FMT or inner == "bool":
                 return _bulk_vec_codec(inner)
             if inner.startswith("(") and all(p in _STRUCT_FMT for p in _split_top(inner[1:-1])):
                 return _bulk_tuple_vec_codec(_split_top(inner[1:-1]))
-            ie, idec = _codec(inner)
+            ie, idec = type_codec(inner)
 
             def enc_vec(v: Any, out: bytearray) -> None:
                 out += encode_compact(len(v))
                 for x in v:
                     ie(x, out)
 
-            return enc_vec, lambda r: [idec(r) for _ in range(_read_compact(r))]
+            return enc_vec, lambda r: [idec(r) for _ in range(r.compact())]
         if outer == "Compact":
 
             def enc_c(v: Any, out: bytearray) -> None:
-                out += encode_compact(int(v))
+                try:
+                    out += encode_compact(int(v))
+                except ValueError as exc:
+                    raise CodecError(f"{v!r} does not fit {t}: {exc}") from None
 
-            return enc_c, _read_compact
+            return enc_c, Reader.compact
         if outer == "Option":
             if args == "bool":  # SCALE special-cases Option<bool> as one byte; not used here
                 raise CodecError("Option<bool> is not supported")
-            ie, idec = _codec(args)
+            ie, idec = type_codec(args)
 
             def enc_opt(v: Any, out: bytearray) -> None:
                 if v is None:
@@ -258,25 +205,19 @@ def _codec(type_str: str) -> tuple[Encoder, DecoderFn]:
                     out.append(1)
                     ie(v, out)
 
-            def dec_opt(r: _Reader) -> Any:
-                flag = r.take(1)[0]
-                if flag == 0:
-                    return None
-                if flag != 1:
-                    raise CodecError(f"invalid Option flag {flag}")
-                return idec(r)
+            def dec_opt(r: Reader) -> Any:
+                return idec(r) if r.option_flag() else None
 
             return enc_opt, dec_opt
         if outer == "Box":
-            return _codec(args)
-    reg = _registry()
-    if t not in reg:
+            return type_codec(args)
+    if t not in TYPES:
         raise CodecError(f"unknown type {type_str!r}")
-    spec = reg[t]
+    spec = TYPES[t]
     if isinstance(spec, str):
-        return _codec(spec)
+        return type_codec(spec)
     if spec["type"] == "struct":
-        fields = [(name, _codec(ft)) for name, ft in spec["type_mapping"]]
+        fields = [(name, type_codec(ft)) for name, ft in spec["type_mapping"]]
 
         def enc_struct(v: Any, out: bytearray) -> None:
             for name, (e, _) in fields:
@@ -286,7 +227,7 @@ def _codec(type_str: str) -> tuple[Encoder, DecoderFn]:
 
         return enc_struct, lambda r: {name: d(r) for name, (_, d) in fields}
     if spec["type"] == "enum":
-        variants = [(name, _codec(vt)) for name, vt in spec["type_mapping"]]
+        variants = [(name, type_codec(vt)) for name, vt in spec["type_mapping"]]
         index = {name: i for i, (name, _) in enumerate(variants)}
 
         def enc_enum(v: Any, out: bytearray) -> None:
@@ -298,8 +239,8 @@ def _codec(type_str: str) -> tuple[Encoder, DecoderFn]:
             out.append(index[name])
             variants[index[name]][1][0](value, out)
 
-        def dec_enum(r: _Reader) -> Any:
-            i = r.take(1)[0]
+        def dec_enum(r: Reader) -> Any:
+            i = r.u8()
             if i >= len(variants):
                 raise CodecError(f"{t}: variant index {i} out of range")
             name, (_, d) = variants[i]
@@ -320,9 +261,9 @@ def _bulk_vec_codec(inner: str) -> tuple[Encoder, DecoderFn]:
         except struct.error as exc:
             raise CodecError(f"a value does not fit Vec<{inner}>") from exc
 
-    def dec(r: _Reader) -> list[Any]:
-        n = _read_compact(r)
-        raw = r.take(n * size)
+    def dec(r: Reader) -> list[Any]:
+        n = r.compact()
+        raw = r.raw(n * size)
         if code == "?" and any(b > 1 for b in raw):
             raise CodecError("invalid bool byte")
         return list(struct.unpack(f"<{n}{code}", raw))
@@ -345,9 +286,9 @@ def _bulk_tuple_vec_codec(parts: list[str]) -> tuple[Encoder, DecoderFn]:
         except struct.error as exc:
             raise CodecError("a value does not fit its tuple type") from exc
 
-    def dec(r: _Reader) -> list[Any]:
-        n = _read_compact(r)
-        return list(item.iter_unpack(r.take(n * item.size)))
+    def dec(r: Reader) -> list[Any]:
+        n = r.compact()
+        return list(item.iter_unpack(r.raw(n * item.size)))
 
     return enc, dec
 
@@ -361,56 +302,47 @@ def _fixed_bytes_codec(n: int, *, account: bool = False) -> tuple[Encoder, Decod
             raise CodecError(f"expected {n} bytes, got {len(b)}")
         out += b
 
-    return enc, lambda r: bytes(r.take(n))
+    return enc, lambda r: r.raw(n)
 
 
 # --------------------------------------------------------------------------- public API
 
 
 def account_bytes(account: str | bytes) -> bytes:
-    """A 32-byte public key from ss58 text, ``0x`` hex or raw bytes."""
+    """A 32-byte public key from ss58 text (any simple format), ``0x`` hex or raw bytes.
+
+    Raises:
+        AddressError: none of these, or not 32 bytes.
+    """
     if isinstance(account, (bytes, bytearray)):
         if len(account) != 32:
-            raise CodecError(f"an account is 32 bytes, got {len(account)}")
+            raise AddressError(f"an account id has 32 bytes, got {len(account)}")
         return bytes(account)
-    if account.startswith("0x") and len(account) == 66:
+    if isinstance(account, str) and account.startswith("0x") and len(account) == 66:
         try:
             return bytes.fromhex(account[2:])
-        except ValueError as exc:
-            raise CodecError(f"not a hex account: {account!r}") from exc
-    from scalecodec.utils.ss58 import ss58_decode
-
-    try:
-        return bytes.fromhex(ss58_decode(account))
-    except (ValueError, IndexError) as exc:
-        raise CodecError(f"not an ss58 address: {account!r}") from exc
-
-
-def ss58(account: bytes, ss58_format: int = 42) -> str:
-    """The ss58 text of a 32-byte public key."""
-    from scalecodec.utils.ss58 import ss58_encode
-
-    return ss58_encode(account, ss58_format)
+        except ValueError:
+            raise AddressError(f"not a hex account id: {account!r}") from None
+    return ss58_decode(account)
 
 
 def encode(type_str: str, value: Any) -> bytes:
     """SCALE-encode ``value`` as ``type_str``."""
     out = bytearray()
-    _codec(type_str)[0](value, out)
+    type_codec(type_str)[0](value, out)
     return bytes(out)
 
 
 def decode(type_str: str, data: bytes, *, exact: bool = True) -> Any:
     """Decode SCALE ``data`` as ``type_str``; with ``exact`` every byte must be consumed."""
-    r = _Reader(bytes(data))
-    value = _codec(type_str)[1](r)
-    if exact and r.pos != len(r.data):
-        raise CodecError(f"{len(r.data) - r.pos} trailing bytes after {type_str}")
+    r = Reader(data)
+    value = type_codec(type_str)[1](r)
+    if exact and r.pos != r.size:
+        raise CodecError(f"{r.size - r.pos} trailing bytes after {type_str}")
     return value
 
 
 def decode_prefix(type_str: str, data: bytes, offset: int = 0) -> tuple[Any, int]:
     """Decode one ``type_str`` from ``data[offset:]``; returns ``(value, new_offset)``."""
-    r = _Reader(bytes(data))
-    r.pos = offset
-    return _codec(type_str)[1](r), r.pos
+    r = Reader(data, offset)
+    return type_codec(type_str)[1](r), r.pos

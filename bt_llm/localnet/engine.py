@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bt_llm.errors import ChainError, ExtrinsicFailedError
+from bt_llm.errors import AddressError, ChainError, ExtrinsicFailedError
 from bt_llm.localnet import info
 from bt_llm.localnet.block import EpochFn, block_step
 from bt_llm.localnet.calls import dispatch
@@ -260,7 +260,7 @@ class Engine:
             except ExtrinsicFailedError as exc:
                 error = (exc.module, exc.error_name)
                 ctx.deposit("System", "ExtrinsicFailed", dispatch_error_value(exc), dispatch_info)
-            except CodecError:
+            except (CodecError, AddressError):
                 error = (None, "Other")
                 ctx.deposit("System", "ExtrinsicFailed", ("Other", None), dispatch_info)
             else:

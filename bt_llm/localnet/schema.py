@@ -30,11 +30,17 @@ from functools import cache
 from typing import Any
 
 from bt_llm.localnet import schema_subtensor as _st
-from bt_llm.localnet.codec import CodecError, _Reader, decode, encode
-from bt_llm.localnet.codec import _codec as _type_codec
+from bt_llm.localnet.codec import CodecError, Reader, decode, encode, register_runtime_type, type_codec
 from bt_llm.localnet.schema_types import TYPES as TYPES
+from bt_llm.scale import encode_compact
 
 OPTIONAL = _st.OPTIONAL
+
+# The codec reaches the runtime's Call and RuntimeEvent enums (built from PALLETS below) through this
+# registration, so it never imports this module. Registered first: PALLETS' defaults already encode types
+# that contain them (``Vec<EventRecord>``); the functions are looked up when called.
+register_runtime_type("Call", lambda call, out: out.extend(encode_call(call)), lambda r: decode_call_from(r))
+register_runtime_type("RuntimeEvent", lambda ev, out: out.extend(encode_event(ev)), lambda r: _decode_event_from(r))
 
 
 # ----------------------------------------------------------------------------------------- pallets
@@ -506,15 +512,15 @@ def encode_call(call: Call) -> bytes:
     return bytes(out)
 
 
-def decode_call_from(r: _Reader) -> Call:
-    pi, ci = r.take(1)[0], r.take(1)[0]
+def decode_call_from(r: Reader) -> Call:
+    pi, ci = r.u8(), r.u8()
     if pi not in _BY_INDEX:
         raise CodecError(f"unknown pallet index {pi}")
     p = _BY_INDEX[pi]
     c = next((c for c in p.calls if c.index == ci), None)
     if c is None:
         raise CodecError(f"unknown call index {ci} in {p.name}")
-    return Call(p.name, c.name, {n: _type_codec(t)[1](r) for n, t in c.args})
+    return Call(p.name, c.name, {n: type_codec(t)[1](r) for n, t in c.args})
 
 
 def decode_call(data: bytes) -> Call:
@@ -536,8 +542,6 @@ def encode_event(ev: Event) -> bytes:
 
 def encode_event_records(records: list[EventRecord]) -> bytes:
     """The ``System.Events`` value: ``Vec<EventRecord>``."""
-    from bt_llm.localnet.codec import encode_compact
-
     out = bytearray(encode_compact(len(records)))
     for rec in records:
         out += encode("Phase", rec.phase)
@@ -546,22 +550,20 @@ def encode_event_records(records: list[EventRecord]) -> bytes:
     return bytes(out)
 
 
-def _decode_event_from(r: _Reader) -> Event:
-    pi, ei = r.take(1)[0], r.take(1)[0]
+def _decode_event_from(r: Reader) -> Event:
+    pi, ei = r.u8(), r.u8()
     p = _BY_INDEX[pi]
     d = p.events[ei]
-    return Event(p.name, d.name, tuple(_type_codec(t)[1](r) for _, t in d.fields))
+    return Event(p.name, d.name, tuple(type_codec(t)[1](r) for _, t in d.fields))
 
 
 def decode_event_records(data: bytes) -> list[EventRecord]:
     """Decode a ``System.Events`` value."""
-    from bt_llm.localnet.codec import _read_compact
-
-    r = _Reader(bytes(data))
+    r = Reader(data)
     out = []
-    for _ in range(_read_compact(r)):
-        phase = _type_codec("Phase")[1](r)
+    for _ in range(r.compact()):
+        phase = type_codec("Phase")[1](r)
         ev = _decode_event_from(r)
-        topics = _type_codec("Vec<H256>")[1](r)
+        topics = type_codec("Vec<H256>")[1](r)
         out.append(EventRecord(phase, ev, tuple(topics)))
     return out

@@ -20,13 +20,13 @@ from __future__ import annotations
 from typing import Any
 
 from bip39 import bip39_validate
-from scalecodec.utils.ss58 import is_valid_ss58_address, ss58_decode
 from substrateinterface.keypair import Keypair as _SubstrateKeypair
 from substrateinterface.keypair import KeypairType
 
 from bt_llm.errors import MnemonicError, SignatureError, WalletError
+from bt_llm.scale import SS58_FORMAT, ss58_decode
+from bt_llm.scale import is_valid_ss58 as _is_valid_ss58
 
-SS58_FORMAT = 42
 MNEMONIC_WORD_COUNTS = (12, 15, 18, 21, 24)
 
 __all__ = [
@@ -82,22 +82,17 @@ def _is_bip39_word(word: str) -> bool:
 
 
 def is_valid_ss58(address: str) -> bool:
-    """Whether ``address`` is a well-formed SS58 address of format 42."""
-    try:
-        return bool(is_valid_ss58_address(address, valid_ss58_format=SS58_FORMAT))
-    except (ValueError, TypeError, IndexError):
-        return False
+    """Whether ``address`` is a well-formed 32-byte SS58 address of format 42."""
+    return _is_valid_ss58(address, SS58_FORMAT)
 
 
 def public_key_from_ss58(address: str) -> bytes:
     """Decode an SS58 address of format 42 into its 32-byte public key.
 
     Raises:
-        WalletError: the address is malformed.
+        AddressError: the address is malformed (a :class:`~bt_llm.errors.WalletError`); the message says how.
     """
-    if not is_valid_ss58(address):
-        raise WalletError(f"Invalid SS58 address: {address!r}")
-    return bytes.fromhex(ss58_decode(address, valid_ss58_format=SS58_FORMAT))
+    return ss58_decode(address, SS58_FORMAT)
 
 
 class Keypair(_SubstrateKeypair):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bt_llm.errors import AddressError
 from bt_llm.localnet.calls import balances, governance, registration, serving, staking, sudo, weights
 from bt_llm.localnet.calls.context import Ctx, Origin, fail
 from bt_llm.localnet.codec import CodecError, account_bytes
@@ -54,7 +55,7 @@ def _normalise(call: Call) -> dict[str, Any]:
         if type_str == "AccountId":
             try:
                 value = account_bytes(value)
-            except CodecError:
+            except AddressError:
                 raise fail(None, "CannotLookup") from None
         elif type_str == "Vec<u8>" and not isinstance(value, bytes):
             value = (

@@ -24,6 +24,7 @@ import hashlib
 from dataclasses import dataclass
 
 from bt_llm.errors import ChainError, SignatureError
+from bt_llm.scale import ScaleReader, encode_compact
 
 SIGNED_BIT = 0x80
 EXTRINSIC_VERSION = 4
@@ -38,35 +39,19 @@ def blake2_256(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=32).digest()
 
 
-def encode_compact(value: int) -> bytes:
-    """SCALE compact encoding of a non-negative integer."""
-    if value < 1 << 6:
-        return bytes([value << 2])
-    if value < 1 << 14:
-        return ((value << 2) | 1).to_bytes(2, "little")
-    if value < 1 << 30:
-        return ((value << 2) | 2).to_bytes(4, "little")
-    raw = value.to_bytes((value.bit_length() + 7) // 8, "little")
-    return bytes([((len(raw) - 4) << 2) | 3]) + raw
+class _Reader(ScaleReader):
+    __slots__ = ()
+    error = ExtrinsicFormatError
 
 
 def read_compact(data: bytes, offset: int) -> tuple[int, int]:
-    """Decode a compact integer at ``offset``; returns ``(value, next_offset)``."""
-    if offset >= len(data):
-        raise ExtrinsicFormatError("truncated compact integer")
-    first = data[offset]
-    mode = first & 3
-    if mode == 0:
-        return first >> 2, offset + 1
-    size = {1: 2, 2: 4}.get(mode)
-    if size is None:
-        size = (first >> 2) + 5
-        if offset + size > len(data):
-            raise ExtrinsicFormatError("truncated compact integer")
-        return int.from_bytes(data[offset + 1 : offset + size], "little"), offset + size
-    if offset + size > len(data):
-        raise ExtrinsicFormatError("truncated compact integer")
-    return int.from_bytes(data[offset : offset + size], "little") >> 2, offset + size
+    """Decode a compact integer at ``offset`` (the core's decoder); returns ``(value, next_offset)``.
+
+    Raises:
+        ExtrinsicFormatError: the bytes end inside it.
+    """
+    reader = _Reader(data, offset)
+    return reader.compact(), reader.pos
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bt_llm.errors import AddressError
 from bt_llm.localnet.node.rpc import Dispatcher, Session, invalid_params, param
 from bt_llm.localnet.node.runtime import CHAIN_NAME, NODE_NAME
 from bt_llm.localnet.node.service import Node
@@ -13,7 +14,7 @@ PROPERTIES = {"ss58Format": 42, "tokenDecimals": 9, "tokenSymbol": "TAO"}
 
 def account_param(params: list[Any], index: int) -> bytes:
     """A 32-byte account from an ss58 string, ``0x`` hex or a list of ints."""
-    from bt_llm.localnet.codec import CodecError, account_bytes
+    from bt_llm.localnet.codec import account_bytes
 
     value = param(params, index)
     if isinstance(value, list):
@@ -28,7 +29,7 @@ def account_param(params: list[Any], index: int) -> bytes:
         raise invalid_params("missing account")
     try:
         return account_bytes(value)
-    except CodecError as exc:
+    except AddressError as exc:
         raise invalid_params(str(exc)) from exc
 
 

@@ -8,10 +8,12 @@ from scalecodec.base import ScaleBytes
 from scalecodec.type_registry import load_type_registry_preset
 from substrateinterface.utils.hasher import blake2_128_concat, two_x64_concat, xxh128
 
-from bt_llm.localnet.codec import CodecError, account_bytes, decode, encode, ss58
+from bt_llm.errors import AddressError
+from bt_llm.localnet.codec import CodecError, account_bytes, decode, encode
 from bt_llm.localnet.engine import Engine
 from bt_llm.localnet.schema import TYPES, Call, decode_call, encode_call, pallet
 from bt_llm.localnet.storage import prefix_key, storage_key
+from bt_llm.scale import ss58_encode as ss58
 from tests.unit.localnet.conftest import ALICE, BOB, ST, Chain, acct
 
 # bittensor 6.12.4's custom_rpc_type_registry, as its decoders see our bytes
@@ -128,5 +130,5 @@ def test_calls_roundtrip_and_use_the_runtime_indices() -> None:
 def test_account_parsing() -> None:
     assert account_bytes(ss58(ALICE)) == ALICE
     assert account_bytes("0x" + ALICE.hex()) == ALICE
-    with pytest.raises(CodecError):
+    with pytest.raises(AddressError, match="not-an-address"):
         account_bytes("not-an-address")
