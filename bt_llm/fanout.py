@@ -68,7 +68,7 @@ class DelegateRecord:
 
 
 def _default_path() -> Path:
-    from bt_llm.models.smollm2 import cache_dir
+    from bt_llm.settings import cache_dir
 
     return cache_dir() / "delegates.json"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
 WALLET_PATH = "BT_WALLET_PATH"  # where wallets live (default ~/.bittensor/wallets/)
 COLDKEY_PASSWORD_PREFIX = "BT_COLD_PW_"  # + the wallet's name: its coldkey password
@@ -33,3 +34,9 @@ def get(name: str, env: Mapping[str, str] | None = None) -> str | None:
 def get_exact(name: str, env: Mapping[str, str] | None = None) -> str | None:
     """The value of ``name`` as set, an empty one included (a password may be empty); None when unset."""
     return (os.environ if env is None else env).get(name)
+
+
+def cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The bt-llm cache root (converted models, delegate memory): ``$BT_LLM_CACHE`` or ``~/.cache/bt-llm``."""
+    value = get(CACHE_DIR, env)
+    return Path(value).expanduser() if value else Path.home() / ".cache" / "bt-llm"

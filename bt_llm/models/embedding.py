@@ -24,7 +24,8 @@ import torch
 from transformers import AutoModel, AutoTokenizer
 
 from bt_llm.errors import ConfigError
-from bt_llm.models.text_generation import pick_device, quiet_progress_bars
+from bt_llm.models.files import quiet_progress_bars
+from bt_llm.models.text_generation import pick_device
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 

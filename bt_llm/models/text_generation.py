@@ -25,7 +25,6 @@ import os
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -43,6 +42,7 @@ from transformers import (
 from bt_llm.errors import ConfigError
 from bt_llm.models.decoder import Decoder
 from bt_llm.models.engine import Completion, Engine, Generation
+from bt_llm.models.files import quiet_progress_bars, resolve_model_path
 from bt_llm.models.sampling import (
     Message,
     SamplingParams,
@@ -53,52 +53,6 @@ from bt_llm.models.tools import tool_messages, uses_tools
 from bt_llm.stops import StopCutter, cut_at_stop
 
 Messages = str | Iterable[Message | tuple[str, str]]
-
-
-def resolve_model_path(spec: str | os.PathLike[str]) -> Path:
-    """Find a transformers model folder from what a user typed.
-
-    Accepts a model folder, a ``.gguf`` file (converted once into the bt-llm cache), or the name of
-    an installed package that ships a model (a folder with ``config.json`` inside the package, or a
-    ``.gguf`` file there), located with ``importlib.util.find_spec`` without importing it.
-
-    Raises:
-        ConfigError: nothing loadable was found.
-    """
-    import importlib.util
-
-    from bt_llm.models.smollm2 import converted_gguf_path
-
-    path = Path(spec).expanduser()
-    if path.is_dir():
-        return path
-    if path.is_file() and path.suffix == ".gguf":
-        return converted_gguf_path(path)
-    name = str(spec).replace("-", "_")
-    found = importlib.util.find_spec(name) if name.isidentifier() else None
-    for folder in (found.submodule_search_locations or []) if found else []:
-        root = Path(folder)
-        configs = sorted(root.glob("config.json")) + sorted(root.glob("*/config.json"))
-        if configs:
-            return configs[0].parent
-        ggufs = sorted(root.glob("*.gguf"))
-        if ggufs:
-            return converted_gguf_path(ggufs[0])
-    raise ConfigError(f"{spec!r} is neither a model folder, a .gguf file, nor an installed model package")
-
-
-def quiet_progress_bars() -> None:
-    """No progress bars from transformers and huggingface_hub when stderr is not a terminal: a log
-    file or CI output gets no screens of ``Loading weights: 37%|###`` (on a terminal they stay)."""
-    import sys
-
-    if sys.stderr is not None and sys.stderr.isatty():
-        return
-    from huggingface_hub.utils import disable_progress_bars
-    from transformers.utils import logging as transformers_logging
-
-    disable_progress_bars()
-    transformers_logging.disable_progress_bar()
 
 
 def pick_device(device: str = "auto") -> str:
