@@ -10,9 +10,10 @@ import click
 
 from bridge.config import BridgeConfig
 from bt_llm.cli.options import subtensor_options, wallet_options
+from bt_llm.cli.shared import SharedOptionsGroup
 
 
-@click.group(name="bridge")
+@click.group(name="bridge", cls=SharedOptionsGroup)
 def bridge_group() -> None:
     """Run the OpenAI-compatible bridge (a validator and delegate endpoint)."""
 

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import click
 
+from bt_llm.cli.shared import SharedOptionsGroup
 from bt_llm.errors import ConfigError
 
 
-@click.group(name="localnet", help="Run the embedded localnet node, or a whole network in the background.")
+@click.group(name="localnet", cls=SharedOptionsGroup, help="Run the embedded localnet node, or a whole network in the background.")
 def localnet_group() -> None:
     """The embedded localnet."""
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import click
 
 from bt_llm import settings
-from bt_llm.cli.shared import add_shared_options, prepare
+from bt_llm.cli.shared import SharedOptionsGroup, add_shared_options
 from bt_llm.errors import BtLlmError
 
 
@@ -86,7 +86,7 @@ COMMANDS: dict[str, CommandSpec] = {
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(SharedOptionsGroup):
     """A group that imports a command's module only when that command runs."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -99,15 +99,6 @@ class LazyGroup(click.Group):
         module_name, attribute = spec.target.split(":")
         command = getattr(importlib.import_module(module_name), attribute)
         return add_shared_options(cmd_name, command)
-
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
-        # --config, --strict and 5.x flags, for every command in one place (bt_llm.cli.shared)
-        name, command, rest = super().resolve_command(ctx, args)
-        if name is not None and command is not None:
-            defaults, rest = prepare(name, command, rest)
-            if defaults:
-                ctx.default_map = {**(ctx.default_map or {}), name: defaults}
-        return name, command, rest
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, spec.help) for name, spec in COMMANDS.items()]

@@ -35,6 +35,7 @@ __all__ = [
     "LISTING_COMMANDS",
     "Column",
     "Listing",
+    "SharedOptionsGroup",
     "add_shared_options",
     "emit",
     "listing_mode",
@@ -94,6 +95,24 @@ def add_shared_options(name: str, command: click.Command) -> click.Command:
             command.params.append(param)
     setattr(command, _MARK, True)
     return command
+
+
+class SharedOptionsGroup(click.Group):
+    """A command group whose commands take the shared options (``--config``, ``--strict``, ...), applied
+    before click parses their arguments; ``btcli`` itself and its ``localnet`` and ``bridge`` groups."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        return None if command is None else add_shared_options(cmd_name, command)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if name is not None and command is not None:
+            label = name if ctx.parent is None else f"{ctx.info_name} {name}"  # "localnet up" in messages
+            defaults, rest = prepare(label, command, rest)
+            if defaults:
+                ctx.default_map = {**(ctx.default_map or {}), name: defaults}
+        return name, command, rest
 
 
 # --------------------------------------------------------------------------------------------------
@@ -158,7 +177,8 @@ def prepare(name: str, command: click.Command, args: list[str]) -> tuple[dict[st
     if isinstance(command, click.Group) or any(a in ("--help", "-h") for a in args):
         return {}, args
     strict = "--strict" in args[: args.index("--")] if "--" in args else "--strict" in args
-    path, given = _option_value(args, "--config")
+    own_config = any("--config" in p.opts and p.expose_value for p in command.params)  # e.g. bridge serve's
+    path, given = (None, False) if own_config else _option_value(args, "--config")
     defaults: dict[str, Any] = {}
     unknown_keys: list[str] = []
     if given:

@@ -306,3 +306,17 @@ def test_534_positional_stake_order_is_understood() -> None:
     assert stake_args(BOB, 10.0) == (10.0, BOB)  # 5.x: add_stake(wallet, hotkey_ss58, amount)
     assert stake_args(10.0, BOB) == (10.0, BOB)  # ours: add_stake(wallet, amount, hotkey_ss58)
     assert stake_args(BOB, None) == (None, BOB)  # 5.x: unstake(wallet, hotkey_ss58)
+
+
+def test_the_groups_subcommands_take_config_and_strict_too(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    state = tmp_path / "nostate"
+    good = tmp_path / "c.yaml"
+    good.write_text(f"state: {state}\n")
+    code, _, err = btcli(capsys, "localnet", "status", "--config", str(good))
+    assert code == 1 and f"no localnet in {state}" in err  # the file's state: was used
+    bad = tmp_path / "d.yaml"
+    bad.write_text(f"state: {state}\nfoo: 1\n")
+    code, _, err = btcli(capsys, "localnet", "status", "--config", str(bad), "--strict")
+    assert code == 1 and "btcli localnet status: unknown keys in" in err and "foo" in err
+    code, _, err = btcli(capsys, "bridge", "serve", "--strict", "--nope")
+    assert code == 1 and "btcli bridge serve: unknown flags: --nope" in err
