@@ -101,7 +101,14 @@ class NeuronInfo(NeuronInfoLite):
 
 @dataclass(frozen=True)
 class DelegateInfo:
-    """A hotkey open to delegated stake."""
+    """A hotkey open to delegated stake.
+
+    On the dynamic-TAO runtime a nominator's stake is held per subnet (alpha; TAO on the root subnet 0):
+    ``nominator_stakes`` holds it per coldkey and netuid, ``nominators`` each coldkey's sum over its
+    subnets (amounts of different subnets' alpha added up, as the 2023 single TAO stake was), and in an
+    entry of ``get_delegated`` ``netuid`` names the subnet of that entry's stake. On the 2023 runtime the
+    three are None.
+    """
 
     hotkey_ss58: str
     take: float  # fraction of validator emission kept by the owner
@@ -111,10 +118,21 @@ class DelegateInfo:
     validator_permits: list[int]  # netuids
     return_per_1000_rao: int
     total_daily_return_rao: int
+    nominator_stakes: dict[str, dict[int, int]] | None = None  # coldkey -> netuid -> stake in rao (dynamic TAO)
+    netuid: int | None = None  # the subnet of a get_delegated entry's stake (dynamic TAO)
 
     @property
     def total_stake_rao(self) -> int:
         return sum(rao for _, rao in self.nominators)
+
+    @property
+    def total_stake_by_netuid(self) -> dict[int, int]:
+        """Stake per subnet in rao, summed over nominators (``{}`` on the 2023 runtime)."""
+        totals: dict[int, int] = {}
+        for stakes in (self.nominator_stakes or {}).values():
+            for netuid, rao in stakes.items():
+                totals[netuid] = totals.get(netuid, 0) + rao
+        return dict(sorted(totals.items()))
 
 
 @dataclass(frozen=True)
@@ -143,7 +161,9 @@ class SubnetInfo:
 
 @dataclass(frozen=True)
 class SubnetHyperparameters:
-    """The 22 hyperparameters of ``SubnetInfoRuntimeApi_get_subnet_hyperparams``."""
+    """The 22 hyperparameters of ``SubnetInfoRuntimeApi_get_subnet_hyperparams`` (2023), and those the
+    dynamic-TAO runtime added (``get_subnet_hyperparams`` / ``_v2``): None where the runtime has no such
+    hyperparameter."""
 
     rho: int
     kappa: int
@@ -167,9 +187,21 @@ class SubnetHyperparameters:
     max_validators: int
     adjustment_alpha: int
     difficulty: int
+    commit_reveal_period: int | None = None  # the dynamic-TAO runtime's, below
+    commit_reveal_weights_enabled: bool | None = None
+    alpha_high: int | None = None
+    alpha_low: int | None = None
+    liquid_alpha_enabled: bool | None = None
+    alpha_sigmoid_steepness: float | None = None  # from I32F32 fixed point (v2)
+    yuma_version: int | None = None  # v2 and on
+    subnet_is_active: bool | None = None
+    transfers_enabled: bool | None = None
+    bonds_reset_enabled: bool | None = None
+    user_liquidity_enabled: bool | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        """The hyperparameters the runtime has (the ones it lacks, None, are left out)."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__ if getattr(self, name) is not None}
 
 
 @dataclass(frozen=True)

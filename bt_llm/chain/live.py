@@ -241,6 +241,41 @@ def subnet_from_value(raw: dict[str, Any]) -> cd.SubnetInfo:
     )
 
 
+def delegate_from_value(raw: dict[str, Any], netuid: int | None = None) -> cd.DelegateInfo:
+    """A decoded ``DelegateInfo`` (dict) as our dataclass: nominators' stake per subnet in
+    ``nominator_stakes``, summed per coldkey in ``nominators``; ``netuid`` for a ``get_delegated`` entry."""
+    stakes: dict[str, dict[int, int]] = {}
+    for who, per_netuid in raw["nominators"]:
+        mine = stakes.setdefault(_ss58(who), {})
+        for subnet, rao in per_netuid:
+            mine[int(subnet)] = mine.get(int(subnet), 0) + int(rao)
+    return cd.DelegateInfo(
+        hotkey_ss58=_ss58(raw["delegate_ss58"]), take=int(raw["take"]) / cd.U16_MAX,
+        nominators=[(who, sum(per_netuid.values())) for who, per_netuid in stakes.items()],
+        owner_ss58=_ss58(raw["owner_ss58"]), registrations=[int(n) for n in raw["registrations"]],
+        validator_permits=[int(n) for n in raw["validator_permits"]],
+        return_per_1000_rao=int(raw["return_per_1000"]), total_daily_return_rao=int(raw["total_daily_return"]),
+        nominator_stakes=stakes, netuid=netuid,
+    )
+
+
+FIXED_FRAC_BITS = 32  # I32F32 fixed point (``{"bits": n}``) is n / 2**32, as the SDK reads it
+
+
+def hyperparameters_from_value(raw: dict[str, Any]) -> cd.SubnetHyperparameters:
+    """A decoded ``SubnetHyperparams`` / ``SubnetHyperparamsV2`` (dict) as our dataclass: the fields this
+    runtime has (fixed-point ones as floats), None for those it lacks."""
+    values: dict[str, Any] = {}
+    for name in cd.SubnetHyperparameters.__dataclass_fields__:
+        if name not in raw:
+            continue
+        value = raw[name]
+        if isinstance(value, dict) and "bits" in value:
+            value = int(value["bits"]) / (1 << FIXED_FRAC_BITS)
+        values[name] = value if isinstance(value, bool | float) else int(value)
+    return cd.SubnetHyperparameters(**values)
+
+
 @dataclass(frozen=True)
 class SubnetStake:
     """A subnet's stake per uid (``SubnetInfoRuntimeApi_get_subnet_state``), in rao: alpha on the subnet,
@@ -287,6 +322,20 @@ class Adapter2023:
 
         return int(queries.subtensor(self.conn, "NetworkLastLockCost", [], block_hash) or 0)
 
+    def subnet_hyperparameters(self, netuid: int, block_hash: str | None) -> cd.SubnetHyperparameters | None:
+        return runtime.subnet_hyperparameters(self.conn, netuid, block_hash)
+
+    def delegates(self, block_hash: str | None) -> list[cd.DelegateInfo]:
+        return runtime.delegates(self.conn, block_hash)
+
+    def delegate(self, hotkey: str, block_hash: str | None) -> cd.DelegateInfo | None:
+        return runtime.delegate(self.conn, hotkey, block_hash)
+
+    def delegated(self, coldkey: str, block_hash: str | None) -> list[tuple[cd.DelegateInfo, int]]:
+        """The delegates ``coldkey`` stakes to, with that stake in rao (on dynamic TAO one entry per
+        delegate and subnet, the subnet in the entry's ``netuid``)."""
+        return runtime.delegated(self.conn, coldkey, block_hash)
+
 
 class AdapterDynamicTao(Adapter2023):
     """Reads of the dynamic-TAO runtime: typed runtime APIs decoded with the V15 registry."""
@@ -313,13 +362,11 @@ class AdapterDynamicTao(Adapter2023):
         return neuron_from_value(value) if value else None
 
     def subnets_info(self, block_hash: str | None) -> list[cd.SubnetInfo]:
-        method = "get_subnets_info_v2" if self.profile.apis and self.profile.apis.has(
-            "SubnetInfoRuntimeApi", "get_subnets_info_v2") else "get_subnets_info"
+        method = self._newest("SubnetInfoRuntimeApi", "get_subnets_info")
         return [subnet_from_value(s) for s in self.call("SubnetInfoRuntimeApi", method, [], block_hash) or [] if s]
 
     def subnet_info(self, netuid: int, block_hash: str | None) -> cd.SubnetInfo | None:
-        method = "get_subnet_info_v2" if self.profile.apis and self.profile.apis.has(
-            "SubnetInfoRuntimeApi", "get_subnet_info_v2") else "get_subnet_info"
+        method = self._newest("SubnetInfoRuntimeApi", "get_subnet_info")
         value = self.call("SubnetInfoRuntimeApi", method, [netuid], block_hash)
         return subnet_from_value(value) if value else None
 
@@ -334,6 +381,27 @@ class AdapterDynamicTao(Adapter2023):
 
     def network_registration_cost(self, block_hash: str | None) -> int:
         return int(self.call("SubnetRegistrationRuntimeApi", "get_network_registration_cost", [], block_hash))
+
+    def _newest(self, api: str, method: str) -> str:
+        """``method_v2`` where the runtime has it, else ``method``."""
+        return f"{method}_v2" if self.profile.apis and self.profile.apis.has(api, f"{method}_v2") else method
+
+    def subnet_hyperparameters(self, netuid: int, block_hash: str | None) -> cd.SubnetHyperparameters | None:
+        method = self._newest("SubnetInfoRuntimeApi", "get_subnet_hyperparams")
+        value = self.call("SubnetInfoRuntimeApi", method, [netuid], block_hash)
+        return hyperparameters_from_value(value) if value else None
+
+    def delegates(self, block_hash: str | None) -> list[cd.DelegateInfo]:
+        return [delegate_from_value(d) for d in self.call("DelegateInfoRuntimeApi", "get_delegates", [],
+                                                           block_hash) or []]
+
+    def delegate(self, hotkey: str, block_hash: str | None) -> cd.DelegateInfo | None:
+        value = self.call("DelegateInfoRuntimeApi", "get_delegate", [hotkey], block_hash)
+        return delegate_from_value(value) if value else None
+
+    def delegated(self, coldkey: str, block_hash: str | None) -> list[tuple[cd.DelegateInfo, int]]:
+        rows = self.call("DelegateInfoRuntimeApi", "get_delegated", [coldkey], block_hash) or []
+        return [(delegate_from_value(info, netuid=int(netuid)), int(rao)) for info, (netuid, rao) in rows]
 
 
 def adapter_for(conn: ChainConnection, profile: RuntimeProfile) -> Adapter2023:

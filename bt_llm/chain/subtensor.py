@@ -2,9 +2,9 @@
 
 One code path reaches the embedded localnet and a real subtensor node: every storage key, call and
 extrinsic is built from the node's metadata. The reads whose structures changed with dynamic TAO
-(neurons, subnets, stake per subnet) go through the adapter of the runtime the metadata shows
-(``bt_llm.chain.live``): the 2023 runtime of the localnet, or the live finney runtime. The class is sync and thread-safe (one lock per
-connection). Reads live here; extrinsics (transfer, registration, staking, serving, weights,
+(neurons, subnets, hyperparameters, delegates, stake per subnet) go through the adapter of the runtime
+the metadata shows (``bt_llm.chain.live``): the 2023 runtime of the localnet, or the live finney
+runtime. The class is sync and thread-safe (one lock per connection). Reads live here; extrinsics (transfer, registration, staking, serving, weights,
 governance) come from :class:`bt_llm.chain.operations.SubtensorOperations`.
 
 Example:
@@ -153,7 +153,7 @@ class Subtensor(SubtensorOperations):
         return self.adapter.subnet_info(netuid, self._hash(block))
 
     def get_subnet_hyperparameters(self, netuid: int, block: int | None = None) -> cd.SubnetHyperparameters | None:
-        return runtime.subnet_hyperparameters(self._conn, netuid, self._hash(block))
+        return self.adapter.subnet_hyperparameters(netuid, self._hash(block))
 
     def get_subnet_stake(self, netuid: int, block: int | None = None) -> live.SubnetStake | None:
         """Alpha, TAO and total stake per uid of ``netuid`` (dynamic TAO; None on the 2023 runtime, where
@@ -235,13 +235,15 @@ class Subtensor(SubtensorOperations):
         return runtime.stake_info_for_coldkey(self._conn, coldkey_ss58, self._hash(block))
 
     def get_delegates(self, block: int | None = None) -> list[cd.DelegateInfo]:
-        return runtime.delegates(self._conn, self._hash(block))
+        return self.adapter.delegates(self._hash(block))
 
     def get_delegate_by_hotkey(self, hotkey_ss58: str, block: int | None = None) -> cd.DelegateInfo | None:
-        return runtime.delegate(self._conn, hotkey_ss58, self._hash(block))
+        return self.adapter.delegate(hotkey_ss58, self._hash(block))
 
     def get_delegated(self, coldkey_ss58: str, block: int | None = None) -> list[tuple[cd.DelegateInfo, Any]]:
-        return [(d, balance(rao)) for d, rao in runtime.delegated(self._conn, coldkey_ss58, self._hash(block))]
+        """(delegate, ``coldkey_ss58``'s stake on it); on dynamic TAO one entry per delegate and subnet, the
+        stake in that subnet's alpha (root: TAO) and the subnet in the delegate's ``netuid``."""
+        return [(d, balance(rao)) for d, rao in self.adapter.delegated(coldkey_ss58, self._hash(block))]
 
     def is_hotkey_delegate(self, hotkey_ss58: str, block: int | None = None) -> bool:
         return any(d.hotkey_ss58 == hotkey_ss58 for d in self.get_delegates(block))
