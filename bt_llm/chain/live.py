@@ -331,6 +331,10 @@ class Adapter2023:
     def delegate(self, hotkey: str, block_hash: str | None) -> cd.DelegateInfo | None:
         return runtime.delegate(self.conn, hotkey, block_hash)
 
+    def transfer_fee(self, xt: bytes, block_hash: str | None = None) -> int:
+        """The ``partial_fee`` in rao of the encoded extrinsic ``xt`` (its length prefix included)."""
+        return runtime.partial_fee(self.conn, xt, block_hash)
+
     def delegated(self, coldkey: str, block_hash: str | None) -> list[tuple[cd.DelegateInfo, int]]:
         """The delegates ``coldkey`` stakes to, with that stake in rao (on dynamic TAO one entry per
         delegate and subnet, the subnet in the entry's ``netuid``)."""
@@ -402,6 +406,24 @@ class AdapterDynamicTao(Adapter2023):
     def delegated(self, coldkey: str, block_hash: str | None) -> list[tuple[cd.DelegateInfo, int]]:
         rows = self.call("DelegateInfoRuntimeApi", "get_delegated", [coldkey], block_hash) or []
         return [(delegate_from_value(info, netuid=int(netuid)), int(rao)) for info, (netuid, rao) in rows]
+
+    def transfer_fee(self, xt: bytes, block_hash: str | None = None) -> int:
+        """``TransactionPaymentApi_query_info(uxt, len)``, typed by the metadata V15: ``uxt`` is the extrinsic
+        (``UncheckedExtrinsic``, its bytes with their length prefix), ``len`` its encoded length, as the SDK's
+        ``get_payment_info`` sends them; the answer's ``partial_fee``. A runtime with only ``query_fee_details``
+        gives the inclusion fee (base + length + adjusted weight fee; 0 when none is charged)."""
+        reader = ScaleReader(xt)
+        body = reader.raw(reader.compact())
+        if reader.remaining():
+            raise ChainError(f"the extrinsic's length prefix says {len(body)} bytes, {reader.remaining()} more follow")
+        args = ["0x" + body.hex(), len(xt)]
+        apis = self.profile.apis
+        if apis is not None and not apis.has("TransactionPaymentApi", "query_info") \
+                and apis.has("TransactionPaymentApi", "query_fee_details"):
+            details = self.call("TransactionPaymentApi", "query_fee_details", args, block_hash)
+            fee = details["inclusion_fee"]
+            return 0 if fee is None else int(fee["base_fee"]) + int(fee["len_fee"]) + int(fee["adjusted_weight_fee"])
+        return int(self.call("TransactionPaymentApi", "query_info", args, block_hash)["partial_fee"])
 
 
 def adapter_for(conn: ChainConnection, profile: RuntimeProfile) -> Adapter2023:

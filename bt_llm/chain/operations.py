@@ -163,13 +163,21 @@ class SubtensorOperations:
         return self._submit("Balances", function, {"dest": dest, "value": to_rao(amount)}, coldkey_of(wallet),
                             wait_for_inclusion=wait_for_inclusion, wait_for_finalization=wait_for_finalization)
 
-    def get_transfer_fee(self, wallet: Any, dest: str, amount: Any, *, keep_alive: bool = True) -> int:
-        """The fee in rao the chain would charge for :meth:`transfer` (``TransactionPaymentApi_query_info``).
+    def get_transfer_fee(self, wallet: Any, dest: str, amount: Any, *, keep_alive: bool = True) -> Any:
+        """The fee the chain would charge for :meth:`transfer`, as a ``Balance`` (``TransactionPaymentApi``).
 
-        The extrinsic is built as ``transfer`` builds it, with a blank signature (no key is unlocked).
-        The answer is ``RuntimeDispatchInfo``; its last field, ``partial_fee``, is subtensor's ``u64``
-        balance (substrate-interface's generic decoder assumes u128, so the bytes are read here).
+        The extrinsic is built as ``transfer`` builds it, signed by the wallet's coldkey address with a blank
+        signature (no key is unlocked, as the SDK's ``get_payment_info`` does), and sent to the runtime API
+        ``TransactionPaymentApi_query_info(uxt, len)``. The answer ``RuntimeDispatchInfo`` is read by the
+        runtime's adapter: on the dynamic-TAO runtime decoded with its metadata V15 types; on the 2023
+        runtime its last field, ``partial_fee``, a ``u64`` (no V15 there to say so).
+        The ``Balance`` compares and adds with ints as rao.
+
+        Raises:
+            UnsupportedRuntimeError: a dynamic-TAO runtime without ``TransactionPaymentApi``'s fee methods.
         """
+        from bt_llm.balance import Balance
+
         runtime.public_key(dest)
         function = "transfer_keep_alive" if keep_alive else "transfer_allow_death"
         if not self._has_call("Balances", function):
@@ -182,10 +190,9 @@ class SubtensorOperations:
             return bytes(extrinsic.data.data)
 
         xt = self._conn.run(build)
-        raw = runtime.state_call(self._conn, "TransactionPaymentApi_query_info", xt + len(xt).to_bytes(4, "little"))
-        if len(raw) < 9:
-            raise ChainError(f"TransactionPaymentApi_query_info answered {len(raw)} bytes")
-        return int.from_bytes(raw[-8:], "little")
+        adapter = getattr(self, "adapter", None)
+        fee = adapter.transfer_fee(xt) if adapter is not None else runtime.partial_fee(self._conn, xt)
+        return Balance.from_rao(fee)
 
     # --- registration ------------------------------------------------------------------------------
 

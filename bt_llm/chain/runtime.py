@@ -11,7 +11,7 @@ from typing import Any
 
 from bt_llm.chain import chain_data as cd
 from bt_llm.chain.connection import ChainConnection
-from bt_llm.errors import RpcProtocolError
+from bt_llm.errors import ChainError, RpcProtocolError
 from bt_llm.scale import encode_compact, ss58_decode, unwrap_bytes_vec
 
 
@@ -52,6 +52,16 @@ def state_call(conn: ChainConnection, method: str, params: bytes, block_hash: st
     if block_hash is not None:
         args.append(block_hash)
     return _hex_to_bytes(conn.rpc("state_call", args))
+
+
+def partial_fee(conn: ChainConnection, xt: bytes, block_hash: str | None = None) -> int:
+    """``TransactionPaymentApi_query_info(xt, len(xt))``'s ``partial_fee`` on the 2023 runtime (no metadata V15
+    to type it): the last field of ``RuntimeDispatchInfo``, subtensor's ``u64`` balance (substrate-interface's
+    generic decoder assumes u128). ``xt`` is the encoded extrinsic, its length prefix included."""
+    raw = state_call(conn, "TransactionPaymentApi_query_info", xt + len(xt).to_bytes(4, "little"), block_hash)
+    if len(raw) < 9:
+        raise ChainError(f"TransactionPaymentApi_query_info answered {len(raw)} bytes")
+    return int.from_bytes(raw[-8:], "little")
 
 
 def runtime_api_bytes(conn: ChainConnection, method: str, params: bytes, block_hash: str | None) -> bytes:
