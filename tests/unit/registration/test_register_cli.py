@@ -159,7 +159,7 @@ def test_recycle_register_declined(chain: FakeChain, wallet_args: list[str]) -> 
     assert result.exit_code != 0 and chain.calls == []
 
 
-def test_register_ctrl_c_stops_cleanly(chain: FakeChain, wallet_args: list[str], capsys) -> None:
+def test_register_ctrl_c_stops_cleanly(chain: FakeChain, wallet_args: list[str], capsys, python_sigint: None) -> None:
     import _thread
 
     chain.difficulty = lambda netuid: 2**64 - 1  # type: ignore[method-assign]

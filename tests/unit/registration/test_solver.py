@@ -126,7 +126,7 @@ def test_already_cancelled_does_no_work() -> None:
     assert chain.calls == 1
 
 
-def test_ctrl_c_stops_between_rounds() -> None:
+def test_ctrl_c_stops_between_rounds(python_sigint: None) -> None:
     timer = threading.Timer(0.3, _thread.interrupt_main)
     timer.start()
     try:
