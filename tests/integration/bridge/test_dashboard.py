@@ -53,16 +53,17 @@ def browser() -> Iterator[Any]:
         driver.quit()
 
 
-def page_rows(driver: Any) -> dict[int, dict[str, str]]:
-    """The metagraph table as the page shows it: uid -> field -> text."""
-    return driver.execute_script("""
+def page_rows(driver: Any, with_block: bool = False) -> Any:
+    """The metagraph table as the page shows it: uid -> field -> text (and the block it shows)."""
+    rows, block = driver.execute_script("""
         const rows = {};
         document.querySelectorAll('#metagraph tbody tr').forEach(tr => {
           const cells = {};
           tr.querySelectorAll('td').forEach(td => { cells[td.dataset.field] = td.textContent; });
           rows[tr.dataset.uid] = cells;
         });
-        return rows;""")
+        return [rows, document.getElementById('block').textContent];""")
+    return (rows, block) if with_block else rows
 
 
 def test_dashboard_shows_the_chain_and_the_bridge(devnet_network: DevnetNetwork, browser: Any) -> None:
@@ -83,9 +84,10 @@ def test_dashboard_shows_the_chain_and_the_bridge(devnet_network: DevnetNetwork,
     assert "subnet 1" in browser.title
     assert wait_for(lambda: browser.execute_script("return document.body.dataset.rendered"))
 
-    # the numbers the page shows are the chain's ...
-    metagraph = bt.metagraph(1, subtensor=net.subtensor, lite=True)
-    rows = page_rows(browser)
+    # the numbers the page shows are the chain's, at the block the page says it shows (an epoch may
+    # have moved trust since; the localnet node keeps every block's state) ...
+    rows, block = page_rows(browser, with_block=True)  # one script: the page cannot update in between
+    metagraph = bt.metagraph(1, subtensor=net.subtensor, lite=True, sync=False).sync(block=int(block))
     assert sorted(int(uid) for uid in rows) == [int(u) for u in metagraph.uids]
     for uid in metagraph.uids:
         row = rows[str(int(uid))]
