@@ -21,6 +21,7 @@ BT10_PYTHON = ROOT / ".interop-venv-bt10" / "bin" / "python"
 DRIVER = Path(__file__).with_name("bt10_replay_driver.py")
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.heavy,
     pytest.mark.timeout(1800),  # the SDK decodes the metadata afresh for each of ~30 scenarios: minutes
     pytest.mark.skipif(not BT10_PYTHON.exists(), reason=".interop-venv-bt10 is absent: run `make interop`"),
     pytest.mark.skipif(not (RECORDING.exists() and METADATA_V14.exists()), reason="the finney fixtures are absent"),

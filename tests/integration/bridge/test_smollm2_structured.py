@@ -21,7 +21,7 @@ from tests.integration.bridge.test_structured_e2e import axon_network, reassembl
 openai = pytest.importorskip("openai")
 jsonschema = pytest.importorskip("jsonschema")
 pytest.importorskip("xgrammar")
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.heavy]
 
 MODEL = "bittensor/subnet-1"
 WEATHER = {"type": "function", "function": {

@@ -18,7 +18,7 @@ import pytest
 from bt_llm.localnet.replay import METADATA_V14, METADATA_V15, RECORDING, ReplayNode
 from bt_llm.scale import ss58_decode
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.heavy, pytest.mark.skipif(
     not (RECORDING.exists() and METADATA_V14.exists() and METADATA_V15.exists()),
     reason="the finney recording or metadata fixtures are absent")]
 

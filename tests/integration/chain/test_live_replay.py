@@ -13,7 +13,7 @@ import pytest
 
 from bt_llm.localnet.replay import METADATA_V14, METADATA_V15, RECORDING, ReplayNode
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.heavy, pytest.mark.skipif(
     not (RECORDING.exists() and METADATA_V14.exists() and METADATA_V15.exists()),
     reason="the finney recording or metadata fixtures are absent")]
 

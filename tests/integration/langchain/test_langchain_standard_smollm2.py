@@ -29,7 +29,7 @@ from tests.integration.bridge.test_structured_e2e import axon_network
 from tests.langchain_standard import ChatBittensorFlags
 
 pytest.importorskip("xgrammar")
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.heavy]
 
 
 @pytest.fixture(scope="module")
