@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from bt_llm.localnet.replay import METADATA_V14, METADATA_V15, RECORDING, ReplayNode
+from bt_llm.localnet.replay import METADATA_V14, METADATA_V15, RECORDING
 from bt_llm.scale import ss58_decode
+from tests.integration.chain.made_answers import finney_client, replay_with
 
 pytestmark = [pytest.mark.slow, pytest.mark.heavy, pytest.mark.skipif(
     not (RECORDING.exists() and METADATA_V14.exists() and METADATA_V15.exists()),
@@ -77,17 +78,13 @@ def node(apis):
     for (name, args), value in calls.items():
         api, method = name.split("_", 1)
         state_call[json.dumps([name, "0x" + args])] = {"result": answer(apis, api, method, value)}
-    recording = {**json.loads(RECORDING.read_text()), "made": {"state_call": state_call}}  # its rpc_methods too
-    with ReplayNode(recording, METADATA_V14.read_text(), METADATA_V15.read_text(), scenario="made") as replay:
+    with replay_with(state_call) as replay:
         yield replay
 
 
 @pytest.fixture(scope="module")
 def sub(node):
-    from bt_llm.chain.subtensor import Subtensor
-
-    with Subtensor("finney", chain_endpoint=node.url()) as client:
-        assert client.runtime_profile.is_dynamic_tao
+    with finney_client(node) as client:
         yield client
 
 

@@ -17,8 +17,9 @@ import pytest
 from scalecodec.base import ScaleBytes
 from substrateinterface import Keypair
 
-from bt_llm.localnet.replay import METADATA_V14, METADATA_V15, RECORDING, ReplayNode
+from bt_llm.localnet.replay import METADATA_V14, METADATA_V15, RECORDING
 from bt_llm.scale import encode_compact, ss58_decode
+from tests.integration.chain.made_answers import finney_client, replay_with
 
 pytestmark = [pytest.mark.slow, pytest.mark.heavy, pytest.mark.skipif(
     not (RECORDING.exists() and METADATA_V14.exists() and METADATA_V15.exists()),
@@ -74,17 +75,13 @@ def node():
         json.dumps(["TransactionPaymentApi_query_info", bad]): {
             "result": dispatch_info(apis, fee_bytes=(77).to_bytes(16, "little"))},
     }
-    recording = {**json.loads(RECORDING.read_text()), "made": {"state_call": state_call}}
-    with ReplayNode(recording, METADATA_V14.read_text(), METADATA_V15.read_text(), scenario="made") as replay:
+    with replay_with(state_call) as replay:
         yield replay
 
 
 @pytest.fixture(scope="module")
 def sub(node):
-    from bt_llm.chain.subtensor import Subtensor
-
-    with Subtensor("finney", chain_endpoint=node.url()) as client:
-        assert client.runtime_profile.is_dynamic_tao
+    with finney_client(node) as client:
         yield client
 
 
