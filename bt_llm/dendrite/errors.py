@@ -67,6 +67,7 @@ ERROR_MAPPING: dict[type[BaseException], tuple[int, str]] = {
     httpx.HTTPError: (500, "Client error"),
 }
 DEFAULT_ERROR = (500, "Client error")
+_MAPPED = tuple(ERROR_MAPPING)  # the classes above, for one isinstance per failed call
 log = logging.getLogger("bt_llm.dendrite")
 
 
@@ -82,7 +83,7 @@ def lookup(exc: BaseException) -> tuple[int, str]:
 def status_for(exc: BaseException, *, ip: str | None, port: int | None, name: str, timeout: float | None) -> tuple[int, str]:
     """The status code and message a failed call reports (see the table above)."""
     status, prefix = lookup(exc)
-    if not isinstance(exc, tuple(ERROR_MAPPING)):
+    if not isinstance(exc, _MAPPED):
         log.error("dendrite call to %s:%s/%s failed on an unexpected %s", ip, port, name, type(exc).__name__,
                   exc_info=exc)
     if isinstance(exc, httpx.ConnectError):
