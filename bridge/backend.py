@@ -40,6 +40,12 @@ class PromptSpec:
     top_logprobs: int | None = None
 
     @property
+    def checkable(self) -> bool:
+        """A validator can recompute the answer from the model alone: no grammar constrained it (a
+        schema, tools) and the conversation is plain text (no tool-call fields the rendering drops)."""
+        return not (self.response_format or self.tools or self.message_fields)
+
+    @property
     def structured(self) -> bool:
         """The answer must be checked whole before the client sees it (a schema, tools, log-probabilities)."""
         return bool(self.response_format or self.tools or self.logprobs)

@@ -3,14 +3,20 @@
 :class:`WorkScorer` is the bridge's :class:`~bridge.scoring.Scorer`. For each answer:
 
 - **correctness**: when the miner's signed claim names a model this validator holds, a sample of its
-  answers is recomputed (:mod:`bridge.verification`): every answer of a miner's first
-  ``first_checks``, every answer to the validator's own challenges, and ``rate`` of the rest (miners
-  cannot tell which). A pass counts 1; an answer not checked counts the miner's record of passes
-  (a moving average); a failure counts 0 and zeroes the miner's record, and a second failure within
-  its last 10 checks zeroes its score for ``penalty_seconds``. An answer whose claim cannot be checked (no claim, a model the validator does
-  not hold, not verifiable) is scored on the other signals only (the quality scorer's relevance and
-  agreement), times ``unverified_weight``: words that no one checked are worth little on a subnet
-  that verifies (set it to 1 to score unverifiable models on their words alone).
+  answers is recomputed (:mod:`bridge.verification`): every answer of a miner until its last
+  ``first_checks`` checks passed (a new miner, and one on probation after a failure), every answer to
+  the validator's own challenges, and ``rate`` of the rest (miners cannot tell which). A pass counts 1;
+  an answer not checked counts the miner's record of passes (a moving average); a failure counts 0
+  and zeroes the miner's record, and a second failure within its last 10 checks zeroes its score for
+  ``penalty_seconds``, its running average included (``on_penalty``): weights set while it is
+  penalized give it nothing, whatever it earned before. A miner saying it stopped where the model
+  would go on fails like a wrong token (:mod:`bridge.verification`). An answer the verifier cannot
+  recompute from the model alone (a grammar constrained it, or the conversation holds tool calls:
+  ``PromptSpec.checkable``) counts the miner's record, like an answer not sampled. An answer whose
+  claim cannot be checked (no claim, a model the validator does not hold, not verifiable) is scored
+  on the other signals only (the quality scorer's relevance and agreement), times
+  ``unverified_weight``: words that no one checked are worth little on a subnet that verifies (set
+  it to 1 to score unverifiable models on their words alone).
 - **completeness**: a checked answer that stops where the model would go on (or says it was cut to
   answer in time) counts 0; an unchecked one counts the miner's record of complete answers.
 - **speed**: tokens per second against the fastest answer to the same prompt, weighing
@@ -30,7 +36,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bridge.backend import MinerAnswer, PromptSpec
@@ -66,6 +72,7 @@ class MinerRecord:
     last_verdict: str = ""
     last_failure: str = ""
     recent: deque[bool] = field(default_factory=lambda: deque(maxlen=RECENT_CHECKS))  # failed, per check
+    streak: int = 0  # checks passed since the last failure: under ``first_checks``, every answer is checked
     parts: dict[str, float] = field(default_factory=dict)
 
 
@@ -77,8 +84,9 @@ class WorkScorer:
     def __init__(self, verifier: Verifier, quality: Scorer, *, rate: float = 0.1, first_checks: int = 3,
                  penalty_seconds: float = 600.0, unverified_weight: float = 0.02, speed_weight: float = 0.2,
                  alpha: float = 0.3, budget: float = 0.25, metrics: BridgeMetrics | None = None,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, on_penalty: Callable[[int], None] | None = None) -> None:
         self.verifier = verifier
+        self.on_penalty = on_penalty  # called with the uid when a miner is penalized (the bridge zeroes its average)
         self.quality = quality
         self.rate, self.first_checks, self.penalty_seconds = rate, first_checks, penalty_seconds
         self.unverified_weight, self.speed_weight, self.alpha = unverified_weight, speed_weight, alpha
@@ -124,7 +132,10 @@ class WorkScorer:
             self._count(answer.uid, "unverifiable")
             record.last_verdict = f"unverifiable: {why}"
             return record, self.unverified_weight * words, 0.0 if answer.cut else 1.0, now
-        verdict = self._check(prompt, answer, record) if self._due(prompt, record) else None
+        if now < record.penalized_until:  # its score is 0 whatever it sent: no check to spend
+            return record, 0.0, 0.0, now
+        due = prompt.checkable and self._due(prompt, record)
+        verdict = self._check(prompt, answer, record) if due else None
         if verdict is None or verdict.outcome == "skipped":
             trust = record.trust if record.trust is not None else UNTRUSTED
             complete = 0.0 if answer.cut else (record.completeness if record.completeness is not None else UNTRUSTED)
@@ -143,7 +154,7 @@ class WorkScorer:
             return record
 
     def _due(self, prompt: PromptSpec, record: MinerRecord) -> bool:
-        if prompt.challenge or record.checks < self.first_checks:
+        if prompt.challenge or record.streak < self.first_checks:
             return True
         now = time.monotonic()
         self._bucket = min(10 * self.budget, self._bucket + (now - self._refilled) * self.budget)
@@ -171,10 +182,14 @@ class WorkScorer:
             record.last_failure = verdict.detail
             record.trust = 0.0
             record.excess = record.spread = 0.0
+            record.streak = 0
             if sum(record.recent) >= PENALTY_AFTER:
                 record.penalized_until = time.monotonic() + self.penalty_seconds
+                if self.on_penalty is not None:
+                    self.on_penalty(answer.uid)
         else:
             record.passes += 1
+            record.streak += 1
             record.trust = _average(record.trust, 1.0, self.alpha)
             record.completeness = _average(record.completeness, 1.0 if verdict.complete else 0.0, self.alpha)
         return verdict

@@ -124,7 +124,8 @@ class BridgeService:
         if self.config.verify and not isinstance(self.scorer, WorkScorer):
             self.scorer = WorkScorer(Verifier.default(), self.scorer, rate=self.config.verify_rate,
                                      penalty_seconds=self.config.verify_penalty,
-                                     unverified_weight=self.config.unverified_weight, metrics=self.metrics)
+                                     unverified_weight=self.config.unverified_weight, metrics=self.metrics,
+                                     on_penalty=self.scores.zero)
         self.directory.start()
         dashboard = DashboardSource(netuid=self.config.netuid, hotkey=self.hotkey, history=self.metrics.history,
                                     metagraph=lambda: self.metagraph, scores=self.scores_report, health=self.health)

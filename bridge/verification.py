@@ -127,6 +127,10 @@ class Verifier:
             z = excess / math.sqrt(spread + 1e-6)
             ok, why = z <= t.z_max, f"z = {z:.1f} over {len(answer_ids)} tokens at temperature {temperature:g}"
         complete, ending = self._complete(generator, prompt, end, len(answer_ids), finish_reason, temperature)
+        if ok and not complete and finish_reason == "stop" and not prompt.stop:
+            # The miner says the model stopped here and the model would go on: a claim as false as a
+            # wrong token, and the one a truncating miner makes to be paid for a part of the work.
+            ok, why = False, f"{why}, but it said it stopped where the model would not"
         return Verdict("pass" if ok else "fail", complete, f"{why}; {ending}", len(answer_ids),
                        time.perf_counter() - started, excess, spread)
 

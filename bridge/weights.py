@@ -33,6 +33,11 @@ class ScoreBook:
             new = self._scores[uid] = score if old is None else self.alpha * score + (1 - self.alpha) * old
             return new
 
+    def zero(self, uid: int) -> None:
+        """Start ``uid``'s average again from 0 (a miner caught gaming keeps nothing it earned)."""
+        with self._lock:
+            self._scores[uid] = 0.0
+
     def snapshot(self) -> dict[int, float]:
         with self._lock:
             return dict(self._scores)

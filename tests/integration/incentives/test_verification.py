@@ -7,6 +7,7 @@ built here) whose answers claim to be SmolLM2's.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
@@ -93,6 +94,12 @@ def test_a_miner_saying_length_or_deadline_early_is_not_complete(verifier: Verif
     short = " ".join(answer.text.split()[:5])
     assert verifier.check(MODEL, spec(QUESTIONS[2], 0.0), short, "length").complete is False
     assert verifier.check(MODEL, spec(QUESTIONS[2], 0.0), answer.text, "deadline").complete is False
+    # Saying "stop" there is a false claim, failed like a wrong token; unless a stop string was asked
+    # for (its tokens may not be the model's next one as the verifier re-tokenizes them).
+    lie = verifier.check(MODEL, spec(QUESTIONS[2], 0.0), short, "stop")
+    assert lie.outcome == "fail" and "said it stopped" in lie.detail, lie
+    stopped = dataclasses.replace(spec(QUESTIONS[2], 0.0), stop=("\n\n",))
+    assert verifier.check(MODEL, stopped, short, "stop").outcome == "pass"
 
 
 def test_scores_reward_the_work(verifier: Verifier, miner) -> None:  # type: ignore[no-untyped-def]
