@@ -21,19 +21,15 @@ within the fast miner's time + the grace window (50 ms) + 10 ms.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# This file is named like the package it measures: keep its folder off the import path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
 import argparse
 import asyncio
 import json
 import multiprocessing
 import os
 import statistics
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from substrateinterface import Keypair
@@ -128,13 +124,13 @@ def miner_axons(miners: Child) -> list[AxonInfo]:
 
 def _serve_bridge(axons: list[tuple[int, str]], deadline: float, k: int, ready: Any, stop: Any) -> None:
     """In a child process: the bridge's HTTP API over ``axons`` (uid = position) until ``stop``."""
-    from bridge.app import HttpSettings, create_app
-    from bridge.directory import Miner, MinerDirectory, Snapshot
-    from bridge.metrics import BridgeMetrics
-    from bridge.network_backend import NetworkBackend
-    from bridge.scoring import default_scorer
-    from bridge.serve_thread import ServerThread
-    from bridge.weights import ScoreBook
+    from bt_llm.bridge.app import HttpSettings, create_app
+    from bt_llm.bridge.directory import Miner, MinerDirectory, Snapshot
+    from bt_llm.bridge.metrics import BridgeMetrics
+    from bt_llm.bridge.network_backend import NetworkBackend
+    from bt_llm.bridge.scoring import default_scorer
+    from bt_llm.bridge.serve_thread import ServerThread
+    from bt_llm.bridge.weights import ScoreBook
 
     miners = tuple(
         Miner(uid=uid, hotkey=hotkey, incentive=0.0,
@@ -163,7 +159,7 @@ def _serve_openai_echo(ready: Any, stop: Any) -> None:
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    from bridge.serve_thread import ServerThread
+    from bt_llm.bridge.serve_thread import ServerThread
 
     async def chat(request: Request) -> JSONResponse:
         body = await request.json()

@@ -28,9 +28,9 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from registration.cpu_solver import CpuSearch, cpu_count  # noqa: E402
-from registration.progress import duration, millify, rate  # noqa: E402
-from registration.seal import expected_hashes, target_limbs  # noqa: E402
+from bt_llm.registration.cpu_solver import CpuSearch, cpu_count  # noqa: E402
+from bt_llm.registration.progress import duration, millify, rate  # noqa: E402
+from bt_llm.registration.seal import expected_hashes, target_limbs  # noqa: E402
 
 SDK_PYTHON = ROOT / ".interop-venv" / "bin" / "python"
 NEVER = np.array(target_limbs(2**64 - 1), dtype=np.uint64)  # a target no test run will meet
@@ -86,7 +86,7 @@ def measure_sdk(nonces: int) -> tuple[float, float] | None:
 
 
 def measure_cuda(seconds: float, tpb: int, update_interval: int) -> tuple[float, float] | None:
-    from registration.cuda_solver import CudaSearch, cuda_available
+    from bt_llm.registration.cuda_solver import CudaSearch, cuda_available
 
     if not cuda_available():
         return None

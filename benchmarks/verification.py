@@ -23,10 +23,10 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bridge.backend import MinerAnswer, PromptSpec  # noqa: E402
-from bridge.incentives import WorkScorer  # noqa: E402
-from bridge.scoring import LexicalScorer  # noqa: E402
-from bridge.verification import Verifier  # noqa: E402
+from bt_llm.bridge.backend import MinerAnswer, PromptSpec  # noqa: E402
+from bt_llm.bridge.incentives import WorkScorer  # noqa: E402
+from bt_llm.bridge.scoring import LexicalScorer  # noqa: E402
+from bt_llm.bridge.verification import Verifier  # noqa: E402
 from bt_llm.models import smollm2  # noqa: E402
 from bt_llm.models.sampling import SamplingParams  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""``python -m bridge [options]``: the same as ``btcli bridge serve``."""
+"""``python -m bt_llm.bridge [options]``: the same as ``btcli bridge serve``."""
 
 from __future__ import annotations
 

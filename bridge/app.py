@@ -17,13 +17,13 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bridge.auth import Authenticator, RateLimiter
-from bridge.backend import Backend
-from bridge.dashboard import DashboardSource, build_dashboard_router
-from bridge.errors import BridgeError, RateLimited, scrub_addresses
-from bridge.health import HealthFn, report
-from bridge.metrics import CONTENT_TYPE, BridgeMetrics
-from bridge.openai.router import build_router
+from bt_llm.bridge.auth import Authenticator, RateLimiter
+from bt_llm.bridge.backend import Backend
+from bt_llm.bridge.dashboard import DashboardSource, build_dashboard_router
+from bt_llm.bridge.errors import BridgeError, RateLimited, scrub_addresses
+from bt_llm.bridge.health import HealthFn, report
+from bt_llm.bridge.metrics import CONTENT_TYPE, BridgeMetrics
+from bt_llm.bridge.openai.router import build_router
 
 log = logging.getLogger("bridge.http")
 

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bridge.errors import AuthenticationFailed, RateLimited
+from bt_llm.bridge.errors import AuthenticationFailed, RateLimited
 from bt_llm.errors import ConfigError
 
 

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bridge.health import Check
+from bt_llm.bridge.health import Check
 
 DEFAULT_TEMPERATURE = 0.7
 """The temperature the bridge asks for when a client leaves it unset (bt-llm miners' own default):

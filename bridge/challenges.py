@@ -15,9 +15,9 @@ import random
 import threading
 from collections.abc import Callable
 
-from bridge.backend import PromptSpec
-from bridge.errors import BridgeError
-from bridge.network_backend import NetworkBackend
+from bt_llm.bridge.backend import PromptSpec
+from bt_llm.bridge.errors import BridgeError
+from bt_llm.bridge.network_backend import NetworkBackend
 
 __all__ = ["ChallengeLoop", "challenge_prompt"]
 

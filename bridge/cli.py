@@ -1,4 +1,4 @@
-"""``btcli bridge serve`` and ``python -m bridge``: run the bridge until SIGINT/SIGTERM."""
+"""``btcli bridge serve`` and ``python -m bt_llm.bridge``: run the bridge until SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import threading
 
 import click
 
-from bridge.config import BridgeConfig
+from bt_llm.bridge.config import BridgeConfig
 from bt_llm.cli.options import subtensor_options, wallet_options
 from bt_llm.cli.shared import SharedOptionsGroup
 
@@ -53,7 +53,7 @@ def serve_command(config_file: str | None, wallet_name: str | None, wallet_hotke
         config_file, wallet_name=wallet_name, wallet_hotkey=wallet_hotkey, wallet_path=wallet_path,
         network=subtensor_network, chain_endpoint=subtensor_chain_endpoint, **settings,
     )
-    from bridge.service import BridgeService
+    from bt_llm.bridge.service import BridgeService
 
     service = BridgeService(config).start()
     for line in service.describe():

@@ -24,7 +24,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from bridge.history import History
+from bt_llm.bridge.history import History
 
 __all__ = ["DashboardSource", "build_dashboard_router", "metagraph_rows"]
 

@@ -17,11 +17,11 @@ import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
-from bridge.auth import RateLimiter
-from bridge.backend import Backend, MinerAnswer, PromptSpec, StreamText
-from bridge.errors import BridgeError, RateLimited, scrub_addresses
-from bridge.openai.protocol import lone_surrogate
-from bridge.openai.serving import TokenLimit, finish, prompt_spec
+from bt_llm.bridge.auth import RateLimiter
+from bt_llm.bridge.backend import Backend, MinerAnswer, PromptSpec, StreamText
+from bt_llm.bridge.errors import BridgeError, RateLimited, scrub_addresses
+from bt_llm.bridge.openai.protocol import lone_surrogate
+from bt_llm.bridge.openai.serving import TokenLimit, finish, prompt_spec
 from bt_llm.errors import MinerError
 from bt_llm.protocol.delegate import DelegatedTextPrompting
 from bt_llm.protocol.synapses import StreamingTextPrompting, TextPrompting

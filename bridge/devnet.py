@@ -22,11 +22,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bridge.config import BridgeConfig
-from bridge.service import BridgeService
+from bt_llm.bridge.config import BridgeConfig
+from bt_llm.bridge.service import BridgeService
 from bt_llm.errors import BtLlmError, ConfigError
+from bt_llm.seams import Wallet
+
+if TYPE_CHECKING:
+    from bt_llm.chain.subtensor import Subtensor
 
 log = logging.getLogger("bridge.devnet")
 
@@ -36,15 +40,15 @@ TAO = 10**9
 
 def dev_wallet(wallet_path: Path, name: str, *, coldkey_uri: str, hotkey_uri: str) -> Any:
     """A wallet under ``wallet_path`` with keys derived from dev URIs (unencrypted, rewritten each time)."""
-    from bt_llm.wallet.wallet import Wallet
+    from bt_llm.wallet.wallet import Wallet as WalletFiles
 
-    wallet = Wallet(name=name, hotkey="default", path=str(wallet_path))
+    wallet = WalletFiles(name=name, hotkey="default", path=str(wallet_path))
     wallet.create_coldkey_from_uri(coldkey_uri, use_password=False, overwrite=True, suppress=True)
     wallet.create_hotkey_from_uri(hotkey_uri, use_password=False, overwrite=True, suppress=True)
     return wallet
 
 
-def register(subtensor: Any, wallet: Any, netuid: int) -> int:
+def register(subtensor: Subtensor, wallet: Wallet, netuid: int) -> int:
     """Burned registration on ``netuid`` (nothing when already registered); returns the uid."""
     hotkey = wallet.hotkey.ss58_address
     uid = subtensor.get_uid_for_hotkey_on_subnet(hotkey, netuid)
@@ -56,7 +60,7 @@ def register(subtensor: Any, wallet: Any, netuid: int) -> int:
     return int(uid)
 
 
-def make_validator(subtensor: Any, wallet: Any, netuid: int, stake_tao: float) -> int:
+def make_validator(subtensor: Subtensor, wallet: Wallet, netuid: int, stake_tao: float) -> int:
     """Register ``wallet`` on ``netuid``, stake ``stake_tao`` on its hotkey (when it has less) and nominate it."""
     uid = register(subtensor, wallet, netuid)
     hotkey = wallet.hotkey.ss58_address
@@ -68,7 +72,7 @@ def make_validator(subtensor: Any, wallet: Any, netuid: int, stake_tao: float) -
     return uid
 
 
-def serving_axons(subtensor: Any, netuid: int) -> dict[str, tuple[str, int]]:
+def serving_axons(subtensor: Subtensor, netuid: int) -> dict[str, tuple[str, int]]:
     """The hotkeys on ``netuid`` whose axon is served on chain, each with its address (ip, port)."""
     from bt_llm.chain.metagraph import Metagraph
 
@@ -76,12 +80,12 @@ def serving_axons(subtensor: Any, netuid: int) -> dict[str, tuple[str, int]]:
     return {h: (a.ip, a.port) for h, a in zip(metagraph.hotkeys, metagraph.axons, strict=False) if a.is_serving}
 
 
-def serving_hotkeys(subtensor: Any, netuid: int) -> set[str]:
+def serving_hotkeys(subtensor: Subtensor, netuid: int) -> set[str]:
     """The hotkeys on ``netuid`` whose axon is served on chain."""
     return set(serving_axons(subtensor, netuid))
 
 
-def miner_command(template: str | Path, wallet: Any, netuid: int, url: str, wallet_path: Path, *args: str) -> list[str]:
+def miner_command(template: str | Path, wallet: Wallet, netuid: int, url: str, wallet_path: Path, *args: str) -> list[str]:
     """The command running ``miners/<template>/neuron.py`` (or the script at path ``template``) for ``wallet``."""
     script = template if isinstance(template, Path) else REPO / "miners" / template / "neuron.py"
     if not script.exists():
@@ -178,12 +182,12 @@ class Devnet:
         """A wallet under the devnet folder with keys derived from dev URIs (unencrypted)."""
         return dev_wallet(self.wallet_path, name, coldkey_uri=coldkey_uri, hotkey_uri=hotkey_uri)
 
-    def register(self, wallet: Any) -> int:
+    def register(self, wallet: Wallet) -> int:
         """Burned registration on the devnet's subnet; returns the uid."""
         return register(self.subtensor, wallet, self.netuid)
 
     # ---- miners and the bridge ------------------------------------------------------------------
-    def start_miner(self, template: str | Path, wallet: Any, *args: str, timeout: float = 180.0,
+    def start_miner(self, template: str | Path, wallet: Wallet, *args: str, timeout: float = 180.0,
                     wait: bool = True) -> MinerProcess:
         """Run ``miners/<template>/neuron.py`` (or the miner script at path ``template``) as a process;
         returns once its axon is on chain.
@@ -221,7 +225,7 @@ class Devnet:
                 self.node.seal(1)
             time.sleep(0.5)
 
-    def start_bridge(self, wallet: Any, *, stake_tao: float = 100.0, **settings: Any) -> BridgeService:
+    def start_bridge(self, wallet: Wallet, *, stake_tao: float = 100.0, **settings: Any) -> BridgeService:
         """Register, stake, nominate and start a bridge (a validator and delegate endpoint)."""
         make_validator(self.subtensor, wallet, self.netuid, stake_tao)
         options = dict(netuid=self.netuid, chain_endpoint=self.url, port=0, axon_port=0, metagraph_refresh=2.0,
@@ -233,7 +237,7 @@ class Devnet:
         self.wait_until_miners_accept(wallet)
         return bridge
 
-    def wait_until_miners_accept(self, wallet: Any, timeout: float = 60.0) -> None:
+    def wait_until_miners_accept(self, wallet: Wallet, timeout: float = 60.0) -> None:
         """Wait until every running miner has synced its metagraph past ``wallet``'s registration.
 
         Miners refuse hotkeys they don't know yet (403) and resync every few blocks; under manual

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bridge.health import Check
-from bridge.weights import ScoreBook
+from bt_llm.bridge.health import Check
+from bt_llm.bridge.weights import ScoreBook
 from bt_llm.protocol.axon_info import AxonInfo
 
 log = logging.getLogger("bridge.directory")

@@ -39,10 +39,10 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bridge.backend import MinerAnswer, PromptSpec
-from bridge.metrics import BridgeMetrics
-from bridge.scoring import Scorer
-from bridge.verification import Verdict, Verifier
+from bt_llm.bridge.backend import MinerAnswer, PromptSpec
+from bt_llm.bridge.metrics import BridgeMetrics
+from bt_llm.bridge.scoring import Scorer
+from bt_llm.bridge.verification import Verdict, Verifier
 from bt_llm.tokens import count_tokens
 
 __all__ = ["MinerRecord", "WorkScorer"]

@@ -12,7 +12,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from bridge.history import History
+from bt_llm.bridge.history import History
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 API_PREFIX = "/v1"  # the routes counted as requests per second on the dashboard

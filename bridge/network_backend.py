@@ -23,21 +23,21 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from bridge.backend import MinerAnswer, ModelInfo, PromptSpec, StreamEnd, StreamStart, StreamText
-from bridge.directory import Miner, MinerDirectory, Snapshot
-from bridge.errors import (
+from bt_llm.bridge.backend import MinerAnswer, ModelInfo, PromptSpec, StreamEnd, StreamStart, StreamText
+from bt_llm.bridge.directory import Miner, MinerDirectory, Snapshot
+from bt_llm.bridge.errors import (
     CapabilityUnavailable,
     InvalidRequest,
     MinersTimedOut,
     ModelNotFound,
     NoMinerAvailable,
 )
-from bridge.health import Check
-from bridge.metrics import BridgeMetrics
-from bridge.score_queue import ScoreQueue
-from bridge.scoring import LexicalScorer, Scorer, scores_inline
-from bridge.structured import CapabilityBook, check_answer, needs
-from bridge.weights import ScoreBook
+from bt_llm.bridge.health import Check
+from bt_llm.bridge.metrics import BridgeMetrics
+from bt_llm.bridge.score_queue import ScoreQueue
+from bt_llm.bridge.scoring import LexicalScorer, Scorer, scores_inline
+from bt_llm.bridge.structured import CapabilityBook, check_answer, needs
+from bt_llm.bridge.weights import ScoreBook
 from bt_llm.neuron.handlers import answer_budget
 from bt_llm.protocol.synapses import Embedding, StreamingTextPrompting, TextPrompting, TextPromptingBackward
 from bt_llm.tokens import count_tokens

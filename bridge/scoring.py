@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from bridge.backend import MinerAnswer, PromptSpec
+from bt_llm.bridge.backend import MinerAnswer, PromptSpec
 
 REFUSAL = re.compile(r"^\s*(i'?m sorry|i cannot|i can'?t|as an ai\b|i am unable|i'm unable)", re.IGNORECASE)
 REFUSAL_FACTOR = 0.3

@@ -12,25 +12,29 @@ import socket
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bridge.app import HttpSettings, create_app
-from bridge.auth import RateLimiter, load_api_keys
-from bridge.challenges import ChallengeLoop
-from bridge.config import BridgeConfig
-from bridge.dashboard import DashboardSource
-from bridge.delegate_axon import attach_delegate_routes
-from bridge.directory import MinerDirectory, snapshot_from_metagraph
-from bridge.health import Check
-from bridge.incentives import WorkScorer
-from bridge.metrics import BridgeMetrics
-from bridge.network_backend import NetworkBackend
-from bridge.scoring import LexicalScorer, Scorer, default_scorer
-from bridge.serve_thread import ServerThread
-from bridge.verification import Verifier
-from bridge.weights import ScoreBook, WeightRules, compute_weights
+from bt_llm.bridge.app import HttpSettings, create_app
+from bt_llm.bridge.auth import RateLimiter, load_api_keys
+from bt_llm.bridge.challenges import ChallengeLoop
+from bt_llm.bridge.config import BridgeConfig
+from bt_llm.bridge.dashboard import DashboardSource
+from bt_llm.bridge.delegate_axon import attach_delegate_routes
+from bt_llm.bridge.directory import MinerDirectory, snapshot_from_metagraph
+from bt_llm.bridge.health import Check
+from bt_llm.bridge.incentives import WorkScorer
+from bt_llm.bridge.metrics import BridgeMetrics
+from bt_llm.bridge.network_backend import NetworkBackend
+from bt_llm.bridge.scoring import LexicalScorer, Scorer, default_scorer
+from bt_llm.bridge.serve_thread import ServerThread
+from bt_llm.bridge.verification import Verifier
+from bt_llm.bridge.weights import ScoreBook, WeightRules, compute_weights
 from bt_llm.errors import BtLlmError, ConfigError, ExtrinsicFailedError
 from bt_llm.net import listen_socket
+from bt_llm.seams import Metagraph, Wallet
+
+if TYPE_CHECKING:
+    from bt_llm.chain.subtensor import Subtensor
 
 log = logging.getLogger("bridge")
 
@@ -38,13 +42,13 @@ log = logging.getLogger("bridge")
 class BridgeService:
     """Start with :meth:`start`, stop with :meth:`stop`; ``http_url`` and ``axon`` tell where it listens."""
 
-    def __init__(self, config: BridgeConfig, *, wallet: Any = None, subtensor: Any = None,
+    def __init__(self, config: BridgeConfig, *, wallet: Wallet | None = None, subtensor: Subtensor | None = None,
                  scorer: Scorer | None = None) -> None:
         self.config = config
         if wallet is None:
-            from bt_llm.wallet.wallet import Wallet
+            from bt_llm.wallet.wallet import Wallet as WalletFiles
 
-            wallet = Wallet(name=config.wallet_name, hotkey=config.wallet_hotkey, path=config.wallet_path)
+            wallet = WalletFiles(name=config.wallet_name, hotkey=config.wallet_hotkey, path=config.wallet_path)
         if subtensor is None:
             from bt_llm.chain.subtensor import Subtensor
 
@@ -59,7 +63,7 @@ class BridgeService:
         self.directory = MinerDirectory(self._load_snapshot, self.scores, refresh_seconds=config.metagraph_refresh,
                                         on_refresh_failure=self.metrics.record_refresh_failure)
         self.metrics.count_serving_miners(lambda: len(self.directory.serving()))
-        self.metagraph: Any = None  # the last metagraph read (for the dashboard)
+        self.metagraph: Metagraph | None = None  # the last metagraph read (for the dashboard)
         self.http_settings = HttpSettings(api_keys=keys, rate_limit_per_minute=config.rate_limit_per_minute,
                                           max_body_bytes=config.max_body_bytes)
         self._http: ServerThread | None = None

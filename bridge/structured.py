@@ -22,7 +22,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from bridge.backend import MinerAnswer, PromptSpec
+from bt_llm.bridge.backend import MinerAnswer, PromptSpec
 
 __all__ = ["CapabilityBook", "check_answer", "check_request", "needs"]
 

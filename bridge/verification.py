@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bridge.backend import DEFAULT_TEMPERATURE, PromptSpec
+from bt_llm.bridge.backend import DEFAULT_TEMPERATURE, PromptSpec
 
 if TYPE_CHECKING:
     from bt_llm.models.text_generation import TextGenerator

@@ -65,3 +65,4 @@ def lazy(package: str, targets: Mapping[str, str]) -> Callable[[str], Any]:
         return value
 
     return __getattr__
+

@@ -34,6 +34,7 @@ from typing import Any
 from bt_llm import settings
 from bt_llm.errors import BtLlmError, ConfigError, PromptError
 from bt_llm.fanout import DelegateMemory, Outcome, hedged
+from bt_llm.seams import AxonAddress, ChainClient, Wallet
 
 DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant."
 DEFAULT_TIMEOUT = 24.0
@@ -105,7 +106,7 @@ class DelegateEndpoint:
     """A delegate's hotkey and the axon it serves on the subnet."""
 
     hotkey: str
-    axon: Any  # bt_llm.protocol.axon_info.AxonInfo
+    axon: AxonAddress
     stake: float = 0.0
 
 
@@ -117,7 +118,7 @@ class DelegateFinder:
         self._lock = threading.Lock()
 
     def _load(self, network: str | None, netuid: int,
-              subtensor: Any = None) -> tuple[dict[str, Any], list[DelegateEndpoint]]:
+              subtensor: ChainClient | None = None) -> tuple[dict[str, Any], list[DelegateEndpoint]]:
         from bt_llm.chain.metagraph import Metagraph
 
         own = subtensor is None
@@ -141,7 +142,7 @@ class DelegateFinder:
         return axons, endpoints
 
     def lookup(self, network: str | None, netuid: int,
-               subtensor: Any = None) -> tuple[dict[str, Any], list[DelegateEndpoint]]:
+               subtensor: ChainClient | None = None) -> tuple[dict[str, Any], list[DelegateEndpoint]]:
         if subtensor is not None:  # the caller's client (5.x's subtensor_=): read through it, not cached
             return self._load(network, netuid, subtensor)
         key = (network or "", netuid)
@@ -154,8 +155,8 @@ class DelegateFinder:
             self._cache[key] = (time.monotonic(), axons, endpoints)
         return axons, endpoints
 
-    def endpoints(self, *, hotkey: str | None, network: str | None, netuid: int, subtensor: Any = None,
-                  axon: Any = None) -> list[DelegateEndpoint]:
+    def endpoints(self, *, hotkey: str | None, network: str | None, netuid: int, subtensor: ChainClient | None = None,
+                  axon: AxonAddress | None = None) -> list[DelegateEndpoint]:
         """The delegates to try, in order: ``axon`` alone when given (no chain read, as 5.x's ``axon_=``)."""
         if axon is not None:
             if not getattr(axon, "is_serving", True):
@@ -183,22 +184,22 @@ _finder = DelegateFinder()
 memory = DelegateMemory()  # what this process (and, through the cache folder, the last ones) learned
 
 
-def _default_wallet(wallet: Any, wallet_name: str | None = None) -> Any:
+def _default_wallet(wallet: Wallet | None, wallet_name: str | None = None) -> Wallet | None:
     """``wallet``, else the wallet named ``wallet_name`` (default: ``default``) with a hotkey to sign with."""
     if wallet is not None:
         if wallet_name is not None and getattr(wallet, "name", wallet_name) != wallet_name:
             raise ConfigError(f"wallet_name={wallet_name!r} and wallet={wallet!r} disagree: give one of them")
         return wallet
-    from bt_llm.wallet.wallet import Wallet
+    from bt_llm.wallet.wallet import Wallet as WalletFiles
 
-    default = Wallet(name=wallet_name) if wallet_name is not None else Wallet()
+    default = WalletFiles(name=wallet_name) if wallet_name is not None else WalletFiles()
     # As the seed did: a client without keys gets a fresh, unencrypted hotkey to sign with.
     if not _has_hotkey(default):
         default.create_new_hotkey(use_password=False, overwrite=False, suppress=True)
     return default
 
 
-def _has_hotkey(wallet: Any) -> bool:
+def _has_hotkey(wallet: Wallet) -> bool:
     try:
         wallet.hotkey  # noqa: B018 - loading is the check
     except BtLlmError:
@@ -304,7 +305,7 @@ def merge_answers(groups: Sequence[Sequence[Answer]]) -> list[Answer]:
     return [a for _, a in sorted(merged, key=lambda p: (p[1].score is None, -(p[1].score or 0.0), p[0]))]
 
 
-async def _resolve(hotkey: str | None, network: str | None, netuid: int, subtensor_: Any, axon_: Any, wallet: Any,
+async def _resolve(hotkey: str | None, network: str | None, netuid: int, subtensor_: ChainClient | None, axon_: AxonAddress | None, wallet: Wallet | None,
                    wallet_name: str | None) -> tuple[list[DelegateEndpoint], Any]:
     """The delegates and the signing wallet, read on a worker thread: the chain and key files are
     blocking reads, which must not hold the caller's event loop."""
@@ -320,15 +321,15 @@ async def aprompt(
     content: Content | None = None,
     wallet_name: str | None = None,
     hotkey: str | None = None,
-    subtensor_: Any = None,
-    axon_: Any = None,
+    subtensor_: ChainClient | None = None,
+    axon_: AxonAddress | None = None,
     return_all: bool = False,
     *,
     roles: Sequence[str] | None = None,
     messages: Sequence[str] | None = None,
     netuid: int = 1,
     timeout: float = DEFAULT_TIMEOUT,
-    wallet: Any = None,
+    wallet: Wallet | None = None,
     network: str | None = None,
     max_in_flight: int = 3,
     **sampling: Any,
@@ -419,14 +420,14 @@ async def astream_prompt(
     content: Content | None = None,
     wallet_name: str | None = None,
     hotkey: str | None = None,
-    subtensor_: Any = None,
-    axon_: Any = None,
+    subtensor_: ChainClient | None = None,
+    axon_: AxonAddress | None = None,
     *,
     roles: Sequence[str] | None = None,
     messages: Sequence[str] | None = None,
     netuid: int = 1,
     timeout: float = DEFAULT_TIMEOUT,
-    wallet: Any = None,
+    wallet: Wallet | None = None,
     network: str | None = None,
     max_in_flight: int = 3,
     **sampling: Any,
@@ -507,15 +508,15 @@ def prompt(
     content: Content | None = None,
     wallet_name: str | None = None,
     hotkey: str | None = None,
-    subtensor_: Any = None,
-    axon_: Any = None,
+    subtensor_: ChainClient | None = None,
+    axon_: AxonAddress | None = None,
     return_all: bool = False,
     *,
     roles: Sequence[str] | None = None,
     messages: Sequence[str] | None = None,
     netuid: int = 1,
     timeout: float = DEFAULT_TIMEOUT,
-    wallet: Any = None,
+    wallet: Wallet | None = None,
     network: str | None = None,
     stream: bool = False,
     max_in_flight: int = 3,

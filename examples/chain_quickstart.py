@@ -43,7 +43,7 @@ def main() -> None:
         # Register wallets onto subnetwork 1: Alice by burning TAO, Bob by proof of work.
         subtensor.burned_register(wallet=alice, netuid=1)
         before_bob = subtensor.get_current_block()
-        if importlib.util.find_spec("registration.solver") is not None:
+        if importlib.util.find_spec("bt_llm.registration.solver") is not None:
             subtensor.register(wallet=bob, netuid=1, processes=1)
         else:
             subtensor.burned_register(wallet=bob, netuid=1)

@@ -1,4 +1,10 @@
-"""Proof-of-work registration solvers: Numba CPU and Numba-CUDA (issue 6).
+"""Proof-of-work registration solvers: Numba CPU and Numba-CUDA (``bt_llm.registration``;
+``registration`` until the next release).
 
-``registration.solver.solve`` is the entry point; importing this package loads no Numba code.
+``bt_llm.registration.solver.solve`` is the entry point; importing this package loads no Numba code.
 """
+
+if __name__ == "registration":  # imported under its old name (until the next release)
+    from bt_llm.old_names import old_name
+
+    old_name(__name__)

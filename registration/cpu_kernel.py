@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from registration.keccak import LANES, keccak_f1600, keccak_f1600_batch
-from registration.sha256 import H0, sha256_compress, sha256_compress_batch
+from bt_llm.registration.keccak import LANES, keccak_f1600, keccak_f1600_batch
+from bt_llm.registration.sha256 import H0, sha256_compress, sha256_compress_batch
 
 M32 = 0xFFFFFFFF
 

@@ -20,9 +20,9 @@ import numba
 import numpy as np
 
 from bt_llm.errors import ConfigError
-from registration.cpu_kernel import LANES, search
-from registration.driver import drive
-from registration.results import GetBlock, PowSolution, Progress
+from bt_llm.registration.cpu_kernel import LANES, search
+from bt_llm.registration.driver import drive
+from bt_llm.registration.results import GetBlock, PowSolution, Progress
 
 CHUNKS_PER_THREAD = 4
 

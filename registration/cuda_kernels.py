@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda
 
-from registration.keccak import RC, keccak_round_py
-from registration.sha256 import H0, sha256_rounds16_py, sha256_schedule16_py
+from bt_llm.registration.keccak import RC, keccak_round_py
+from bt_llm.registration.sha256 import H0, sha256_rounds16_py, sha256_schedule16_py
 
 M32 = 0xFFFFFFFF
 NOT_FOUND = np.iinfo(np.int64).max

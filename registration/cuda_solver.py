@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from bt_llm.errors import ConfigError, RegistrationError
-from registration.driver import drive
-from registration.results import GetBlock, PowSolution, Progress
+from bt_llm.registration.driver import drive
+from bt_llm.registration.results import GetBlock, PowSolution, Progress
 
 
 def cuda_available() -> bool:
@@ -42,7 +42,7 @@ class CudaSearch:
             raise ConfigError(f"update_interval must be positive, got {update_interval}")
         from numba import cuda
 
-        from registration import cuda_kernels
+        from bt_llm.registration import cuda_kernels
 
         try:
             cuda.select_device(dev_id)

@@ -20,8 +20,8 @@ from typing import Protocol
 import numpy as np
 
 from bt_llm.errors import RegistrationError
-from registration.results import GetBlock, PowProgress, PowSolution, Progress
-from registration.seal import (
+from bt_llm.registration.results import GetBlock, PowProgress, PowSolution, Progress
+from bt_llm.registration.seal import (
     MAX_DIFFICULTY,
     NONCE_LIMIT,
     block_hotkey_hash,

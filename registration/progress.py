@@ -20,7 +20,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from registration.results import PowProgress
+from bt_llm.registration.results import PowProgress
 
 _UNITS = ["", "K", "M", "B", "T", "Q"]
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from registration.keccak import LANES
+from bt_llm.registration.keccak import LANES
 
 U32 = np.uint32
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import random
 import threading
 
-from registration.results import STALE_AFTER, GetBlock, PowProgress, PowSolution, Progress
-from registration.seal import meets_difficulty, seal
+from bt_llm.registration.results import STALE_AFTER, GetBlock, PowProgress, PowSolution, Progress
+from bt_llm.registration.seal import meets_difficulty, seal
 
 __all__ = [
     "STALE_AFTER",
@@ -32,7 +32,7 @@ __all__ = [
 
 def cuda_available() -> bool:
     """Whether a CUDA GPU is usable by Numba (imports ``numba.cuda``)."""
-    from registration.cuda_solver import cuda_available as _available
+    from bt_llm.registration.cuda_solver import cuda_available as _available
 
     return _available()
 
@@ -77,13 +77,13 @@ def solve(
         KeyboardInterrupt: Ctrl-C, between two rounds.
     """
     if cuda:
-        from registration.cuda_solver import solve_cuda
+        from bt_llm.registration.cuda_solver import solve_cuda
 
         return solve_cuda(
             get_block, hotkey_pubkey, dev_id=dev_id, tpb=tpb, update_interval=update_interval,
             progress=progress, cancel=cancel, rng=rng,
         )  # fmt: skip
-    from registration.cpu_solver import solve_cpu
+    from bt_llm.registration.cpu_solver import solve_cpu
 
     return solve_cpu(
         get_block, hotkey_pubkey, processes=processes, update_interval=update_interval,

@@ -41,7 +41,7 @@ class DevnetNetwork:
 
 @pytest.fixture(scope="session")
 def devnet_network() -> Iterator[DevnetNetwork]:
-    from bridge.devnet import Devnet
+    from bt_llm.bridge.devnet import Devnet
     from bt_llm.wallet.wallet import Wallet
 
     with tempfile.TemporaryDirectory(prefix="bt-llm-devnet-") as tmp, Devnet(Path(tmp), manual_seal=True) as net:

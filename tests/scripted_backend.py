@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from bridge.backend import MinerAnswer, ModelInfo, PromptSpec, StreamStart, StreamText
-from bridge.errors import ModelNotFound, NoMinerAvailable
-from bridge.health import Check
+from bt_llm.bridge.backend import MinerAnswer, ModelInfo, PromptSpec, StreamStart, StreamText
+from bt_llm.bridge.errors import ModelNotFound, NoMinerAvailable
+from bt_llm.bridge.health import Check
 
 MODEL = "bittensor/subnet-1"
 

@@ -14,11 +14,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
-from bridge.auth import Authenticator, RateLimiter
-from bridge.backend import Backend
-from bridge.errors import BridgeError
-from bridge.openai import serving
-from bridge.openai.protocol import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
+from bt_llm.bridge.auth import Authenticator, RateLimiter
+from bt_llm.bridge.backend import Backend
+from bt_llm.bridge.errors import BridgeError
+from bt_llm.bridge.openai import serving
+from bt_llm.bridge.openai.protocol import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 

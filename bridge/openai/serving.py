@@ -10,7 +10,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from bridge.backend import (
+from bt_llm.bridge.backend import (
     DEFAULT_TEMPERATURE,
     Backend,
     MinerAnswer,
@@ -19,8 +19,8 @@ from bridge.backend import (
     StreamStart,
     StreamText,
 )
-from bridge.errors import InvalidRequest, scrub_addresses
-from bridge.openai.protocol import (
+from bt_llm.bridge.errors import InvalidRequest, scrub_addresses
+from bt_llm.bridge.openai.protocol import (
     AssistantMessage,
     ChatChoice,
     ChatCompletion,
@@ -48,7 +48,7 @@ from bridge.openai.protocol import (
     Usage,
     new_id,
 )
-from bridge.structured import check_request
+from bt_llm.bridge.structured import check_request
 from bt_llm.stops import StopCutter, cut_at_stop
 from bt_llm.tokens import count_tokens, truncate_tokens
 

@@ -12,13 +12,14 @@ from typing import Any
 
 from bt_llm.axon.refusal import Refusal
 from bt_llm.protocol.synapse import Synapse
+from bt_llm.seams import Metagraph
 
 __all__ = ["BlacklistFn", "metagraph_blacklist", "run_blacklist"]
 
 BlacklistFn = Callable[[Synapse], Any]
 
 
-def metagraph_blacklist(metagraph: Any) -> BlacklistFn:
+def metagraph_blacklist(metagraph: Metagraph) -> BlacklistFn:
     """A blacklist refusing hotkeys not registered in ``metagraph.hotkeys`` (read at each call)."""
 
     def blacklist(synapse: Synapse) -> tuple[bool, str]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import inspect
 import typing
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from bt_llm.axon.app import Pipeline, PriorityFn, Route, create_app
 from bt_llm.axon.blacklist import BlacklistFn, metagraph_blacklist
@@ -29,22 +28,11 @@ from bt_llm.http_server import BODY_TIMEOUT, HEADER_TIMEOUT, HttpServer
 from bt_llm.protocol.axon_info import AxonInfo, ip_version
 from bt_llm.protocol.synapse import Synapse
 from bt_llm.protocol.version import version_as_int
+from bt_llm.seams import ChainClient, Keypair, Metagraph, Wallet, coldkey_ss58, signer_of
 
 __all__ = ["Axon"]
 
 _START_TIMEOUT = 10.0
-
-
-def _keys_of(wallet: Any) -> tuple[Any, str]:
-    """(hotkey keypair, coldkey ss58) from a bt Wallet, or a bare Keypair (its own coldkey then)."""
-    hotkey = getattr(wallet, "hotkey", None)
-    if hotkey is not None and hasattr(hotkey, "sign"):
-        coldkeypub = getattr(wallet, "coldkeypub", None)
-        coldkey = getattr(coldkeypub, "ss58_address", None) or hotkey.ss58_address
-        return hotkey, coldkey
-    if hasattr(wallet, "sign") and hasattr(wallet, "ss58_address"):
-        return wallet, wallet.ss58_address
-    raise ConfigError("wallet must be a bt Wallet (with .hotkey) or a Keypair")
 
 
 def _synapse_class(forward_fn: ForwardFn) -> type[Synapse]:
@@ -82,12 +70,12 @@ class Axon:
 
     def __init__(
         self,
-        wallet: Any = None,
+        wallet: Wallet | Keypair | None = None,
         port: int = 8091,
         ip: str = "127.0.0.1",
         external_ip: str | None = None,
         external_port: int | None = None,
-        metagraph: Any = None,
+        metagraph: Metagraph | None = None,
         max_workers: int = 10,
         max_queue: int = 256,
         max_body_bytes: int = 16 * 1024 * 1024,
@@ -99,7 +87,8 @@ class Axon:
         if max_workers < 1 or max_queue < 0 or max_body_bytes < 1:
             raise ConfigError("max_workers >= 1, max_queue >= 0 and max_body_bytes >= 1 are required")
         self.wallet = wallet
-        self.hotkey, self.coldkey = _keys_of(wallet)
+        self.hotkey = signer_of(wallet)
+        self.coldkey = coldkey_ss58(wallet) or self.hotkey.ss58_address
         self.ip = ip
         self.port = port
         self.external_ip = external_ip
@@ -215,7 +204,7 @@ class Axon:
             coldkey=self.coldkey,
         )
 
-    def serve(self, netuid: int, subtensor: Any = None) -> Axon:
+    def serve(self, netuid: int, subtensor: ChainClient | None = None) -> Axon:
         """Announce this axon on subnet ``netuid`` through ``subtensor.serve_axon`` (if a subtensor is given)."""
         if subtensor is not None:
             subtensor.serve_axon(netuid=netuid, axon=self)

@@ -35,6 +35,7 @@ from bt_llm import settings
 from bt_llm.chain.chain_data import NeuronInfoLite
 from bt_llm.errors import ChainError, ConfigError
 from bt_llm.protocol.axon_info import AxonInfo
+from bt_llm.seams import ChainClient
 
 FORMAT, FORMAT_VERSION = "bt-llm-metagraph", 1
 FLOAT_FIELDS = ("stake", "ranks", "trust", "consensus", "validator_trust", "incentive", "emission", "dividends")
@@ -75,7 +76,7 @@ class Metagraph:
     """
 
     def __init__(self, netuid: int, network: str | None = None, lite: bool = True, sync: bool = True,
-                 subtensor: Any = None, *, use_torch: bool = False) -> None:
+                 subtensor: ChainClient | None = None, *, use_torch: bool = False) -> None:
         if not isinstance(netuid, int) or netuid < 0:
             raise ConfigError(f"netuid must be a non-negative int, got {netuid!r}")
         self.netuid = netuid
@@ -151,7 +152,7 @@ class Metagraph:
 
     # --- sync --------------------------------------------------------------------------------------
 
-    def _get_subtensor(self, subtensor: Any) -> Any:
+    def _get_subtensor(self, subtensor: ChainClient | None) -> ChainClient:
         if subtensor is not None:
             self._subtensor = subtensor
             self.network = getattr(subtensor, "network", self.network)
@@ -161,7 +162,8 @@ class Metagraph:
             self._subtensor = Subtensor(self.network, chain_endpoint=self._endpoint)
         return self._subtensor
 
-    def sync(self, block: int | None = None, lite: bool | None = None, subtensor: Any = None) -> Metagraph:
+    def sync(self, block: int | None = None, lite: bool | None = None, subtensor: ChainClient | None = None,
+             ) -> Metagraph:
         """Read the subnet at ``block`` (the head when None; past blocks need an archive node).
 
         Raises:

@@ -17,6 +17,7 @@ from bt_llm.chain import chain_data as cd
 from bt_llm.chain import queries, runtime
 from bt_llm.chain.extrinsics import ExtrinsicResult, compose, submit
 from bt_llm.errors import ChainError, ConfigError, RegistrationError, UnsupportedFeatureError
+from bt_llm.seams import Keypair, Wallet, coldkey_ss58
 
 if TYPE_CHECKING:
     from bt_llm.chain.connection import ChainConnection
@@ -60,16 +61,15 @@ def stake_args(amount: Any, hotkey_ss58: Any) -> tuple[Any, Any]:
     return amount, hotkey_ss58
 
 
-def coldkey_of(wallet: Any) -> Any:
+def coldkey_of(wallet: Wallet) -> Keypair:
     return wallet.coldkey
 
 
-def coldkey_address(wallet: Any) -> str:
-    pub = getattr(wallet, "coldkeypub", None)
-    return str(pub.ss58_address if pub is not None else wallet.coldkey.ss58_address)
+def coldkey_address(wallet: Wallet) -> str:
+    return coldkey_ss58(wallet) or wallet.coldkey.ss58_address
 
 
-def hotkey_address(wallet: Any) -> str:
+def hotkey_address(wallet: Wallet) -> str:
     return str(wallet.hotkey.ss58_address)
 
 
@@ -145,7 +145,7 @@ class SubtensorOperations:
 
     # --- funds -------------------------------------------------------------------------------------
 
-    def transfer(self, wallet: Any, dest: str, amount: Any, wait_for_inclusion: bool = True,
+    def transfer(self, wallet: Wallet, dest: str, amount: Any, wait_for_inclusion: bool = True,
                  wait_for_finalization: bool = False, prompt: bool = False, *,
                  keep_alive: bool = True) -> ExtrinsicResult | None:
         """Send ``amount`` (a ``Balance`` or τ) from the wallet's coldkey to ``dest``.
@@ -163,7 +163,7 @@ class SubtensorOperations:
         return self._submit("Balances", function, {"dest": dest, "value": to_rao(amount)}, coldkey_of(wallet),
                             wait_for_inclusion=wait_for_inclusion, wait_for_finalization=wait_for_finalization)
 
-    def get_transfer_fee(self, wallet: Any, dest: str, amount: Any, *, keep_alive: bool = True) -> Any:
+    def get_transfer_fee(self, wallet: Wallet, dest: str, amount: Any, *, keep_alive: bool = True) -> Any:
         """The fee the chain would charge for :meth:`transfer`, as a ``Balance`` (``TransactionPaymentApi``).
 
         The extrinsic is built as ``transfer`` builds it, signed by the wallet's coldkey address with a blank
@@ -196,7 +196,7 @@ class SubtensorOperations:
 
     # --- registration ------------------------------------------------------------------------------
 
-    def burned_register(self, wallet: Any, netuid: int, wait_for_inclusion: bool = False,
+    def burned_register(self, wallet: Wallet, netuid: int, wait_for_inclusion: bool = False,
                         wait_for_finalization: bool = True, prompt: bool = False) -> ExtrinsicResult | None:
         """Register the wallet's hotkey on ``netuid`` by burning ``Burn[netuid]`` from the coldkey
         (``prompt=True``: ask first, as 5.x did; None when declined)."""
@@ -208,7 +208,7 @@ class SubtensorOperations:
 
     recycle_register = burned_register
 
-    def register(self, wallet: Any, netuid: int, wait_for_inclusion: bool = False,
+    def register(self, wallet: Wallet, netuid: int, wait_for_inclusion: bool = False,
                  wait_for_finalization: bool = True, prompt: bool = False, max_allowed_attempts: int = 3,
                  output_in_place: bool = True, cuda: bool = False, dev_id: int | list[int] = 0, TPB: int | None = None,
                  num_processes: int | None = None, update_interval: int | None = None, log_verbose: bool = False, *,
@@ -227,7 +227,7 @@ class SubtensorOperations:
             ExtrinsicFailedError: the chain refused for another reason (e.g. ``AlreadyRegistered``).
         """
         try:
-            from registration.solver import solve
+            from bt_llm.registration.solver import solve
         except ImportError as exc:
             raise RegistrationError("PoW registration needs the `registration` package's solver "
                                     f"(registration.solver.solve), which is not available: {exc}") from exc
@@ -271,7 +271,7 @@ class SubtensorOperations:
 
     # --- staking -----------------------------------------------------------------------------------
 
-    def add_stake(self, wallet: Any, amount: Any, hotkey_ss58: str | None = None, *,
+    def add_stake(self, wallet: Wallet, amount: Any, hotkey_ss58: str | None = None, *,
                   wait_for_inclusion: bool = True, wait_for_finalization: bool = False,
                   prompt: bool = False, netuid: int | None = None) -> ExtrinsicResult | None:
         """Stake ``amount`` from the coldkey onto ``hotkey_ss58`` (default: the wallet's hotkey);
@@ -285,7 +285,7 @@ class SubtensorOperations:
         return self._submit("SubtensorModule", "add_stake", params, coldkey_of(wallet),
                             wait_for_inclusion=wait_for_inclusion, wait_for_finalization=wait_for_finalization)
 
-    def unstake(self, wallet: Any, amount: Any = None, hotkey_ss58: str | None = None, *,
+    def unstake(self, wallet: Wallet, amount: Any = None, hotkey_ss58: str | None = None, *,
                 wait_for_inclusion: bool = True, wait_for_finalization: bool = False,
                 prompt: bool = False, netuid: int | None = None) -> ExtrinsicResult | None:
         """Move ``amount`` (default: all of it) of the coldkey's stake on the hotkey back to free balance;
@@ -304,20 +304,20 @@ class SubtensorOperations:
         return self._submit("SubtensorModule", "remove_stake", params, coldkey_of(wallet),
                             wait_for_inclusion=wait_for_inclusion, wait_for_finalization=wait_for_finalization)
 
-    def nominate(self, wallet: Any, *, wait_for_inclusion: bool = True,
+    def nominate(self, wallet: Wallet, *, wait_for_inclusion: bool = True,
                  wait_for_finalization: bool = False) -> ExtrinsicResult:
         """Make the wallet's hotkey a delegate (``become_delegate``, signed by the coldkey)."""
         return self._submit("SubtensorModule", "become_delegate", {"hotkey": hotkey_address(wallet)},
                             coldkey_of(wallet), wait_for_inclusion=wait_for_inclusion,
                             wait_for_finalization=wait_for_finalization)
 
-    def delegate(self, wallet: Any, delegate_ss58: str, amount: Any, wait_for_inclusion: bool = True,
+    def delegate(self, wallet: Wallet, delegate_ss58: str, amount: Any, wait_for_inclusion: bool = True,
                  wait_for_finalization: bool = False, prompt: bool = False) -> ExtrinsicResult | None:
         """Stake ``amount`` from the wallet's coldkey on the delegate hotkey ``delegate_ss58``."""
         return self.add_stake(wallet, amount, delegate_ss58, wait_for_inclusion=wait_for_inclusion,
                               wait_for_finalization=wait_for_finalization, prompt=prompt)
 
-    def undelegate(self, wallet: Any, delegate_ss58: str, amount: Any = None, wait_for_inclusion: bool = True,
+    def undelegate(self, wallet: Wallet, delegate_ss58: str, amount: Any = None, wait_for_inclusion: bool = True,
                    wait_for_finalization: bool = False, prompt: bool = False) -> ExtrinsicResult | None:
         """Remove ``amount`` (default all) of the coldkey's stake from the delegate ``delegate_ss58``."""
         return self.unstake(wallet, amount, delegate_ss58, wait_for_inclusion=wait_for_inclusion,
@@ -325,7 +325,7 @@ class SubtensorOperations:
 
     # --- serving and weights -----------------------------------------------------------------------
 
-    def serve_axon(self, netuid: int, axon: Any = None, wallet: Any = None, *, ip: str | None = None,
+    def serve_axon(self, netuid: int, axon: Any = None, wallet: Wallet | None = None, *, ip: str | None = None,
                    port: int | None = None, protocol: int = 4, version: int = VERSION_AS_INT,
                    wait_for_inclusion: bool = False, wait_for_finalization: bool = True) -> ExtrinsicResult:
         """Publish where the hotkey serves: from an ``Axon`` (its wallet, external ip and port), an
@@ -347,7 +347,7 @@ class SubtensorOperations:
 
     serve = serve_axon
 
-    def set_weights(self, wallet: Any, netuid: int, uids: Sequence[int], weights: Sequence[float], *,
+    def set_weights(self, wallet: Wallet, netuid: int, uids: Sequence[int], weights: Sequence[float], *,
                     version_key: int = 0, wait_for_inclusion: bool = False, wait_for_finalization: bool = False,
                     era_period: int | None = 5) -> ExtrinsicResult:
         """Set the hotkey's weights on ``netuid`` (floats, max-upscaled to u16; zeros dropped).
@@ -372,7 +372,7 @@ class SubtensorOperations:
 
     # --- governance --------------------------------------------------------------------------------
 
-    def join_senate(self, wallet: Any, *, wait_for_inclusion: bool = True,
+    def join_senate(self, wallet: Wallet, *, wait_for_inclusion: bool = True,
                     wait_for_finalization: bool = False) -> ExtrinsicResult:
         """The wallet's (delegate) hotkey joins the senate; signed by the coldkey."""
         return self._submit("SubtensorModule", "join_senate", {"hotkey": hotkey_address(wallet)}, coldkey_of(wallet),
@@ -380,13 +380,13 @@ class SubtensorOperations:
 
     register_senate = join_senate
 
-    def leave_senate(self, wallet: Any, *, wait_for_inclusion: bool = True,
+    def leave_senate(self, wallet: Wallet, *, wait_for_inclusion: bool = True,
                      wait_for_finalization: bool = False) -> ExtrinsicResult:
         return self._submit("SubtensorModule", "leave_senate", {"hotkey": hotkey_address(wallet)},
                             coldkey_of(wallet), wait_for_inclusion=wait_for_inclusion,
                             wait_for_finalization=wait_for_finalization)
 
-    def vote(self, wallet: Any, proposal_hash: str, index: int, approve: bool, *, wait_for_inclusion: bool = True,
+    def vote(self, wallet: Wallet, proposal_hash: str, index: int, approve: bool, *, wait_for_inclusion: bool = True,
              wait_for_finalization: bool = False) -> ExtrinsicResult:
         """Vote on a triumvirate proposal with the wallet's senator hotkey (signed by its coldkey)."""
         params = {"hotkey": hotkey_address(wallet), "proposal": proposal_hash, "index": int(index),

@@ -6,7 +6,7 @@ Each reads through the public chain client (``Subtensor``, ``Metagraph``) and pr
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,6 +22,10 @@ from bt_llm.cli.chain_options import (
 from bt_llm.cli.options import no_prompt_option, wallet_from_options, wallet_options
 from bt_llm.cli.shared import Column, Listing, emit
 from bt_llm.errors import ChainError, ConfigError
+
+if TYPE_CHECKING:
+    from bt_llm.chain.metagraph import Metagraph
+    from bt_llm.chain.subtensor import Subtensor
 
 
 def _f5(value: Any) -> str:
@@ -53,7 +57,7 @@ def _neuron_row(mg: Any, i: int) -> list[Any]:
     ]
 
 
-def _sync_metagraph(subtensor: Any, netuid: int, lite: bool = True, block: int | None = None) -> Any:
+def _sync_metagraph(subtensor: Subtensor, netuid: int, lite: bool = True, block: int | None = None) -> Metagraph:
     from bt_llm.chain.metagraph import Metagraph
 
     with console().status(f"Syncing metagraph of subnet {netuid} from {subtensor.network}..."):

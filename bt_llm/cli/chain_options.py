@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from bt_llm.cli.options import subtensor_options
 from bt_llm.errors import ConfigError
+
+if TYPE_CHECKING:
+    from bt_llm.chain.subtensor import Subtensor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -81,7 +84,7 @@ def check_ss58(address: str, flag: str) -> str:
     return address
 
 
-def check_own_hotkey(subtensor: Any, hotkey: str, coldkey: str) -> None:
+def check_own_hotkey(subtensor: Subtensor, hotkey: str, coldkey: str) -> None:
     """Refuse before signing unless ``hotkey`` is registered and owned by ``coldkey`` (what the chain checks).
 
     Raises:

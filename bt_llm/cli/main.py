@@ -82,7 +82,7 @@ COMMANDS: dict[str, CommandSpec] = {
     "sign": CommandSpec("bt_llm.cli.wallet_commands:sign_command", "Sign a message with a wallet's key."),
     "verify": CommandSpec("bt_llm.cli.wallet_commands:verify_command", "Verify a signed message."),
     "localnet": CommandSpec("bt_llm.cli.localnet_commands:localnet_group", "Run the embedded localnet node."),
-    "bridge": CommandSpec("bridge.cli:bridge_group", "Run the OpenAI-compatible bridge."),
+    "bridge": CommandSpec("bt_llm.bridge.cli:bridge_group", "Run the OpenAI-compatible bridge."),
 }
 
 

@@ -9,7 +9,7 @@ Both stop early, saying so, when the hotkey already holds a uid on the subnet.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,15 +17,18 @@ from bt_llm.cli.chain_options import confirm, console, make_subtensor, netuid_op
 from bt_llm.cli.options import no_prompt_option, wallet_from_options, wallet_options
 from bt_llm.errors import ChainError, ConfigError
 
+if TYPE_CHECKING:
+    from bt_llm.chain.subtensor import Subtensor
 
-def _prepare(subtensor: Any, netuid: int, hotkey: str) -> int | None:
+
+def _prepare(subtensor: Subtensor, netuid: int, hotkey: str) -> int | None:
     """Check the subnet exists; return the hotkey's uid there when it already has one."""
     if not subtensor.subnet_exists(netuid):
         raise ChainError(f"subnet {netuid} does not exist")
     return subtensor.get_uid_for_hotkey_on_subnet(hotkey, netuid)
 
 
-def _registered(subtensor: Any, netuid: int, hotkey: str) -> None:
+def _registered(subtensor: Subtensor, netuid: int, hotkey: str) -> None:
     uid = subtensor.get_uid_for_hotkey_on_subnet(hotkey, netuid)
     if uid is None:
         raise ChainError(f"the extrinsic went through but {hotkey} holds no uid on subnet {netuid}")
@@ -54,7 +57,7 @@ def _already(netuid: int, uid: int, hotkey: str) -> None:
 def register_command(wallet_name, wallet_hotkey, wallet_path, netuid, cuda, cuda_dev_id, cuda_tpb, processes,
                      update_interval, subtensor_network, subtensor_chain_endpoint, no_prompt) -> None:
     """Register a wallet to a network."""
-    from registration.progress import ProgressDisplay, rate
+    from bt_llm.registration.progress import ProgressDisplay, rate
 
     if processes is not None and processes < 1:
         raise ConfigError(f"--processes must be positive, got {processes}")

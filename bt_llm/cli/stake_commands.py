@@ -8,7 +8,7 @@ error's name (``ExtrinsicFailedError``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -24,6 +24,10 @@ from bt_llm.cli.chain_options import (
 from bt_llm.cli.options import no_prompt_option, wallet_from_options, wallet_options
 from bt_llm.cli.shared import Column, Listing, emit
 from bt_llm.errors import ConfigError
+
+if TYPE_CHECKING:
+    from bt_llm.chain.subtensor import Subtensor
+    from bt_llm.seams import Wallet
 
 
 def _amount(amount: str | None, *, no_prompt: bool, what: str) -> Any:
@@ -46,7 +50,7 @@ def _enough(available: Any, needed: Any, what: str) -> None:
         raise ConfigError(f"not enough to {what}: {needed} needed, {available} available")
 
 
-def _check_stake_target(subtensor: Any, hotkey: str, coldkey: str) -> None:
+def _check_stake_target(subtensor: Subtensor, hotkey: str, coldkey: str) -> None:
     """The chain's own checks of ``add_stake``: the hotkey exists, and is the coldkey's or a delegate."""
     owner = subtensor.get_hotkey_owner(hotkey)
     if owner is None:
@@ -123,7 +127,7 @@ def _max_stake_option(what: str) -> Any:
                         help=f"{what} (default: none: --amount or --all)")
 
 
-def _targets(wallet: Any, hotkey_ss58: str | None, hotkeys: tuple[str, ...], all_hotkeys: bool) -> list[tuple[str, str]]:
+def _targets(wallet: Wallet, hotkey_ss58: str | None, hotkeys: tuple[str, ...], all_hotkeys: bool) -> list[tuple[str, str]]:
     """``[(label, hotkey ss58)]`` to stake to or unstake from, chosen as bittensor 5.3.4 chose them."""
     from bt_llm.wallet.keypair import is_valid_ss58
     from bt_llm.wallet.wallet import Wallet
@@ -247,7 +251,7 @@ def unstake_command(wallet_name, wallet_hotkey, wallet_path, amount, all_, max_s
              max_stake=max_stake)
 
 
-def _unstake(wallet: Any, targets: list[tuple[str, str]], amount: str | None, all_: bool, network: str | None,
+def _unstake(wallet: Wallet, targets: list[tuple[str, str]], amount: str | None, all_: bool, network: str | None,
              endpoint: str | None, no_prompt: bool, *, max_stake: float | None = None) -> None:
     from bt_llm.balance import Balance
 

@@ -44,19 +44,11 @@ from bt_llm.dendrite.sse import SSEDecoder
 from bt_llm.dendrite.transport import AxonTransport, encode_post, origin
 from bt_llm.errors import ConfigError
 from bt_llm.protocol.synapse import StreamingSynapse, Synapse
+from bt_llm.seams import Keypair, Wallet, signer_of
 
 __all__ = ["Dendrite"]
 
 T = TypeVar("T")
-
-
-def _signer_of(wallet: Any) -> Any:
-    hotkey = getattr(wallet, "hotkey", None)
-    if hotkey is not None and hasattr(hotkey, "sign"):
-        return hotkey
-    if hasattr(wallet, "sign") and hasattr(wallet, "ss58_address"):
-        return wallet
-    raise ConfigError("a dendrite needs a bt Wallet (with .hotkey) or a Keypair")
 
 
 class _Pool:
@@ -94,13 +86,13 @@ class Dendrite:
 
     def __init__(
         self,
-        wallet: Any = None,
+        wallet: Wallet | Keypair | None = None,
         *,
         external_ip: str | None = None,
         max_connections: int = 256,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.keypair = _signer_of(wallet)
+        self.keypair = signer_of(wallet)
         self.uuid = str(uuid.uuid1())
         self.external_ip = external_ip
         self.max_connections = max_connections

@@ -15,6 +15,7 @@ from typing import Any
 from bt_llm.dendrite.client import Dendrite
 from bt_llm.errors import ConfigError
 from bt_llm.protocol.synapses import StreamingTextPrompting, TextPrompting, TextPromptingBackward
+from bt_llm.seams import AxonAddress, Keypair, Metagraph, Wallet
 
 __all__ = ["TextPromptingClient", "TextPromptingPool"]
 
@@ -32,10 +33,10 @@ class TextPromptingClient:
 
     def __init__(
         self,
-        keypair: Any = None,
-        axon: Any = None,
+        keypair: Keypair | None = None,
+        axon: AxonAddress | None = None,
         *,
-        wallet: Any = None,
+        wallet: Wallet | None = None,
         dendrite: Dendrite | None = None,
         timeout: float = 12.0,
     ) -> None:
@@ -112,7 +113,8 @@ class TextPromptingPool:
     sends each of them its reward. One signing dendrite (and its connection pool) serves them all.
     """
 
-    def __init__(self, keypair: Any = None, metagraph: Any = None, *, wallet: Any = None) -> None:
+    def __init__(self, keypair: Keypair | None = None, metagraph: Metagraph | None = None, *,
+                 wallet: Wallet | None = None) -> None:
         if metagraph is None:
             raise ConfigError("text_prompting_pool needs a metagraph (its axons are the ones asked)")
         signer = keypair if keypair is not None else wallet

@@ -103,7 +103,7 @@ class Child:
     def start(self) -> None:
         import subprocess
 
-        from bridge.devnet import REPO
+        from bt_llm.bridge.devnet import REPO
 
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as out:
@@ -177,7 +177,7 @@ class Supervisor:
         return 1 if self.error else 0
 
     def start_all(self) -> None:
-        from bridge.devnet import child_env, dev_wallet, make_validator, miner_command, register
+        from bt_llm.bridge.devnet import child_env, dev_wallet, make_validator, miner_command, register
 
         args = self.args
         wallets = self.state / "wallets"
@@ -198,7 +198,7 @@ class Supervisor:
         if not subtensor.subnet_exists(args.netuid):
             raise RuntimeError(f"subnet {args.netuid} does not exist on the chain kept in {self.state / 'chain'}")
         # miners: wallets, registration (the first by proof of work), processes
-        from bridge.devnet import serving_axons
+        from bt_llm.bridge.devnet import serving_axons
 
         stale = serving_axons(subtensor, args.netuid)  # a kept chain still names the last run's addresses
         kinds = [self.miner_kind(model) for model in args.model.split(",")]
@@ -234,7 +234,7 @@ class Supervisor:
         validator = dev_wallet(wallets, "validator", coldkey_uri=VALIDATOR_COLDKEY, hotkey_uri="//Bob/localnet/validator")
         uid = make_validator(subtensor, validator, args.netuid, args.stake)
         http_port, axon_port = choose_port(args.bridge_port), choose_port(args.axon_port)
-        command = [sys.executable, "-m", "bridge", "--netuid", str(args.netuid), "--wallet.name", "validator",
+        command = [sys.executable, "-m", "bt_llm.bridge", "--netuid", str(args.netuid), "--wallet.name", "validator",
                    "--wallet.hotkey", "default", "--wallet.path", str(wallets), "--subtensor.chain_endpoint", url,
                    "--port", str(http_port), "--axon.port", str(axon_port), "--scorer", "lexical",
                    "--weights_interval", str(args.tempo), "--challenge_interval", "0", "--no-verify"]
@@ -281,7 +281,7 @@ class Supervisor:
     def wait_serving(self, hotkeys: list[str], stale: dict[str, tuple[str, int]], timeout: float = 600.0) -> None:
         """Wait until each miner serves its axon on chain: at a new address, or at its ``stale`` one
         (from before this start) once that accepts connections again."""
-        from bridge.devnet import serving_axons
+        from bt_llm.bridge.devnet import serving_axons
 
         deadline = time.monotonic() + timeout
         waiting = set(hotkeys)

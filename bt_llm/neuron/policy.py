@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bt_llm.protocol.synapse import Synapse
+from bt_llm.seams import Metagraph
 
 
 def _floats(values: Any) -> list[float]:
@@ -49,7 +50,7 @@ class CallerPolicy:
         force_validator_permit: refuse registered callers without a validator permit.
     """
 
-    def __init__(self, metagraph: Any = None, *, allow_non_registered: bool = False,
+    def __init__(self, metagraph: Metagraph | None = None, *, allow_non_registered: bool = False,
                  force_validator_permit: bool = False) -> None:
         self.allow_non_registered = allow_non_registered
         self.force_validator_permit = force_validator_permit
@@ -58,7 +59,7 @@ class CallerPolicy:
         if metagraph is not None:
             self.refresh(metagraph)
 
-    def refresh(self, metagraph: Any) -> None:
+    def refresh(self, metagraph: Metagraph) -> None:
         """Take a new snapshot of ``metagraph`` (call after each sync).
 
         ``metagraph`` may also be a list of neuron records (``hotkey``, ``uid``, ``stake``,

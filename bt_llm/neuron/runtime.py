@@ -30,6 +30,7 @@ from bt_llm.neuron.config import NeuronConfig
 from bt_llm.neuron.handlers import build_handlers
 from bt_llm.neuron.miner import Miner
 from bt_llm.neuron.policy import CallerPolicy
+from bt_llm.seams import ChainClient, Metagraph, Wallet
 
 __all__ = ["Neuron", "not_registered_message"]
 
@@ -71,15 +72,15 @@ class Neuron:
     :class:`~bt_llm.chain.metagraph.Metagraph`, resynced every ``sync_every`` blocks), ``uid``, ``axon``.
     """
 
-    def __init__(self, miner: Miner | Callable[[], Miner], config: NeuronConfig, *, wallet: Any = None,
-                 subtensor: Any = None) -> None:
+    def __init__(self, miner: Miner | Callable[[], Miner], config: NeuronConfig, *, wallet: Wallet | None = None,
+                 subtensor: ChainClient | None = None) -> None:
         self.miner: Any = miner
         self.config = config
         self.wallet = wallet
         self.subtensor = subtensor
         self.axon: Any = None
         self.uid: int | None = None
-        self.metagraph: Any = None
+        self.metagraph: Metagraph | None = None
         self.last_sync_block: int | None = None
         self.policy = CallerPolicy(allow_non_registered=config.blacklist_allow_non_registered,
                                    force_validator_permit=config.blacklist_force_validator_permit)
@@ -98,9 +99,9 @@ class Neuron:
         """
         cfg = self.config
         if self.wallet is None:
-            from bt_llm.wallet.wallet import Wallet
+            from bt_llm.wallet.wallet import Wallet as WalletFiles
 
-            self.wallet = Wallet(name=cfg.wallet_name, hotkey=cfg.wallet_hotkey, path=cfg.wallet_path)
+            self.wallet = WalletFiles(name=cfg.wallet_name, hotkey=cfg.wallet_hotkey, path=cfg.wallet_path)
         try:
             hotkey = self.wallet.hotkey.ss58_address
         except KeyFileError as exc:

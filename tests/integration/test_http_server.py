@@ -90,8 +90,8 @@ def node_target() -> Iterator[Target]:
 
 @pytest.fixture
 def bridge_target() -> Iterator[Target]:
-    from bridge.app import HttpSettings, create_app
-    from bridge.serve_thread import ServerThread
+    from bt_llm.bridge.app import HttpSettings, create_app
+    from bt_llm.bridge.serve_thread import ServerThread
 
     server = ServerThread(create_app(ScriptedBackend(), HttpSettings()), header_timeout=HEADER, body_timeout=BODY)
 
@@ -281,8 +281,8 @@ def busy_port() -> Iterator[int]:
 
 
 def test_a_busy_port_is_the_same_one_line_error_everywhere(busy_port: int) -> None:
-    from bridge.serve_thread import ServerThread
     from bt_llm.axon.server import Axon
+    from bt_llm.bridge.serve_thread import ServerThread
     from bt_llm.localnet.node.app import LocalnetNode
     from bt_llm.localnet.node.server import NodeServer
 

@@ -21,14 +21,14 @@ import httpx
 import pytest
 from substrateinterface import Keypair
 
-from bridge.app import HttpSettings, create_app
-from bridge.directory import Miner, MinerDirectory, Snapshot
-from bridge.metrics import BridgeMetrics
-from bridge.network_backend import NetworkBackend
-from bridge.scoring import LexicalScorer
-from bridge.serve_thread import ServerThread
-from bridge.weights import ScoreBook
 from bt_llm.axon.server import Axon
+from bt_llm.bridge.app import HttpSettings, create_app
+from bt_llm.bridge.directory import Miner, MinerDirectory, Snapshot
+from bt_llm.bridge.metrics import BridgeMetrics
+from bt_llm.bridge.network_backend import NetworkBackend
+from bt_llm.bridge.scoring import LexicalScorer
+from bt_llm.bridge.serve_thread import ServerThread
+from bt_llm.bridge.weights import ScoreBook
 from bt_llm.dendrite.client import Dendrite
 from bt_llm.protocol.synapses import Embedding, StreamingTextPrompting, TextPrompting
 

@@ -19,14 +19,14 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from substrateinterface import Keypair
 
-from bridge.app import HttpSettings, create_app
-from bridge.directory import Miner, MinerDirectory, Snapshot
-from bridge.metrics import BridgeMetrics
-from bridge.network_backend import NetworkBackend
-from bridge.scoring import LexicalScorer
-from bridge.serve_thread import ServerThread
-from bridge.weights import ScoreBook
 from bt_llm.axon.server import Axon
+from bt_llm.bridge.app import HttpSettings, create_app
+from bt_llm.bridge.directory import Miner, MinerDirectory, Snapshot
+from bt_llm.bridge.metrics import BridgeMetrics
+from bt_llm.bridge.network_backend import NetworkBackend
+from bt_llm.bridge.scoring import LexicalScorer
+from bt_llm.bridge.serve_thread import ServerThread
+from bt_llm.bridge.weights import ScoreBook
 from bt_llm.dendrite.client import Dendrite
 from bt_llm.protocol.axon_info import AxonInfo
 from bt_llm.protocol.synapses import StreamingTextPrompting, TextPrompting
@@ -178,8 +178,8 @@ def test_delegate_axon_answers_503_with_reasons_when_no_miner_answers(
         bridge: tuple[ServerThread, BridgeMetrics, ScoreBook]) -> None:
     import asyncio
 
-    from bridge.auth import RateLimiter
-    from bridge.delegate_axon import attach_delegate_routes
+    from bt_llm.bridge.auth import RateLimiter
+    from bt_llm.bridge.delegate_axon import attach_delegate_routes
     from bt_llm.protocol.delegate import DelegatedTextPrompting
 
     _, metrics, scores = bridge

@@ -14,8 +14,8 @@ import httpx
 import openai
 import pytest
 
-from bridge.app import HttpSettings, create_app
-from bridge.serve_thread import ServerThread
+from bt_llm.bridge.app import HttpSettings, create_app
+from bt_llm.bridge.serve_thread import ServerThread
 from tests.scripted_backend import MODEL, ScriptedBackend
 
 

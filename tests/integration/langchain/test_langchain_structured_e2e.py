@@ -16,10 +16,10 @@ from langchain_core.tools import tool
 from pydantic import BaseModel
 from substrateinterface import Keypair
 
-from bridge.auth import RateLimiter
-from bridge.delegate_axon import attach_delegate_routes
 from bt_llm import prompting
 from bt_llm.axon.server import Axon
+from bt_llm.bridge.auth import RateLimiter
+from bt_llm.bridge.delegate_axon import attach_delegate_routes
 from bt_llm.errors import PromptError
 from bt_llm.langchain import ChatBittensor
 from tests.integration.bridge.test_structured_e2e import upstream_network

@@ -20,13 +20,13 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from bridge.app import HttpSettings, _validation_message, create_app, error_response
-from bridge.backend import MinerAnswer, ModelInfo, PromptSpec
-from bridge.directory import Miner, MinerDirectory, Snapshot
-from bridge.health import Check
-from bridge.metrics import BridgeMetrics
-from bridge.network_backend import NetworkBackend
-from bridge.openai.protocol import (
+from bt_llm.bridge.app import HttpSettings, _validation_message, create_app, error_response
+from bt_llm.bridge.backend import MinerAnswer, ModelInfo, PromptSpec
+from bt_llm.bridge.directory import Miner, MinerDirectory, Snapshot
+from bt_llm.bridge.health import Check
+from bt_llm.bridge.metrics import BridgeMetrics
+from bt_llm.bridge.network_backend import NetworkBackend
+from bt_llm.bridge.openai.protocol import (
     AssistantMessage,
     ChatChoice,
     ChatCompletion,
@@ -34,10 +34,10 @@ from bridge.openai.protocol import (
     MinerInfo,
     Usage,
 )
-from bridge.openai.router import json_response
-from bridge.score_queue import ScoreQueue
-from bridge.scoring import EmbeddingScorer, LexicalScorer, scores_inline
-from bridge.weights import ScoreBook
+from bt_llm.bridge.openai.router import json_response
+from bt_llm.bridge.score_queue import ScoreQueue
+from bt_llm.bridge.scoring import EmbeddingScorer, LexicalScorer, scores_inline
+from bt_llm.bridge.weights import ScoreBook
 from bt_llm.protocol.axon_info import AxonInfo
 from bt_llm.protocol.synapse import TerminalInfo
 from bt_llm.protocol.synapses import TextPromptingBackward
@@ -473,7 +473,7 @@ def test_fewest_requests_in_flight_first_among_equals() -> None:
 
 
 async def test_waiting_answers_are_scored_in_one_embedding_batch() -> None:
-    from bridge.scoring import EmbeddingScorer
+    from bt_llm.bridge.scoring import EmbeddingScorer
 
     calls: list[int] = []
 
@@ -493,7 +493,7 @@ async def test_waiting_answers_are_scored_in_one_embedding_batch() -> None:
 
 
 async def test_a_stream_the_miner_cut_never_ends_with_stop() -> None:
-    from bridge.backend import StreamEnd, StreamStart, StreamText
+    from bt_llm.bridge.backend import StreamEnd, StreamStart, StreamText
 
     class CutStream(EchoBackend):
         def __init__(self, reason: str) -> None:

@@ -13,7 +13,7 @@ import pytest
 jsonschema = pytest.importorskip("jsonschema")
 yaml = pytest.importorskip("yaml")
 
-from bridge.app import create_app  # noqa: E402
+from bt_llm.bridge.app import create_app  # noqa: E402
 from tests.scripted_backend import ScriptedBackend  # noqa: E402
 from tests.unit.bridge.test_hot_path import GOOD, client_of  # noqa: E402
 
@@ -93,7 +93,7 @@ class StructuredBackend(ScriptedBackend):
     """Answers tool calls when tools are offered, else JSON text with log-probabilities."""
 
     async def complete(self, model: str, prompt: Any, n: int) -> list[Any]:
-        from bridge.backend import MinerAnswer
+        from bt_llm.bridge.backend import MinerAnswer
 
         calls = ({"id": "call_1", "type": "function", "function": {"name": "f", "arguments": '{"x": 1}'}},)
         logprobs = ({"token": "{}", "logprob": -0.5, "top_logprobs": [{"token": "{}", "logprob": -0.5}]},)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.backend import MinerAnswer, PromptSpec
-from bridge.scoring import EmbeddingScorer, LexicalScorer
-from bridge.weights import ScoreBook, WeightRules, compute_weights
+from bt_llm.bridge.backend import MinerAnswer, PromptSpec
+from bt_llm.bridge.scoring import EmbeddingScorer, LexicalScorer
+from bt_llm.bridge.weights import ScoreBook, WeightRules, compute_weights
 
 PROMPT = PromptSpec(roles=("system", "user"), messages=("be brief", "What is the capital of Texas?"))
 

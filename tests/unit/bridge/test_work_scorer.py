@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bridge.backend import MinerAnswer, PromptSpec
-from bridge.incentives import WorkScorer
-from bridge.scoring import LexicalScorer
-from bridge.verification import Thresholds, Verdict
-from bridge.weights import ScoreBook
+from bt_llm.bridge.backend import MinerAnswer, PromptSpec
+from bt_llm.bridge.incentives import WorkScorer
+from bt_llm.bridge.scoring import LexicalScorer
+from bt_llm.bridge.verification import Thresholds, Verdict
+from bt_llm.bridge.weights import ScoreBook
 
 MODEL = "SmolLM2-135M-Instruct"
 PROMPT = PromptSpec(roles=("user",), messages=("What is the capital of Texas?",), max_tokens=24, temperature=0.7)

@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 
 from bt_llm.errors import RegistrationError
-from registration.cpu_kernel import hash_words, seal_bytes, search
-from registration.seal import meets_difficulty, seal, target_limbs
-from registration.solver import cuda_available, solve
+from bt_llm.registration.cpu_kernel import hash_words, seal_bytes, search
+from bt_llm.registration.seal import meets_difficulty, seal, target_limbs
+from bt_llm.registration.solver import cuda_available, solve
 
 HAS_GPU = cuda_available()
 requires_gpu = pytest.mark.skipif(not HAS_GPU, reason="no CUDA GPU: numba.cuda.is_available() is False")
@@ -38,9 +38,9 @@ SIMULATOR_CHECK = textwrap.dedent(
     import json, warnings
     import numpy as np
     warnings.simplefilter("ignore")  # numpy warns when the simulator's uint64 nonce wraps
-    from registration.cpu_kernel import hash_words, seal_bytes, search
-    from registration.cuda_solver import CudaSearch
-    from registration.seal import target_limbs
+    from bt_llm.registration.cpu_kernel import hash_words, seal_bytes, search
+    from bt_llm.registration.cuda_solver import CudaSearch
+    from bt_llm.registration.seal import target_limbs
     bh = bytes(range(32))
     w = hash_words(bh)
     cs = CudaSearch(0, tpb=8, update_interval=2)
@@ -83,7 +83,7 @@ def test_cuda_without_a_gpu_is_a_clear_error() -> None:
 @pytest.mark.cuda
 @requires_gpu
 def test_gpu_seals_are_bit_exact_with_the_cpu() -> None:
-    from registration.cuda_solver import CudaSearch
+    from bt_llm.registration.cuda_solver import CudaSearch
 
     rng = random.Random(9)
     cs = CudaSearch(0, tpb=256, update_interval=16)
@@ -98,7 +98,7 @@ def test_gpu_seals_are_bit_exact_with_the_cpu() -> None:
 @requires_gpu
 @pytest.mark.parametrize("difficulty", [1_000, 100_000])
 def test_gpu_search_finds_the_cpu_first_solution(difficulty: int) -> None:
-    from registration.cuda_solver import CudaSearch
+    from bt_llm.registration.cuda_solver import CudaSearch
 
     bh = bytes(range(32, 64))
     cs = CudaSearch(0, tpb=128, update_interval=64)  # 8192 nonces a round
@@ -139,7 +139,7 @@ PTX_CHECK = textwrap.dedent(
     from numba.cuda.cudadrv.error import NvvmSupportError
     # Device functions are compiled for the current device's compute capability; without a GPU, say 8.0.
     dispatcher.get_current_device = lambda: pytypes.SimpleNamespace(compute_capability=(8, 0))
-    from registration import cuda_kernels as ck
+    from bt_llm.registration import cuda_kernels as ck
     u32, u64, i64 = (types.Array(t, 1, "C") for t in (types.uint32, types.uint64, types.int64))
     try:
         search, _ = cuda.compile_ptx(ck.search_kernel.py_func, (u32, u64, types.uint64, i64), cc=(8, 0))

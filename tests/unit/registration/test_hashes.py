@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from Crypto.Hash import keccak
 
-from registration.keccak import LANES, keccak256_bytes, keccak_f1600, keccak_f1600_batch
-from registration.sha256 import H0, sha256_bytes, sha256_compress, sha256_compress_batch
+from bt_llm.registration.keccak import LANES, keccak256_bytes, keccak_f1600, keccak_f1600_batch
+from bt_llm.registration.sha256 import H0, sha256_bytes, sha256_compress, sha256_compress_batch
 
 EDGE_LENGTHS = [0, 1, 31, 32, 55, 56, 63, 64, 65, 119, 120, 135, 136, 137, 200, 272, 273]
 

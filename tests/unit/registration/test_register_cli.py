@@ -11,9 +11,9 @@ from bt_llm.balance import Balance
 from bt_llm.chain.extrinsics import ExtrinsicResult
 from bt_llm.cli import chain_options
 from bt_llm.cli.main import cli, main
+from bt_llm.registration.seal import meets_difficulty, seal
+from bt_llm.registration.solver import solve
 from bt_llm.wallet.wallet import Wallet
-from registration.seal import meets_difficulty, seal
-from registration.solver import solve
 
 BOB = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"  # //Bob, the test wallet's hotkey
 
@@ -135,7 +135,7 @@ def test_register_bad_processes(chain: FakeChain, wallet_args: list[str], capsys
 
 
 def test_register_cuda_flags_reach_the_solver(chain: FakeChain, wallet_args: list[str], capsys) -> None:
-    from registration.solver import cuda_available
+    from bt_llm.registration.solver import cuda_available
 
     if cuda_available():
         pytest.skip("a CUDA GPU is present: this checks the error without one")

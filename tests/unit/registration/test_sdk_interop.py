@@ -11,8 +11,8 @@ import random
 
 import pytest
 
-from registration.cpu_kernel import hash_words, seal_bytes
-from registration.seal import block_hotkey_hash, meets_difficulty, seal
+from bt_llm.registration.cpu_kernel import hash_words, seal_bytes
+from bt_llm.registration.seal import block_hotkey_hash, meets_difficulty, seal
 from tests.interop.reference import BT9_PYTHON, requires_bt9, run_reference
 
 pytestmark = [pytest.mark.interop, pytest.mark.slow, requires_bt9]

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from bt_llm.errors import RegistrationError
-from registration.cpu_kernel import hash_words, seal_bytes, search
-from registration.seal import (
+from bt_llm.registration.cpu_kernel import hash_words, seal_bytes, search
+from bt_llm.registration.seal import (
     LIMIT,
     block_hotkey_hash,
     expected_hashes,

@@ -12,10 +12,10 @@ import pytest
 from rich.console import Console
 
 from bt_llm.errors import ChainError, ConfigError, RegistrationError
-from registration.progress import ProgressDisplay, millify, rate, stale_line, status_line
-from registration.results import PowProgress, PowSolution
-from registration.seal import meets_difficulty, seal
-from registration.solver import solve
+from bt_llm.registration.progress import ProgressDisplay, millify, rate, stale_line, status_line
+from bt_llm.registration.results import PowProgress, PowSolution
+from bt_llm.registration.seal import meets_difficulty, seal
+from bt_llm.registration.solver import solve
 
 HOTKEY = bytes(range(100, 132))
 IMPOSSIBLE = 2**64 - 1  # expected 2**64 hashes: never solved in a test

@@ -1,0 +1,5 @@
+"""The old import name of ``bt_llm.miners`` (installed until the next release): it hands out the new modules."""
+
+from bt_llm.old_names import old_name
+
+old_name(__name__)
