@@ -207,10 +207,10 @@ def _usage(prompt_texts: Sequence[str], output: str) -> UsageMetadata:
                          total_tokens=input_tokens + output_tokens)
 
 
-class BittensorLLM(LLM):
-    """A LangChain text LLM answered by the Bittensor network through a delegate (``bt.prompt``)."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")  # a misspelt field is an error
+class _Delegated(BaseModel):
+    """The fields both LangChain classes share: which delegate, which wallet, the sampling defaults.
+    ``wallet``, ``subtensor_`` and ``axon_`` stay ``Any``: pydantic would check a Protocol with
+    ``isinstance``, which reads a wallet's key files (bt_llm.seams)."""
 
     hotkey: str | None = None
     """The delegate's hotkey; default: ``BT_PROMPT_HOTKEY``, else the delegates by stake."""
@@ -230,6 +230,13 @@ class BittensorLLM(LLM):
     temperature: float | None = None
     top_p: float | None = None
     seed: int | None = None
+
+
+class BittensorLLM(LLM, _Delegated):
+    """A LangChain text LLM answered by the Bittensor network through a delegate (``bt.prompt``)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")  # a misspelt field is an error
+
 
     @property
     def _llm_type(self) -> str:
@@ -299,29 +306,12 @@ class BittensorLLM(LLM):
             yield chunk
 
 
-class ChatBittensor(BaseChatModel):
+class ChatBittensor(BaseChatModel, _Delegated):
     """A LangChain chat model answered by the Bittensor network through a delegate."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True, populate_by_name=True)  # LangChain's common
     # parameters (api_key, max_retries...) are accepted and ignored, as its standard tests expect
 
-    hotkey: str | None = None
-    netuid: int = 1
-    return_all: bool = False
-    """Return every miner's answer as separate generations (best first)."""
-    timeout: float = prompting.DEFAULT_TIMEOUT
-    network: str | None = None
-    wallet: Any = Field(default=None, exclude=True)
-    wallet_name: str | None = None
-    """The wallet that signs requests, by name (5.x's ``wallet_name``; default ``default``)."""
-    subtensor_: Any = Field(default=None, exclude=True)
-    """A ``Subtensor`` to find delegates through (5.x's ``subtensor_``)."""
-    axon_: Any = Field(default=None, exclude=True)
-    """An ``AxonInfo`` to ask directly (5.x's ``axon_``)."""
-    max_tokens: int | None = None
-    temperature: float | None = None
-    top_p: float | None = None
-    seed: int | None = None
     stop: list[str] | None = Field(default=None, alias="stop_sequences")
 
     @property

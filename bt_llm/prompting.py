@@ -317,6 +317,8 @@ async def _resolve(hotkey: str | None, network: str | None, netuid: int, subtens
     return await asyncio.to_thread(work)
 
 
+# aprompt, prompt and the stream helpers take the same keyword list by design (``duplicates`` pairs
+# them): each is a public signature (5.x's names first), and ``**kwargs`` would hide them from help().
 async def aprompt(
     content: Content | None = None,
     wallet_name: str | None = None,

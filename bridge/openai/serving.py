@@ -301,6 +301,43 @@ class TokenLimit:
         return "stop"
 
 
+class ClientText:
+    """A miner's streamed text as the client may see it (chat and completions alike): cut at the
+    request's stop strings and at ``max_tokens``; once the stream is read, ``finish`` is OpenAI's
+    finish reason and ``produced`` all the text that went out."""
+
+    def __init__(self, prompt: PromptSpec) -> None:
+        self.stop = StopCutter(prompt.stop)
+        self.limit = TokenLimit(prompt.max_tokens)
+        self._produced: list[str] = []
+        self.finish: str | None = None
+
+    @property
+    def produced(self) -> str:
+        return "".join(self._produced)
+
+    async def of(self, events: AsyncIterator[StreamStart | StreamText | StreamEnd]) -> AsyncIterator[StreamStart | str]:
+        """The text pieces to send (and the stream's start, passed through)."""
+        cut = False  # the miner (or the deadline) cut the stream: never "stop"
+        async for event in events:
+            if isinstance(event, StreamStart):
+                yield event
+            elif isinstance(event, StreamText):
+                text, finish = self.limit.feed(self.stop.feed(event.text))
+                if text:
+                    self._produced.append(text)
+                    yield text
+                if self.stop.stopped or finish:
+                    break
+            elif isinstance(event, StreamEnd):
+                cut = event.reason == "deadline"
+        tail, finish = self.limit.feed(self.stop.flush()) if not self.limit.done else ("", None)
+        if tail:
+            self._produced.append(tail)
+            yield tail
+        self.finish = finish or self.limit.reason(self.stop.stopped, cut=cut)
+
+
 def sse(payload: str) -> str:
     return f"data: {payload}\n\n"
 
@@ -316,10 +353,7 @@ async def stream_chat_completion(
     prompt = chat_prompt(request)
     chunk_id, created = new_id("chatcmpl"), int(time.time())
     include_usage = bool(request.stream_options and request.stream_options.include_usage)
-    stop = StopCutter(prompt.stop)
-    limit = TokenLimit(prompt.max_tokens)
-    produced: list[str] = []
-    cut = False  # the miner (or the deadline) cut the stream: never "stop"
+    text = ClientText(prompt)
     started = time.perf_counter()
 
     def chunk(delta: ChunkDelta, finish: str | None = None, miner: MinerInfo | None = None) -> str:
@@ -335,28 +369,17 @@ async def stream_chat_completion(
         async for line in _replay_structured(request, backend, model, prompt, chunk_id, created, include_usage):
             yield line
         return
-    async for event in backend.stream(model, prompt):
-        if isinstance(event, StreamStart):
-            miner = MinerInfo(uid=event.uid, hotkey=event.hotkey, score=None,
+    async for item in text.of(backend.stream(model, prompt)):
+        if isinstance(item, StreamStart):
+            miner = MinerInfo(uid=item.uid, hotkey=item.hotkey, score=None,
                               latency_ms=round((time.perf_counter() - started) * 1e3, 2))
             yield chunk(ChunkDelta(role="assistant", content=""), miner=miner)
-        elif isinstance(event, StreamText):
-            text, finish = limit.feed(stop.feed(event.text))
-            if text:
-                produced.append(text)
-                yield chunk(ChunkDelta(content=text))
-            if stop.stopped or finish:
-                break
-        elif isinstance(event, StreamEnd):
-            cut = event.reason == "deadline"
-    tail, finish = limit.feed(stop.flush()) if not limit.done else ("", None)
-    if tail:
-        produced.append(tail)
-        yield chunk(ChunkDelta(content=tail))
-    yield chunk(ChunkDelta(), finish=finish or limit.reason(stop.stopped, cut=cut))
+        else:
+            yield chunk(ChunkDelta(content=item))
+    yield chunk(ChunkDelta(), finish=text.finish)
     if include_usage:
         prompt_tokens = sum(count_tokens(m) for m in prompt.messages)
-        completion_tokens = count_tokens("".join(produced))
+        completion_tokens = count_tokens(text.produced)
         usage = Usage(
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
@@ -414,36 +437,22 @@ async def stream_completion(request: CompletionRequest, backend: Backend) -> Asy
     model = backend.resolve_model(request.model)
     prompt = completion_prompt(request, prompts[0])
     cmpl_id, created = new_id("cmpl"), int(time.time())
-    stop = StopCutter(prompt.stop)
-    limit = TokenLimit(prompt.max_tokens)
-    produced: list[str] = []
-    cut = False
+    text = ClientText(prompt)
 
-    def chunk(text: str, finish: str | None = None) -> str:
+    def chunk(piece: str, finish: str | None = None) -> str:
         body = Completion(
             id=cmpl_id, created=created, model=model,
-            choices=[CompletionChoice(index=0, text=text, finish_reason=finish)],
+            choices=[CompletionChoice(index=0, text=piece, finish_reason=finish)],
         )
         return sse(body.model_dump_json(exclude={"usage"}))  # the schema's usage is an object, never null
 
-    async for event in backend.stream(model, prompt):
-        if isinstance(event, StreamText):
-            text, finish = limit.feed(stop.feed(event.text))
-            if text:
-                produced.append(text)
-                yield chunk(text)
-            if stop.stopped or finish:
-                break
-        elif isinstance(event, StreamEnd):
-            cut = event.reason == "deadline"
-    tail, finish = limit.feed(stop.flush()) if not limit.done else ("", None)
-    if tail:
-        produced.append(tail)
-        yield chunk(tail)
-    yield chunk("", finish=finish or limit.reason(stop.stopped, cut=cut))
+    async for item in text.of(backend.stream(model, prompt)):
+        if isinstance(item, str):
+            yield chunk(item)
+    yield chunk("", finish=text.finish)
     if request.stream_options and request.stream_options.include_usage:
         prompt_tokens = count_tokens(prompts[0])
-        completion_tokens = count_tokens("".join(produced))
+        completion_tokens = count_tokens(text.produced)
         usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
                       total_tokens=prompt_tokens + completion_tokens)
         yield sse(Completion(id=cmpl_id, created=created, model=model, choices=[], usage=usage).model_dump_json())

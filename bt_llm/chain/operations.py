@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from bt_llm.chain import chain_data as cd
 from bt_llm.chain import queries, runtime
-from bt_llm.chain.extrinsics import ExtrinsicResult, compose, submit
+from bt_llm.chain.extrinsics import ExtrinsicResult, submit
 from bt_llm.errors import ChainError, ConfigError, RegistrationError, UnsupportedFeatureError
 from bt_llm.seams import Keypair, Wallet, coldkey_ss58
 
@@ -122,6 +122,11 @@ class SubtensorOperations:
 
         return self._conn.run(read)
 
+    def _transfer_function(self, keep_alive: bool) -> str:
+        """``Balances.transfer_keep_alive`` (or ``transfer_allow_death``), or the older runtime's ``transfer``."""
+        function = "transfer_keep_alive" if keep_alive else "transfer_allow_death"
+        return function if self._has_call("Balances", function) else "transfer"
+
     def _stake_params(self, function: str, hotkey: str, amount_name: str, rao: int,
                       netuid: int | None) -> dict[str, Any]:
         """``add_stake`` / ``remove_stake`` arguments for this runtime: dynamic TAO stakes on one subnet
@@ -135,13 +140,6 @@ class SubtensorOperations:
         elif netuid not in (None, 0):
             raise ConfigError(f"this runtime's SubtensorModule.{function} has no netuid: stake is not per subnet")
         return params
-
-    def commit_reveal_enabled(self, netuid: int) -> bool:
-        """Whether ``netuid`` requires weights to be committed and revealed (``CommitRevealWeightsEnabled``)."""
-        profile = getattr(self, "runtime_profile", None)
-        if profile is not None and "CommitRevealWeightsEnabled" not in profile.subtensor_storage:
-            return False
-        return bool(queries.subtensor(self._conn, "CommitRevealWeightsEnabled", [netuid]))
 
     # --- funds -------------------------------------------------------------------------------------
 
@@ -157,42 +155,8 @@ class SubtensorOperations:
         runtime.public_key(dest)  # validates the address before anything is signed
         if declined(prompt, f"Do you want to transfer:\n  amount: {amount}\n  to: {dest}"):
             return None
-        function = "transfer_keep_alive" if keep_alive else "transfer_allow_death"
-        if not self._has_call("Balances", function):
-            function = "transfer"
-        return self._submit("Balances", function, {"dest": dest, "value": to_rao(amount)}, coldkey_of(wallet),
+        return self._submit("Balances", self._transfer_function(keep_alive), {"dest": dest, "value": to_rao(amount)}, coldkey_of(wallet),
                             wait_for_inclusion=wait_for_inclusion, wait_for_finalization=wait_for_finalization)
-
-    def get_transfer_fee(self, wallet: Wallet, dest: str, amount: Any, *, keep_alive: bool = True) -> Any:
-        """The fee the chain would charge for :meth:`transfer`, as a ``Balance`` (``TransactionPaymentApi``).
-
-        The extrinsic is built as ``transfer`` builds it, signed by the wallet's coldkey address with a blank
-        signature (no key is unlocked, as the SDK's ``get_payment_info`` does), and sent to the runtime API
-        ``TransactionPaymentApi_query_info(uxt, len)``. The answer ``RuntimeDispatchInfo`` is read by the
-        runtime's adapter: on the dynamic-TAO runtime decoded with its metadata V15 types; on the 2023
-        runtime its last field, ``partial_fee``, a ``u64`` (no V15 there to say so).
-        The ``Balance`` compares and adds with ints as rao.
-
-        Raises:
-            UnsupportedRuntimeError: a dynamic-TAO runtime without ``TransactionPaymentApi``'s fee methods.
-        """
-        from bt_llm.balance import Balance
-
-        runtime.public_key(dest)
-        function = "transfer_keep_alive" if keep_alive else "transfer_allow_death"
-        if not self._has_call("Balances", function):
-            function = "transfer"
-        signer = getattr(wallet, "coldkeypub", None) or wallet.coldkey
-
-        def build(substrate: Any) -> bytes:
-            call = compose(substrate, "Balances", function, {"dest": dest, "value": to_rao(amount)})
-            extrinsic = substrate.create_signed_extrinsic(call=call, keypair=signer, signature="0x" + "00" * 64)
-            return bytes(extrinsic.data.data)
-
-        xt = self._conn.run(build)
-        adapter = getattr(self, "adapter", None)
-        fee = adapter.transfer_fee(xt) if adapter is not None else runtime.partial_fee(self._conn, xt)
-        return Balance.from_rao(fee)
 
     # --- registration ------------------------------------------------------------------------------
 

@@ -20,8 +20,10 @@ from typing import Any
 from bt_llm.chain import chain_data as cd
 from bt_llm.chain import live, queries, runtime
 from bt_llm.chain.connection import ChainConnection
+from bt_llm.chain.extrinsics import compose
 from bt_llm.chain.networks import resolve_network
-from bt_llm.chain.operations import SubtensorOperations
+from bt_llm.chain.operations import SubtensorOperations, to_rao
+from bt_llm.seams import Wallet
 
 
 def balance(rao: int) -> Any:
@@ -135,6 +137,32 @@ class Subtensor(SubtensorOperations):
     def get_total_stake(self, block: int | None = None) -> Any:
         return balance(queries.subtensor(self._conn, "TotalStake", [], self._hash(block)) or 0)
 
+    def get_transfer_fee(self, wallet: Wallet, dest: str, amount: Any, *, keep_alive: bool = True) -> Any:
+        """The fee the chain would charge for :meth:`transfer`, as a ``Balance`` (``TransactionPaymentApi``).
+
+        The extrinsic is built as ``transfer`` builds it, signed by the wallet's coldkey address with a blank
+        signature (no key is unlocked, as the SDK's ``get_payment_info`` does), and sent to the runtime API
+        ``TransactionPaymentApi_query_info(uxt, len)``. The answer ``RuntimeDispatchInfo`` is read by the
+        runtime's adapter: on the dynamic-TAO runtime decoded with its metadata V15 types; on the 2023
+        runtime its last field, ``partial_fee``, a ``u64`` (no V15 there to say so).
+        The ``Balance`` compares and adds with ints as rao.
+
+        Raises:
+            UnsupportedRuntimeError: a dynamic-TAO runtime without ``TransactionPaymentApi``'s fee methods.
+        """
+        from bt_llm.balance import Balance
+
+        runtime.public_key(dest)
+        function = self._transfer_function(keep_alive)
+        signer = getattr(wallet, "coldkeypub", None) or wallet.coldkey
+
+        def build(substrate: Any) -> bytes:
+            call = compose(substrate, "Balances", function, {"dest": dest, "value": to_rao(amount)})
+            extrinsic = substrate.create_signed_extrinsic(call=call, keypair=signer, signature="0x" + "00" * 64)
+            return bytes(extrinsic.data.data)
+
+        return Balance.from_rao(self.adapter.transfer_fee(self._conn.run(build)))
+
     # --- subnets -----------------------------------------------------------------------------------
 
     def get_subnets(self, block: int | None = None) -> list[int]:
@@ -176,6 +204,12 @@ class Subtensor(SubtensorOperations):
 
     def tempo(self, netuid: int, block: int | None = None) -> int:
         return int(self.subnet_value("Tempo", netuid, block) or 0)
+
+    def commit_reveal_enabled(self, netuid: int) -> bool:
+        """Whether ``netuid`` requires weights to be committed and revealed (``CommitRevealWeightsEnabled``)."""
+        if "CommitRevealWeightsEnabled" not in self.runtime_profile.subtensor_storage:
+            return False
+        return bool(queries.subtensor(self._conn, "CommitRevealWeightsEnabled", [netuid]))
 
     # --- neurons -----------------------------------------------------------------------------------
 

@@ -127,6 +127,18 @@ def _max_stake_option(what: str) -> Any:
                         help=f"{what} (default: none: --amount or --all)")
 
 
+def _wallet_and_targets(wallet_name: str | None, wallet_hotkey: str | None, wallet_path: str | None,
+                        hotkey_ss58: str | None, hotkeys: tuple[str, ...], all_hotkeys: bool, uid: int | None,
+                        no_prompt: bool) -> tuple[Wallet, list[tuple[str, str]]]:
+    """The wallet and the (name, hotkey) pairs that ``stake`` and ``unstake`` go to."""
+    _uid_note(uid)
+    if hotkey_ss58:
+        check_ss58(hotkey_ss58, "--hotkey_ss58")
+    many = bool(hotkeys or all_hotkeys)
+    wallet = _wallet(wallet_name, wallet_hotkey, wallet_path, no_prompt, ask_hotkey=not (many or hotkey_ss58))
+    return wallet, _targets(wallet, hotkey_ss58, hotkeys, all_hotkeys)
+
+
 def _targets(wallet: Wallet, hotkey_ss58: str | None, hotkeys: tuple[str, ...], all_hotkeys: bool) -> list[tuple[str, str]]:
     """``[(label, hotkey ss58)]`` to stake to or unstake from, chosen as bittensor 5.3.4 chose them."""
     from bt_llm.wallet.keypair import is_valid_ss58
@@ -174,12 +186,8 @@ def stake_command(wallet_name, wallet_hotkey, wallet_path, amount, all_, max_sta
     """Stake to your hotkey accounts."""
     from bt_llm.balance import Balance
 
-    _uid_note(uid)
-    if hotkey_ss58:
-        check_ss58(hotkey_ss58, "--hotkey_ss58")
-    many = bool(hotkeys or all_hotkeys)
-    wallet = _wallet(wallet_name, wallet_hotkey, wallet_path, no_prompt, ask_hotkey=not (many or hotkey_ss58))
-    targets = _targets(wallet, hotkey_ss58, hotkeys, all_hotkeys)
+    wallet, targets = _wallet_and_targets(wallet_name, wallet_hotkey, wallet_path, hotkey_ss58, hotkeys, all_hotkeys,
+                                          uid, no_prompt)
     coldkey = wallet.coldkeypub.ss58_address
     value = None if (all_ or max_stake is not None) else _amount(amount, no_prompt=no_prompt, what="stake")
     subtensor = make_subtensor(subtensor_network, subtensor_chain_endpoint)
@@ -241,12 +249,8 @@ def stake_command(wallet_name, wallet_hotkey, wallet_path, amount, all_, max_sta
 def unstake_command(wallet_name, wallet_hotkey, wallet_path, amount, all_, max_stake, hotkeys, all_hotkeys, uid,
                     hotkey_ss58, subtensor_network, subtensor_chain_endpoint, no_prompt) -> None:
     """Unstake from hotkey accounts."""
-    _uid_note(uid)
-    if hotkey_ss58:
-        check_ss58(hotkey_ss58, "--hotkey_ss58")
-    many = bool(hotkeys or all_hotkeys)
-    wallet = _wallet(wallet_name, wallet_hotkey, wallet_path, no_prompt, ask_hotkey=not (many or hotkey_ss58))
-    targets = _targets(wallet, hotkey_ss58, hotkeys, all_hotkeys)
+    wallet, targets = _wallet_and_targets(wallet_name, wallet_hotkey, wallet_path, hotkey_ss58, hotkeys, all_hotkeys,
+                                          uid, no_prompt)
     _unstake(wallet, targets, amount, all_, subtensor_network, subtensor_chain_endpoint, no_prompt,
              max_stake=max_stake)
 

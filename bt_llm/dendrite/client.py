@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -44,7 +45,7 @@ from bt_llm.dendrite.sse import SSEDecoder
 from bt_llm.dendrite.transport import AxonTransport, encode_post, origin
 from bt_llm.errors import ConfigError
 from bt_llm.protocol.synapse import StreamingSynapse, Synapse
-from bt_llm.seams import Keypair, Wallet, signer_of
+from bt_llm.seams import AxonAddress, Keypair, Wallet, signer_of
 
 __all__ = ["Dendrite"]
 
@@ -145,28 +146,37 @@ class Dendrite:
                     del self._leased[target_key]
 
     # -- calls ------------------------------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def _exchange(self, target_axon: Any, synapse: Synapse, timeout: float,
+                        ) -> AsyncIterator[tuple[AxonAddress, str]]:
+        """One request's life, for :meth:`call` and :meth:`call_stream`: the target and a lease on its
+        connections going in; any failure mapped to the synapse's status once (never raised), the lease
+        returned and the process time set going out."""
+        target = target_of(target_axon)
+        key = f"{target.ip}:{target.port}"
+        leased = self._lease(key)
+        start = time.perf_counter()
+        try:
+            yield target, leased
+        except Exception as exc:
+            apply_error(synapse, *status_for(exc, ip=target.ip, port=target.port, name=type(synapse).__name__,
+                                             timeout=timeout))
+        finally:
+            self._unlease(key, leased)
+            if synapse.dendrite is not None:
+                synapse.dendrite.__dict__["process_time"] = time.perf_counter() - start
+
     async def call(self, target_axon: Any, synapse: Synapse | None = None, timeout: float = 12.0, deserialize: bool = True) -> Any:
         """Send ``synapse`` to one axon and return it filled (or its ``deserialize()`` value).
 
         Never raises for network or protocol failures: see ``synapse.dendrite.status_code``.
         """
         synapse = synapse if synapse is not None else Synapse()
-        target = target_of(target_axon)
-        name = type(synapse).__name__
-        key = f"{target.ip}:{target.port}"
-        leased = self._lease(key)
-        start = time.perf_counter()
-        try:
+        async with self._exchange(target_axon, synapse, timeout) as (target, leased):
             request = build_request(synapse, target, self.keypair, leased, timeout, self.external_ip)
             async with asyncio.timeout(timeout):  # not wait_for: no task per call
                 status, headers, content = await self._post(request, timeout)
             apply_response(synapse, status, headers, content)
-        except Exception as exc:
-            apply_error(synapse, *status_for(exc, ip=target.ip, port=target.port, name=name, timeout=timeout))
-        finally:
-            self._unlease(key, leased)
-        if synapse.dendrite is not None:
-            synapse.dendrite.__dict__["process_time"] = time.perf_counter() - start
         return synapse.deserialize() if deserialize else synapse
 
     async def _post(self, request: PreparedRequest, timeout: float | None) -> tuple[int, Mapping[str, str], bytes]:
@@ -186,14 +196,9 @@ class Dendrite:
         self, target_axon: Any, synapse: StreamingSynapse, timeout: float = 12.0, deserialize: bool = True
     ) -> AsyncIterator[Any]:
         """Yield each text chunk as it arrives, then the completed synapse (or its ``deserialize()``)."""
-        target = target_of(target_axon)
-        name = type(synapse).__name__
-        key = f"{target.ip}:{target.port}"
-        leased = self._lease(key)
-        start = time.perf_counter()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        try:
+        async with self._exchange(target_axon, synapse, timeout) as (target, leased):
             request = build_request(synapse, target, self.keypair, leased, timeout, self.external_ip)
             client = self._client()
             stream = client.stream("POST", request.url, headers=request.headers, content=request.body, timeout=timeout)
@@ -222,12 +227,6 @@ class Dendrite:
                         yield chunk
             finally:
                 await stream.__aexit__(None, None, None)
-        except Exception as exc:
-            apply_error(synapse, *status_for(exc, ip=target.ip, port=target.port, name=name, timeout=timeout))
-        finally:
-            self._unlease(key, leased)
-        if synapse.dendrite is not None:
-            synapse.dendrite.__dict__["process_time"] = time.perf_counter() - start
         yield synapse.deserialize() if deserialize else synapse
 
     async def forward(

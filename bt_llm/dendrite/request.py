@@ -31,6 +31,7 @@ from bt_llm.protocol.synapse import (
     terminal_values,
 )
 from bt_llm.protocol.version import version_as_int
+from bt_llm.seams import AxonAddress
 
 __all__ = [
     "PreparedRequest",
@@ -56,7 +57,7 @@ class PreparedRequest:
     path: str = ""
 
 
-def target_of(axon: Any) -> Any:
+def target_of(axon: Any) -> AxonAddress:
     """An ``AxonInfo``-like target (``ip``, ``port``, ``hotkey``) from an AxonInfo or a running Axon."""
     info = getattr(axon, "info", None)
     if callable(info):

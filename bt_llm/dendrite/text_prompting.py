@@ -77,6 +77,7 @@ class TextPromptingClient:
             if isinstance(item, str):
                 yield item
 
+    # Each async method has a sync shell of the same signature (by design: the SDK's names, typed).
     async def async_backward(
         self,
         roles: Sequence[str],
