@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 from bt_llm.bridge.backend import MinerAnswer, PromptSpec
 from bt_llm.bridge.metrics import BridgeMetrics
-from bt_llm.bridge.scoring import Scorer
+from bt_llm.bridge.scoring import Scorer, score_jobs
 from bt_llm.bridge.verification import Verdict, Verifier
 from bt_llm.tokens import count_tokens
 
@@ -106,8 +106,7 @@ class WorkScorer:
         return self.score_many([(prompt, answers)])[0]
 
     def score_many(self, jobs: Sequence[tuple[PromptSpec, Sequence[MinerAnswer]]]) -> list[list[float]]:
-        many = getattr(self.quality, "score_many", None)
-        quality = many(jobs) if many is not None else [self.quality.score(p, a) for p, a in jobs]
+        quality = score_jobs(self.quality, jobs)
         return [self._job(prompt, answers, words) for (prompt, answers), words in zip(jobs, quality, strict=True)]
 
     def _job(self, prompt: PromptSpec, answers: Sequence[MinerAnswer], words: list[float]) -> list[float]:

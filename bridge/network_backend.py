@@ -35,7 +35,7 @@ from bt_llm.bridge.errors import (
 from bt_llm.bridge.health import Check
 from bt_llm.bridge.metrics import BridgeMetrics
 from bt_llm.bridge.score_queue import ScoreQueue
-from bt_llm.bridge.scoring import LexicalScorer, Scorer, scores_inline
+from bt_llm.bridge.scoring import LexicalScorer, Scorer, score_jobs, scores_inline
 from bt_llm.bridge.structured import CapabilityBook, check_answer, needs
 from bt_llm.bridge.weights import ScoreBook
 from bt_llm.neuron.handlers import answer_budget
@@ -167,27 +167,27 @@ class NetworkBackend:
             timeout=timeout, **structured,
         )
 
-    def _answer(self, miner: Miner, response: Any, fallback_latency: float,
+    def _answer(self, miner: Miner, response: TextPrompting | StreamingTextPrompting, fallback_latency: float,
                 prompt: PromptSpec | None = None) -> MinerAnswer:
+        # The dendrite validated the miner's fields against the synapse's model (apply_fields): their
+        # types hold here; a streamed answer carries its text only.
         terminal = response.dendrite
         status = int(terminal.status_code or 500) if terminal else 500
         latency = float(terminal.process_time) if terminal and terminal.process_time else fallback_latency
-        completion = response.completion if isinstance(getattr(response, "completion", None), str) else ""
-        if status == 200 and not isinstance(getattr(response, "completion", None), str):
-            status = 422
-        reason = getattr(response, "finish_reason", None)
-        claim = response.claim() if isinstance(response, TextPrompting) else None
+        whole = response if isinstance(response, TextPrompting) else None
+        claim = whole.claim() if whole is not None else None
         if claim is not None and not claim.valid_for(miner.hotkey):
             claim = None  # not signed by the miner that answered: no claim
-        capabilities = getattr(response, "capabilities", None) if status == 200 else None
-        tool_calls, logprobs = getattr(response, "tool_calls", None), getattr(response, "logprobs_content", None)
-        answer = MinerAnswer(uid=miner.uid, hotkey=miner.hotkey, completion=completion, latency_s=latency,
+        tool_calls = whole.tool_calls if whole is not None else None
+        logprobs = whole.logprobs_content if whole is not None else None
+        capabilities = whole.capabilities if whole is not None and status == 200 else None
+        answer = MinerAnswer(uid=miner.uid, hotkey=miner.hotkey, completion=response.completion, latency_s=latency,
                              status_code=status, status_message=(terminal.status_message or "") if terminal else "",
-                             finish_reason=reason if isinstance(reason, str) else None,
+                             finish_reason=whole.finish_reason if whole is not None else None,
                              model=claim.model if claim else None, verifiable=bool(claim and claim.verifiable),
-                             tool_calls=tuple(tool_calls) if isinstance(tool_calls, list) else None,
-                             logprobs=tuple(logprobs) if isinstance(logprobs, list) else None,
-                             capabilities=frozenset(c for c in capabilities or () if isinstance(c, str)))
+                             tool_calls=tuple(tool_calls) if tool_calls is not None else None,
+                             logprobs=tuple(logprobs) if logprobs is not None else None,
+                             capabilities=frozenset(capabilities or ()))
         if status == 200:
             self.capabilities.record(miner.hotkey, answer.capabilities)
         if prompt is not None and prompt.structured and (why := check_answer(prompt, answer)):
@@ -310,11 +310,8 @@ class NetworkBackend:
 
     def _score_jobs(self, jobs: list[_ScoreJob]) -> list[list[MinerAnswer]]:
         """Every waiting job scored at once: one embedding batch where the scorer can."""
-        many = getattr(self.scorer, "score_many", None)
-        if many is None:
-            return [self._score(prompt, answers) for prompt, _, answers in jobs]
-        return [self._record(answers, scores)
-                for (_, _, answers), scores in zip(jobs, many([(p, a) for p, _, a in jobs]), strict=True)]
+        scored = score_jobs(self.scorer, [(prompt, answers) for prompt, _, answers in jobs])
+        return [self._record(answers, scores) for (_, _, answers), scores in zip(jobs, scored, strict=True)]
 
     def _score(self, prompt: PromptSpec, answers: list[MinerAnswer]) -> list[MinerAnswer]:
         return self._record(answers, self.scorer.score(prompt, answers))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bt_llm.bridge.backend import MinerAnswer, PromptSpec
 
@@ -21,8 +21,34 @@ REFUSAL_FACTOR = 0.3
 RELEVANCE_WEIGHT = 0.5
 
 
+Job = tuple[PromptSpec, Sequence[MinerAnswer]]
+
+
 class Scorer(Protocol):
+    """Scores each answer to one prompt in [0, 1] (a plug-in: this is all a scorer must do)."""
+
     def score(self, prompt: PromptSpec, answers: Sequence[MinerAnswer]) -> list[float]: ...
+
+
+@runtime_checkable
+class BatchScorer(Scorer, Protocol):
+    """A scorer that also scores many prompts' answers at once (one embedding batch)."""
+
+    def score_many(self, jobs: Sequence[Job]) -> list[list[float]]: ...
+
+
+@runtime_checkable
+class InlineScorer(Scorer, Protocol):
+    """A scorer that says whether it blocks: ``blocking = False`` (model-free) may run on the event loop."""
+
+    blocking: bool
+
+
+def score_jobs(scorer: Scorer, jobs: Sequence[Job]) -> list[list[float]]:
+    """Each job's scores: in one batch when the scorer can."""
+    if isinstance(scorer, BatchScorer):
+        return scorer.score_many(jobs)
+    return [scorer.score(prompt, answers) for prompt, answers in jobs]
 
 
 INLINE_MAX_ANSWERS = 8
@@ -34,7 +60,7 @@ def scores_inline(scorer: Scorer, answers: int) -> bool:
     A scorer says so with ``blocking = False`` (a model-free one); its cost grows with the square of
     the answers, so only small sets qualify (8 lexical answers: about 0.1 ms).
     """
-    return not getattr(scorer, "blocking", True) and answers <= INLINE_MAX_ANSWERS
+    return isinstance(scorer, InlineScorer) and not scorer.blocking and answers <= INLINE_MAX_ANSWERS
 
 
 def _penalise(answer: MinerAnswer, raw: float) -> float:

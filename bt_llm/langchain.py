@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from operator import itemgetter
 from typing import Any, Literal
@@ -176,9 +176,8 @@ def _stream_on_worker(start: Callable[[], Iterator[str]]) -> Iterator[str]:
             while (piece := pool.submit(next, pieces, done).result()) is not done:
                 yield piece
         finally:
-            close = getattr(pieces, "close", None)
-            if close is not None:
-                pool.submit(close).result()
+            if isinstance(pieces, Generator):
+                pool.submit(pieces.close).result()
 
 
 async def _acut(pieces: AsyncIterator[str], stop: Sequence[str] | None) -> AsyncIterator[str]:
@@ -195,9 +194,8 @@ async def _acut(pieces: AsyncIterator[str], stop: Sequence[str] | None) -> Async
         if tail:
             yield tail
     finally:
-        aclose = getattr(pieces, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        if isinstance(pieces, AsyncGenerator):
+            await pieces.aclose()
 
 
 def _usage(prompt_texts: Sequence[str], output: str) -> UsageMetadata:
@@ -205,6 +203,11 @@ def _usage(prompt_texts: Sequence[str], output: str) -> UsageMetadata:
     output_tokens = count_tokens(output)
     return UsageMetadata(input_tokens=input_tokens, output_tokens=output_tokens,
                          total_tokens=input_tokens + output_tokens)
+
+
+def _calls_of(answer: prompting.Answer | str) -> list[dict[str, Any]]:
+    """The answer's tool calls (none for a plain str)."""
+    return (answer.tool_calls or []) if isinstance(answer, prompting.Answer) else []
 
 
 class _Delegated(BaseModel):
@@ -433,13 +436,14 @@ class ChatBittensor(BaseChatModel, _Delegated):
             request["message_fields"] = fields
         return roles, texts, request
 
-    def _message(self, prompt_texts: list[str], answer: str, stop: list[str] | None) -> AIMessage:
-        calls = getattr(answer, "tool_calls", None) or []
+    def _message(self, prompt_texts: list[str], answer: prompting.Answer | str, stop: list[str] | None) -> AIMessage:
+        full = answer if isinstance(answer, prompting.Answer) else None  # a plain str: its text only
+        calls = _calls_of(answer)
         text = str(answer) if calls else _cut(answer, stop or self.stop)
-        reason = getattr(answer, "finish_reason", None) or ("tool_calls" if calls else "stop")
+        reason = (full.finish_reason if full else None) or ("tool_calls" if calls else "stop")
         metadata: dict[str, Any] = {"model_name": self.model_name, "finish_reason": reason}
-        if getattr(answer, "logprobs", None) is not None:
-            metadata["logprobs"] = {"content": answer.logprobs}  # type: ignore[attr-defined]
+        if full is not None and full.logprobs is not None:
+            metadata["logprobs"] = {"content": full.logprobs}
         parsed, invalid = [], []
         for call in calls:
             try:
@@ -467,13 +471,14 @@ class ChatBittensor(BaseChatModel, _Delegated):
         answer = await prompting.aprompt(roles=roles, messages=texts, return_all=self.return_all, **request)
         return self._result(messages, answer if isinstance(answer, list) else [answer], stop)
 
-    def _replay(self, prompt_texts: list[str], answer: str, stop: list[str] | None) -> Iterator[ChatGenerationChunk]:
+    def _replay(self, prompt_texts: list[str], answer: prompting.Answer | str, stop: list[str] | None,
+                ) -> Iterator[ChatGenerationChunk]:
         """A whole (checked) answer as chunks, as OpenAI streams one: its text, each tool call (id and
         name, then arguments, under its index), and a last chunk with the usage and finish reason."""
         message = self._message(prompt_texts, answer, stop)
         if message.content:
             yield ChatGenerationChunk(message=AIMessageChunk(content=message.content))
-        for index, call in enumerate(getattr(answer, "tool_calls", None) or []):
+        for index, call in enumerate(_calls_of(answer)):
             function = call.get("function") or {}
             yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=[
                 tool_call_chunk(name=function.get("name"), args="", id=call.get("id"), index=index)]))

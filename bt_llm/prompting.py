@@ -131,9 +131,8 @@ class DelegateFinder:
             axons = {hotkey: axon for hotkey, axon in zip(metagraph.hotkeys, metagraph.axons, strict=False)}
             delegates = sorted(subtensor.get_delegates(), key=lambda d: -d.total_stake_rao)
         finally:
-            close = getattr(subtensor, "close", None)
-            if own and close is not None:
-                close()
+            if own:
+                subtensor.close()
         endpoints = [
             DelegateEndpoint(hotkey=d.hotkey_ss58, axon=axons[d.hotkey_ss58], stake=d.total_stake_rao / 1e9)
             for d in delegates

@@ -16,7 +16,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from bt_llm.errors import ConfigError
 
@@ -84,6 +84,10 @@ class ChainClient(Protocol):
 
     def set_weights(self, wallet: Wallet, netuid: int, uids: Sequence[int], weights: Sequence[float], *,
                     wait_for_inclusion: bool = False, wait_for_finalization: bool = False) -> object: ...
+
+    def get_delegates(self, block: int | None = None) -> list[Any]: ...
+
+    def close(self) -> None: ...
 
 
 def signer_of(wallet: Wallet | Keypair) -> Keypair:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 from bt_llm.errors import ConfigError, MinerError
 from bt_llm.models.sampling import SamplingParams
-from bt_llm.neuron.miner import Miner
+from bt_llm.neuron.miner import Miner, Structured
 from bt_llm.neuron.policy import CallerPolicy
 from bt_llm.protocol.claims import ModelClaim
 from bt_llm.protocol.signing import Signer
@@ -105,8 +105,9 @@ class _Handlers:
                 synapse.completion = result
             else:  # a Completion or an Answer: its text, why it ended, tool calls and log-probabilities
                 synapse.completion, synapse.finish_reason = result.text, result.finish_reason
-                synapse.tool_calls = getattr(result, "tool_calls", None) or None
-                synapse.logprobs_content = getattr(result, "logprobs", None) or None
+                if isinstance(result, Structured):
+                    synapse.tool_calls = result.tool_calls or None
+                    synapse.logprobs_content = result.logprobs or None
             if self.capabilities:
                 synapse.capabilities = self.capabilities
             if self.claim is not None:
@@ -141,9 +142,8 @@ class _Handlers:
             outcome = f"error: {exc}"
             raise _refusal(exc) from exc
         finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
+            if isinstance(chunks, Generator):
+                chunks.close()
             self._done("StreamingTextPrompting", synapse, start, self.miner.count_tokens("".join(parts)), outcome)
 
     def backward(self, synapse: TextPromptingBackward) -> TextPromptingBackward:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from bt_llm.models.sampling import SamplingParams
 from bt_llm.protocol.synapse import Synapse
@@ -38,6 +38,18 @@ class Finished(Protocol):
 
     @property
     def finish_reason(self) -> str: ...
+
+
+@runtime_checkable
+class Structured(Finished, Protocol):
+    """A finished answer that may call tools or carry log-probabilities (:class:`Answer`, and the
+    engine's ``Completion``)."""
+
+    @property
+    def tool_calls(self) -> list[dict[str, Any]] | None: ...
+
+    @property
+    def logprobs(self) -> list[dict[str, Any]] | None: ...
 
 
 @dataclass(frozen=True)
