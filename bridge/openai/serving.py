@@ -218,11 +218,7 @@ async def create_chat_completion(request: ChatCompletionRequest, backend: Backen
     return ChatCompletion(
         model=model,
         choices=choices,
-        usage=Usage(
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
-            total_tokens=prompt_tokens + completion_tokens,
-        ),
+        usage=Usage.of(prompt_tokens, completion_tokens),
     )
 
 
@@ -252,11 +248,7 @@ async def create_completion(request: CompletionRequest, backend: Backend) -> Com
     return Completion(
         model=model,
         choices=choices,
-        usage=Usage(
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
-            total_tokens=prompt_tokens + completion_tokens,
-        ),
+        usage=Usage.of(prompt_tokens, completion_tokens),
     )
 
 
@@ -380,11 +372,7 @@ async def stream_chat_completion(
     if include_usage:
         prompt_tokens = sum(count_tokens(m) for m in prompt.messages)
         completion_tokens = count_tokens(text.produced)
-        usage = Usage(
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
-            total_tokens=prompt_tokens + completion_tokens,
-        )
+        usage = Usage.of(prompt_tokens, completion_tokens)
         body = ChatCompletionChunk(id=chunk_id, created=created, model=model, choices=[], usage=usage)
         yield sse(body.model_dump_json())
     yield sse("[DONE]")
@@ -418,8 +406,7 @@ async def _replay_structured(request: ChatCompletionRequest, backend: Backend, m
     if include_usage:
         prompt_tokens = sum(count_tokens(m) for m in prompt.messages)
         completion_tokens = count_tokens(answer.text if calls else text)
-        usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-                      total_tokens=prompt_tokens + completion_tokens)
+        usage = Usage.of(prompt_tokens, completion_tokens)
         yield sse(ChatCompletionChunk(id=chunk_id, created=created, model=model, choices=[], usage=usage)
                   .model_dump_json())
     yield sse("[DONE]")
@@ -453,8 +440,7 @@ async def stream_completion(request: CompletionRequest, backend: Backend) -> Asy
     if request.stream_options and request.stream_options.include_usage:
         prompt_tokens = count_tokens(prompts[0])
         completion_tokens = count_tokens(text.produced)
-        usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-                      total_tokens=prompt_tokens + completion_tokens)
+        usage = Usage.of(prompt_tokens, completion_tokens)
         yield sse(Completion(id=cmpl_id, created=created, model=model, choices=[], usage=usage).model_dump_json())
     yield sse("[DONE]")
 

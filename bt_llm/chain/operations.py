@@ -20,13 +20,14 @@ from bt_llm.errors import ChainError, ConfigError, RegistrationError, Unsupporte
 from bt_llm.seams import Keypair, Wallet, coldkey_ss58
 
 if TYPE_CHECKING:
+    from bt_llm.balance import Balance
     from bt_llm.chain.connection import ChainConnection
 
 RAO_PER_TAO = 1_000_000_000
 VERSION_AS_INT = 724  # what the 2023 SDK sends as serve_axon's version; any u32 is accepted
 
 
-def to_rao(amount: Any) -> int:
+def to_rao(amount: Balance | float) -> int:
     """A ``Balance`` (its ``rao``), or τ as a float/int, to integer rao.
 
     Raises:
@@ -54,7 +55,7 @@ def declined(prompt: bool, question: str) -> bool:
     return not Confirm.ask(question)
 
 
-def stake_args(amount: Any, hotkey_ss58: Any) -> tuple[Any, Any]:
+def stake_args(amount: Balance | float, hotkey_ss58: Any) -> tuple[Any, Any]:
     """``(amount, hotkey_ss58)`` also from 5.x's positional order ``add_stake(wallet, hotkey_ss58, amount)``."""
     if isinstance(amount, str) and not isinstance(hotkey_ss58, str):
         return hotkey_ss58, amount
@@ -143,7 +144,7 @@ class SubtensorOperations:
 
     # --- funds -------------------------------------------------------------------------------------
 
-    def transfer(self, wallet: Wallet, dest: str, amount: Any, wait_for_inclusion: bool = True,
+    def transfer(self, wallet: Wallet, dest: str, amount: Balance | float, wait_for_inclusion: bool = True,
                  wait_for_finalization: bool = False, prompt: bool = False, *,
                  keep_alive: bool = True) -> ExtrinsicResult | None:
         """Send ``amount`` (a ``Balance`` or τ) from the wallet's coldkey to ``dest``.
@@ -235,7 +236,7 @@ class SubtensorOperations:
 
     # --- staking -----------------------------------------------------------------------------------
 
-    def add_stake(self, wallet: Wallet, amount: Any, hotkey_ss58: str | None = None, *,
+    def add_stake(self, wallet: Wallet, amount: Balance | float, hotkey_ss58: str | None = None, *,
                   wait_for_inclusion: bool = True, wait_for_finalization: bool = False,
                   prompt: bool = False, netuid: int | None = None) -> ExtrinsicResult | None:
         """Stake ``amount`` from the coldkey onto ``hotkey_ss58`` (default: the wallet's hotkey);
@@ -249,7 +250,7 @@ class SubtensorOperations:
         return self._submit("SubtensorModule", "add_stake", params, coldkey_of(wallet),
                             wait_for_inclusion=wait_for_inclusion, wait_for_finalization=wait_for_finalization)
 
-    def unstake(self, wallet: Wallet, amount: Any = None, hotkey_ss58: str | None = None, *,
+    def unstake(self, wallet: Wallet, amount: Balance | float | None = None, hotkey_ss58: str | None = None, *,
                 wait_for_inclusion: bool = True, wait_for_finalization: bool = False,
                 prompt: bool = False, netuid: int | None = None) -> ExtrinsicResult | None:
         """Move ``amount`` (default: all of it) of the coldkey's stake on the hotkey back to free balance;
@@ -275,13 +276,13 @@ class SubtensorOperations:
                             coldkey_of(wallet), wait_for_inclusion=wait_for_inclusion,
                             wait_for_finalization=wait_for_finalization)
 
-    def delegate(self, wallet: Wallet, delegate_ss58: str, amount: Any, wait_for_inclusion: bool = True,
+    def delegate(self, wallet: Wallet, delegate_ss58: str, amount: Balance | float, wait_for_inclusion: bool = True,
                  wait_for_finalization: bool = False, prompt: bool = False) -> ExtrinsicResult | None:
         """Stake ``amount`` from the wallet's coldkey on the delegate hotkey ``delegate_ss58``."""
         return self.add_stake(wallet, amount, delegate_ss58, wait_for_inclusion=wait_for_inclusion,
                               wait_for_finalization=wait_for_finalization, prompt=prompt)
 
-    def undelegate(self, wallet: Wallet, delegate_ss58: str, amount: Any = None, wait_for_inclusion: bool = True,
+    def undelegate(self, wallet: Wallet, delegate_ss58: str, amount: Balance | float | None = None, wait_for_inclusion: bool = True,
                    wait_for_finalization: bool = False, prompt: bool = False) -> ExtrinsicResult | None:
         """Remove ``amount`` (default all) of the coldkey's stake from the delegate ``delegate_ss58``."""
         return self.unstake(wallet, amount, delegate_ss58, wait_for_inclusion=wait_for_inclusion,

@@ -15,7 +15,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bt_llm.chain import chain_data as cd
 from bt_llm.chain import live, queries, runtime
@@ -25,8 +25,11 @@ from bt_llm.chain.networks import resolve_network
 from bt_llm.chain.operations import SubtensorOperations, to_rao
 from bt_llm.seams import Wallet
 
+if TYPE_CHECKING:
+    from bt_llm.balance import Balance
 
-def balance(rao: int) -> Any:
+
+def balance(rao: int) -> Balance:
     """A ``bt_llm.balance.Balance`` of ``rao``."""
     from bt_llm.balance import Balance
 
@@ -120,7 +123,7 @@ class Subtensor(SubtensorOperations):
 
     # --- balances ----------------------------------------------------------------------------------
 
-    def get_balance(self, address: str, block: int | None = None) -> Any:
+    def get_balance(self, address: str, block: int | None = None) -> Balance:
         """Free balance of ``address`` as a ``Balance``."""
         return balance(queries.free_balance(self._conn, address, self._hash(block)))
 
@@ -128,16 +131,17 @@ class Subtensor(SubtensorOperations):
         block_hash = self._hash(block)
         return {a: balance(queries.free_balance(self._conn, a, block_hash)) for a in addresses}
 
-    def get_existential_deposit(self) -> Any:
+    def get_existential_deposit(self) -> Balance:
         return balance(queries.constant(self._conn, "Balances", "ExistentialDeposit") or 0)
 
-    def get_total_issuance(self, block: int | None = None) -> Any:
+    def get_total_issuance(self, block: int | None = None) -> Balance:
         return balance(queries.storage(self._conn, "Balances", "TotalIssuance", [], self._hash(block)) or 0)
 
-    def get_total_stake(self, block: int | None = None) -> Any:
+    def get_total_stake(self, block: int | None = None) -> Balance:
         return balance(queries.subtensor(self._conn, "TotalStake", [], self._hash(block)) or 0)
 
-    def get_transfer_fee(self, wallet: Wallet, dest: str, amount: Any, *, keep_alive: bool = True) -> Any:
+    def get_transfer_fee(self, wallet: Wallet, dest: str, amount: Balance | float, *, keep_alive: bool = True,
+                         ) -> Balance:
         """The fee the chain would charge for :meth:`transfer`, as a ``Balance`` (``TransactionPaymentApi``).
 
         The extrinsic is built as ``transfer`` builds it, signed by the wallet's coldkey address with a blank
@@ -188,7 +192,7 @@ class Subtensor(SubtensorOperations):
         the neurons' ``stake_dict`` is all there is)."""
         return self.adapter.subnet_stake(netuid, self._hash(block))
 
-    def get_subnet_burn_cost(self, block: int | None = None) -> Any:
+    def get_subnet_burn_cost(self, block: int | None = None) -> Balance:
         """What registering a new subnet costs now (``SubnetRegistrationRuntimeApi`` on dynamic TAO)."""
         return balance(self.adapter.network_registration_cost(self._hash(block)))
 
@@ -199,7 +203,7 @@ class Subtensor(SubtensorOperations):
     def difficulty(self, netuid: int, block: int | None = None) -> int:
         return int(self.subnet_value("Difficulty", netuid, block) or 0)
 
-    def burn(self, netuid: int, block: int | None = None) -> Any:
+    def burn(self, netuid: int, block: int | None = None) -> Balance:
         return balance(self.subnet_value("Burn", netuid, block) or 0)
 
     def tempo(self, netuid: int, block: int | None = None) -> int:
@@ -253,13 +257,13 @@ class Subtensor(SubtensorOperations):
 
     # --- stake and delegates -----------------------------------------------------------------------
 
-    def get_stake_for_coldkey_and_hotkey(self, hotkey_ss58: str, coldkey_ss58: str, block: int | None = None) -> Any:
+    def get_stake_for_coldkey_and_hotkey(self, hotkey_ss58: str, coldkey_ss58: str, block: int | None = None) -> Balance:
         return balance(queries.stake(self._conn, hotkey_ss58, coldkey_ss58, self._hash(block)))
 
-    def get_total_stake_for_hotkey(self, hotkey_ss58: str, block: int | None = None) -> Any:
+    def get_total_stake_for_hotkey(self, hotkey_ss58: str, block: int | None = None) -> Balance:
         return balance(queries.subtensor(self._conn, "TotalHotkeyStake", [hotkey_ss58], self._hash(block)) or 0)
 
-    def get_total_stake_for_coldkey(self, coldkey_ss58: str, block: int | None = None) -> Any:
+    def get_total_stake_for_coldkey(self, coldkey_ss58: str, block: int | None = None) -> Balance:
         return balance(queries.subtensor(self._conn, "TotalColdkeyStake", [coldkey_ss58], self._hash(block)) or 0)
 
     def get_hotkey_owner(self, hotkey_ss58: str, block: int | None = None) -> str | None:
