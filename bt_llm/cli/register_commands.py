@@ -18,26 +18,31 @@ from bt_llm.cli.options import no_prompt_option, wallet_from_options, wallet_opt
 from bt_llm.errors import ChainError, ConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bt_llm.chain.subtensor import Subtensor
 
 
-def _prepare(subtensor: Subtensor, netuid: int, hotkey: str) -> int | None:
-    """Check the subnet exists; return the hotkey's uid there when it already has one."""
-    if not subtensor.subnet_exists(netuid):
-        raise ChainError(f"subnet {netuid} does not exist")
-    return subtensor.get_uid_for_hotkey_on_subnet(hotkey, netuid)
-
-
-def _registered(subtensor: Subtensor, netuid: int, hotkey: str) -> None:
-    uid = subtensor.get_uid_for_hotkey_on_subnet(hotkey, netuid)
-    if uid is None:
-        raise ChainError(f"the extrinsic went through but {hotkey} holds no uid on subnet {netuid}")
-    console().print(f":white_heavy_check_mark: [green]Registered[/green] on netuid {netuid}: uid {uid}")
-
-
-def _already(netuid: int, uid: int, hotkey: str) -> None:
-    console().print(f":white_heavy_check_mark: [green]Already registered[/green] on netuid {netuid}: "
-                    f"uid {uid} ({hotkey})")
+def _register_once(network: str | None, endpoint: str | None, netuid: int, hotkey: str,
+                   register: Callable[[Subtensor], None]) -> None:
+    """What ``register`` and ``recycle_register`` share: connect, check the subnet exists, stop (saying so)
+    when ``hotkey`` already holds a uid there, else run ``register`` (asks, submits, prints) and print the uid."""
+    subtensor = make_subtensor(network, endpoint)
+    try:
+        if not subtensor.subnet_exists(netuid):
+            raise ChainError(f"subnet {netuid} does not exist")
+        uid = subtensor.get_uid_for_hotkey_on_subnet(hotkey, netuid)
+        if uid is not None:
+            console().print(f":white_heavy_check_mark: [green]Already registered[/green] on netuid {netuid}: "
+                            f"uid {uid} ({hotkey})")
+            return
+        register(subtensor)
+        uid = subtensor.get_uid_for_hotkey_on_subnet(hotkey, netuid)
+        if uid is None:
+            raise ChainError(f"the extrinsic went through but {hotkey} holds no uid on subnet {netuid}")
+        console().print(f":white_heavy_check_mark: [green]Registered[/green] on netuid {netuid}: uid {uid}")
+    finally:
+        subtensor.close()
 
 
 @click.command(name="register")
@@ -65,12 +70,8 @@ def register_command(wallet_name, wallet_hotkey, wallet_path, netuid, cuda, cuda
         raise ConfigError(f"--update_interval must be positive, got {update_interval}")
     wallet = wallet_from_options(wallet_name, wallet_hotkey, wallet_path, no_prompt=no_prompt, ask_hotkey=True)
     hotkey = wallet.hotkey.ss58_address
-    subtensor = make_subtensor(subtensor_network, subtensor_chain_endpoint)
-    try:
-        uid = _prepare(subtensor, netuid, hotkey)
-        if uid is not None:
-            _already(netuid, uid, hotkey)
-            return
+
+    def solve_and_register(subtensor: Subtensor) -> None:
         difficulty = subtensor.difficulty(netuid)
         confirm(f"Register {hotkey} on netuid {netuid} by proof of work at difficulty {difficulty:,}?",
                 no_prompt=no_prompt)
@@ -81,9 +82,8 @@ def register_command(wallet_name, wallet_hotkey, wallet_path, netuid, cuda, cuda
             console().print(f"Solved in {display.last.elapsed_s:.1f} s at {rate(display.last.hash_rate)} "
                             f"({display.last.nonces_tried:,} nonces, {display.stale_drops} stale blocks dropped)")
         console().print(f"Extrinsic {result.extrinsic_hash} in block {result.block_hash}")
-        _registered(subtensor, netuid, hotkey)
-    finally:
-        subtensor.close()
+
+    _register_once(subtensor_network, subtensor_chain_endpoint, netuid, hotkey, solve_and_register)
 
 
 @click.command(name="recycle_register")
@@ -97,12 +97,8 @@ def recycle_register_command(wallet_name, wallet_hotkey, wallet_path, netuid, su
     wallet = wallet_from_options(wallet_name, wallet_hotkey, wallet_path, no_prompt=no_prompt, ask_hotkey=True)
     hotkey = wallet.hotkey.ss58_address
     coldkey = wallet.coldkeypub.ss58_address
-    subtensor = make_subtensor(subtensor_network, subtensor_chain_endpoint)
-    try:
-        uid = _prepare(subtensor, netuid, hotkey)
-        if uid is not None:
-            _already(netuid, uid, hotkey)
-            return
+
+    def burn_and_register(subtensor: Subtensor) -> None:
         burn = subtensor.burn(netuid)
         before = subtensor.get_balance(coldkey)
         confirm(f"Your balance is: {before}\nThe cost to register by recycle is {burn}\n"
@@ -112,6 +108,5 @@ def recycle_register_command(wallet_name, wallet_hotkey, wallet_path, netuid, su
         after = subtensor.get_balance(coldkey)
         console().print(f"Extrinsic {result.extrinsic_hash} in block {result.block_hash}")
         console().print(f"Balance:\n  {before} :arrow_right: {after}")
-        _registered(subtensor, netuid, hotkey)
-    finally:
-        subtensor.close()
+
+    _register_once(subtensor_network, subtensor_chain_endpoint, netuid, hotkey, burn_and_register)

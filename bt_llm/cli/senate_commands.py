@@ -113,6 +113,7 @@ def _senate_write(action: str, wallet_name, wallet_hotkey, wallet_path, network,
     console().print(f":white_heavy_check_mark: [green]{hotkey} {word} the senate[/green]")
 
 
+# alike by design (as senate_leave and stake's nominate): separate btcli commands, bittensor's flags
 @click.command(name="senate_register")
 @wallet_options
 @subtensor_options
@@ -124,6 +125,7 @@ def senate_register_command(wallet_name, wallet_hotkey, wallet_path, subtensor_n
                   no_prompt)
 
 
+# alike by design (as senate_register): separate btcli commands; the shared work is _senate_write
 @click.command(name="senate_leave")
 @wallet_options
 @subtensor_options

@@ -302,6 +302,7 @@ def _unstake(wallet: Wallet, targets: list[tuple[str, str]], amount: str | None,
     console().print(f"Balance:\n  {balance} :arrow_right: {balance_after}\nStake:{stakes}")
 
 
+# the options of every hotkey write (as senate_register): alike by design, bittensor's flags
 @click.command(name="nominate")
 @wallet_options
 @subtensor_options
@@ -328,12 +329,15 @@ delegate_option = click.option("--delegate_ss58", "--delegate_ss58key", "delegat
                                metavar="SS58", help="The delegate's hotkey. (default: asked)")
 
 
-def _delegate_hotkey(delegate_ss58: str | None, no_prompt: bool) -> str:
-    """The delegate from ``--delegate_ss58``, else asked for; checked as an ss58 address."""
+def _wallet_and_delegate(wallet_name: str | None, wallet_hotkey: str | None, wallet_path: str | None,
+                         delegate_ss58: str | None, no_prompt: bool) -> tuple[Wallet, str]:
+    """The wallet (no hotkey asked), then the delegate from ``--delegate_ss58``, else asked for; checked as an
+    ss58 address."""
+    wallet = _wallet(wallet_name, wallet_hotkey, wallet_path, no_prompt, ask_hotkey=False)
     delegate = delegate_ss58 or (None if no_prompt else click.prompt("Enter the delegate's hotkey (ss58)"))
     if not delegate:
         raise ConfigError("--delegate_ss58 is required with --no_prompt")
-    return check_ss58(delegate, "--delegate_ss58")
+    return wallet, check_ss58(delegate, "--delegate_ss58")
 
 
 @click.command(name="delegate")
@@ -348,8 +352,7 @@ def delegate_command(wallet_name, wallet_hotkey, wallet_path, delegate_ss58, amo
     """Delegate Stake to an account."""
     from bt_llm.balance import Balance
 
-    wallet = _wallet(wallet_name, wallet_hotkey, wallet_path, no_prompt, ask_hotkey=False)
-    delegate = _delegate_hotkey(delegate_ss58, no_prompt)
+    wallet, delegate = _wallet_and_delegate(wallet_name, wallet_hotkey, wallet_path, delegate_ss58, no_prompt)
     coldkey = wallet.coldkeypub.ss58_address
     subtensor = make_subtensor(subtensor_network, subtensor_chain_endpoint)
     try:
@@ -370,6 +373,7 @@ def delegate_command(wallet_name, wallet_hotkey, wallet_path, delegate_ss58, amo
     _done(f"Delegated; your stake on {delegate} is now {stake}")
 
 
+# the same options as delegate by design: the two are a pair of btcli commands with bittensor's flags
 @click.command(name="undelegate")
 @wallet_options
 @delegate_option
@@ -380,8 +384,7 @@ def delegate_command(wallet_name, wallet_hotkey, wallet_path, delegate_ss58, amo
 def undelegate_command(wallet_name, wallet_hotkey, wallet_path, delegate_ss58, amount, all_, subtensor_network,
                        subtensor_chain_endpoint, no_prompt) -> None:
     """Undelegate Stake from an account."""
-    wallet = _wallet(wallet_name, wallet_hotkey, wallet_path, no_prompt, ask_hotkey=False)
-    delegate = _delegate_hotkey(delegate_ss58, no_prompt)
+    wallet, delegate = _wallet_and_delegate(wallet_name, wallet_hotkey, wallet_path, delegate_ss58, no_prompt)
     _unstake(wallet, [(delegate, delegate)], amount, all_, subtensor_network, subtensor_chain_endpoint, no_prompt)
 
 

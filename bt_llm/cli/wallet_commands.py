@@ -103,6 +103,7 @@ def new_coldkey_command(wallet_name: str | None, wallet_path: str | None, n_word
                               password=password, print_mnemonic=print_mnemonic or None)
 
 
+# new_coldkey's options, for the hotkey: alike by design (bittensor's flags for the pair; defaults differ)
 @click.command(name="new_hotkey")
 @wallet_options
 @click.option("--n_words", "n_words", type=N_WORDS, default="12", show_default=True, help="Mnemonic length.")

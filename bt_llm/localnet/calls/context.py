@@ -89,3 +89,12 @@ def dispatch_error_value(exc: ExtrinsicFailedError) -> tuple[str, Any]:
         return (exc.error_name, None)
     p, e = error_index(exc.module, exc.error_name)
     return ("Module", {"index": p, "error": bytes([e, 0, 0, 0])})
+
+
+def dispatch_as(ctx: Ctx, origin: Origin, call: Any) -> tuple[str, Any]:
+    """Dispatch ``call`` as ``origin`` atomically; return the ``DispatchResult`` value for an event."""
+    try:
+        ctx.transactional(lambda: ctx.dispatch(ctx, origin, call))
+    except ExtrinsicFailedError as exc:
+        return ("Err", dispatch_error_value(exc))
+    return ("Ok", None)

@@ -11,18 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bt_llm.errors import ExtrinsicFailedError
 from bt_llm.localnet.calls import staking
 from bt_llm.localnet.calls.balances import account_of
-from bt_llm.localnet.calls.context import (
-    ST,
-    Ctx,
-    Origin,
-    dispatch_error_value,
-    ensure,
-    ensure_root,
-    ensure_signed,
-)
+from bt_llm.localnet.calls.context import ST, Ctx, Origin, dispatch_as, ensure, ensure_root, ensure_signed
 from bt_llm.localnet.calls.membership import (
     MAX_MEMBERS,
     T,
@@ -184,12 +175,7 @@ def close(
         ensure(call is not None, T, "ProposalMissing")
         ensure(len(encode_call(call)) <= length_bound, T, "WrongProposalLength")
         ctx.deposit(T, "Approved", proposal_hash)
-        try:
-            ctx.transactional(lambda: ctx.dispatch(ctx, Origin.root(), call))
-            result: tuple[str, Any] = ("Ok", None)
-        except ExtrinsicFailedError as exc:
-            result = ("Err", dispatch_error_value(exc))
-        ctx.deposit(T, "Executed", proposal_hash, result)
+        ctx.deposit(T, "Executed", proposal_hash, dispatch_as(ctx, Origin.root(), call))
     else:
         ctx.deposit(T, "Disapproved", proposal_hash)
     _remove_proposal(st, proposal_hash)

@@ -23,6 +23,22 @@ def _passes_rate_limit(ctx: Ctx, netuid: int, last: int) -> bool:
     return rate == 0 or last == 0 or ctx.block - last >= rate
 
 
+def _ensure_can_serve(
+    ctx: Ctx, origin: Origin, item: str, netuid: int, ip_type: int, ip: int, port: int
+) -> bytes:
+    """The checks ``serve_axon`` and ``serve_prometheus`` share (``item``: where the endpoint is kept),
+    in the pallet's order; returns the signing hotkey."""
+    hotkey = ensure_signed(origin)
+    st = ctx.state
+    ensure(registration.registered_anywhere(st, hotkey), ST, "NotRegistered")
+    ensure(ip_type in (4, 6), ST, "InvalidIpType")
+    ensure(valid_ip(ip_type, ip), ST, "InvalidIpAddress")
+    prev = st.get(ST, item, netuid, hotkey)
+    ensure(_passes_rate_limit(ctx, netuid, prev["block"] if prev else 0), ST, "ServingRateLimitExceeded")
+    ensure(port > 0, ST, "InvalidPort")
+    return hotkey
+
+
 def serve_axon(
     ctx: Ctx,
     origin: Origin,
@@ -35,14 +51,7 @@ def serve_axon(
     placeholder1: int,
     placeholder2: int,
 ) -> None:
-    hotkey = ensure_signed(origin)
-    st = ctx.state
-    ensure(registration.registered_anywhere(st, hotkey), ST, "NotRegistered")
-    ensure(ip_type in (4, 6), ST, "InvalidIpType")
-    ensure(valid_ip(ip_type, ip), ST, "InvalidIpAddress")
-    prev = st.get(ST, "Axons", netuid, hotkey)
-    ensure(_passes_rate_limit(ctx, netuid, prev["block"] if prev else 0), ST, "ServingRateLimitExceeded")
-    ensure(port > 0, ST, "InvalidPort")
+    hotkey = _ensure_can_serve(ctx, origin, "Axons", netuid, ip_type, ip, port)
     axon = {
         "block": ctx.block,
         "version": version,
@@ -53,23 +62,16 @@ def serve_axon(
         "placeholder1": placeholder1,
         "placeholder2": placeholder2,
     }
-    st.set(ST, "Axons", netuid, hotkey, axon)
+    ctx.state.set(ST, "Axons", netuid, hotkey, axon)
     ctx.deposit(ST, "AxonServed", netuid, hotkey)
 
 
 def serve_prometheus(
     ctx: Ctx, origin: Origin, netuid: int, version: int, ip: int, port: int, ip_type: int
 ) -> None:
-    hotkey = ensure_signed(origin)
-    st = ctx.state
-    ensure(registration.registered_anywhere(st, hotkey), ST, "NotRegistered")
-    ensure(ip_type in (4, 6), ST, "InvalidIpType")
-    ensure(valid_ip(ip_type, ip), ST, "InvalidIpAddress")
-    prev = st.get(ST, "Prometheus", netuid, hotkey)
-    ensure(_passes_rate_limit(ctx, netuid, prev["block"] if prev else 0), ST, "ServingRateLimitExceeded")
-    ensure(port > 0, ST, "InvalidPort")
+    hotkey = _ensure_can_serve(ctx, origin, "Prometheus", netuid, ip_type, ip, port)
     info = {"block": ctx.block, "version": version, "ip": ip, "port": port, "ip_type": ip_type}
-    st.set(ST, "Prometheus", netuid, hotkey, info)
+    ctx.state.set(ST, "Prometheus", netuid, hotkey, info)
     ctx.deposit(ST, "PrometheusServed", netuid, hotkey)
 
 

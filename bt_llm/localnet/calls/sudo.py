@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bt_llm.errors import ExtrinsicFailedError
 from bt_llm.localnet.calls.balances import account_of
 from bt_llm.localnet.calls.context import (
     ST,
     Ctx,
     Origin,
-    dispatch_error_value,
+    dispatch_as,
     ensure,
     ensure_root,
     ensure_signed,
@@ -93,6 +92,22 @@ def _global_setter(name: str) -> Any:
     return call
 
 
+# per-subnet items that a new network writes with their defaults and a removed one drops
+_DEFAULTED_NETWORK_ITEMS = (
+    "Kappa",
+    "Difficulty",
+    "MaxAllowedUids",
+    "ImmunityPeriod",
+    "ActivityCutoff",
+    "EmissionValues",
+    "MaxWeightsLimit",
+    "MinAllowedWeights",
+    "RegistrationsThisInterval",
+    "POWRegistrationsThisInterval",
+    "BurnRegistrationsThisInterval",
+)
+
+
 def init_new_network(ctx: Ctx, netuid: int, tempo: int, modality: int) -> None:
     st = ctx.state
     st.set(ST, "SubnetworkN", netuid, 0)
@@ -100,19 +115,7 @@ def init_new_network(ctx: Ctx, netuid: int, tempo: int, modality: int) -> None:
     st.set(ST, "Tempo", netuid, tempo)
     st.set(ST, "NetworkModality", netuid, modality)
     st.set(ST, "TotalNetworks", st.get(ST, "TotalNetworks") + 1)
-    for item in (
-        "Kappa",
-        "Difficulty",
-        "MaxAllowedUids",
-        "ImmunityPeriod",
-        "ActivityCutoff",
-        "EmissionValues",
-        "MaxWeightsLimit",
-        "MinAllowedWeights",
-        "RegistrationsThisInterval",
-        "POWRegistrationsThisInterval",
-        "BurnRegistrationsThisInterval",
-    ):
+    for item in _DEFAULTED_NETWORK_ITEMS:
         if not st.contains(ST, item, netuid):
             st.set(ST, item, netuid, st.get(ST, item, netuid))
 
@@ -147,17 +150,7 @@ def sudo_remove_network(ctx: Ctx, origin: Origin, netuid: int) -> None:
         "ValidatorPermit",
         "ValidatorTrust",
         "Tempo",
-        "Kappa",
-        "Difficulty",
-        "MaxAllowedUids",
-        "ImmunityPeriod",
-        "ActivityCutoff",
-        "EmissionValues",
-        "MaxWeightsLimit",
-        "MinAllowedWeights",
-        "RegistrationsThisInterval",
-        "POWRegistrationsThisInterval",
-        "BurnRegistrationsThisInterval",
+        *_DEFAULTED_NETWORK_ITEMS,
     ):
         st.remove(ST, item, netuid)
     for item in ("Uids", "Keys", "Bonds", "Weights"):
@@ -203,22 +196,13 @@ def sudo_remove_network_connection_requirement(
     ctx.deposit(ST, "NetworkConnectionRemoved", netuid_a, netuid_b)
 
 
-def _run_as(ctx: Ctx, origin: Origin, call: Any) -> tuple[str, Any]:
-    """Dispatch ``call`` atomically; return the ``DispatchResult`` value for an event."""
-    try:
-        ctx.transactional(lambda: ctx.dispatch(ctx, origin, call))
-    except ExtrinsicFailedError as exc:
-        return ("Err", dispatch_error_value(exc))
-    return ("Ok", None)
-
-
 def subtensor_sudo(ctx: Ctx, origin: Origin, call: Any, _weight: Any = None) -> None:
     """``SubtensorModule.sudo``: a council majority (or root, which approved proposals run as) -> root."""
     if origin.kind == "collective":
         ensure(origin.yes * 2 > origin.seats, None, "BadOrigin")
     else:
         ensure_root(origin)
-    result = _run_as(ctx, Origin.root(), call)
+    result = dispatch_as(ctx, Origin.root(), call)
     ctx.deposit(ST, "Sudid", result)
 
 
@@ -229,12 +213,12 @@ def _sudo_key_check(ctx: Ctx, origin: Origin) -> None:
 
 def sudo(ctx: Ctx, origin: Origin, call: Any, weight: Any = None) -> None:
     _sudo_key_check(ctx, origin)
-    ctx.deposit("Sudo", "Sudid", _run_as(ctx, Origin.root(), call))
+    ctx.deposit("Sudo", "Sudid", dispatch_as(ctx, Origin.root(), call))
 
 
 def sudo_as(ctx: Ctx, origin: Origin, who: Any, call: Any) -> None:
     _sudo_key_check(ctx, origin)
-    ctx.deposit("Sudo", "SudoAsDone", _run_as(ctx, Origin.signed(account_of(who)), call))
+    ctx.deposit("Sudo", "SudoAsDone", dispatch_as(ctx, Origin.signed(account_of(who)), call))
 
 
 def set_key(ctx: Ctx, origin: Origin, new: Any) -> None:

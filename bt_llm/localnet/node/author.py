@@ -43,6 +43,7 @@ def register(dispatcher: Dispatcher, node: Node) -> None:
             raise invalid_params(f"count must be an integer in 1..{MAX_SEAL_PER_CALL}")
         return ["0x" + h.hex() for h in await node.seal(count)]
 
+    # the method table, one dispatcher.add per RPC name: alike in every node module by design
     dispatcher.add("author_submitExtrinsic", submit)
     dispatcher.add("author_submitAndWatchExtrinsic", submit_and_watch)
     dispatcher.add("author_unwatchExtrinsic", unwatch)

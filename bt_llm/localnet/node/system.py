@@ -70,6 +70,7 @@ def register(dispatcher: Dispatcher, node: Node) -> None:
     async def methods(session: Session, params: list[Any]) -> dict[str, Any]:
         return {"version": 1, "methods": sorted(dispatcher.methods)}
 
+    # the method table, one dispatcher.add per RPC name: alike in every node module by design
     dispatcher.add("system_chain", chain)
     dispatcher.add("system_name", name)
     dispatcher.add("system_version", version)
