@@ -25,6 +25,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from bt_llm.bridge.history import History
+from bt_llm.seams import Metagraph
 
 __all__ = ["DashboardSource", "build_dashboard_router", "metagraph_rows"]
 
@@ -42,7 +43,7 @@ def _static(name: str) -> bytes:
     return path.read_bytes()
 
 
-def metagraph_rows(metagraph: Any) -> list[dict[str, Any]]:
+def metagraph_rows(metagraph: Metagraph) -> list[dict[str, Any]]:
     """One row per uid of a (lite) metagraph: uid, hotkey, coldkey, stake (τ), incentive, dividends,
     emission (τ per epoch), trust, validator permit and whether its axon serves."""
     if metagraph is None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bt_llm.bridge.auth import RateLimiter
 from bt_llm.bridge.backend import Backend, MinerAnswer, PromptSpec, StreamText
@@ -26,6 +26,9 @@ from bt_llm.errors import MinerError
 from bt_llm.protocol.delegate import DelegatedTextPrompting
 from bt_llm.protocol.synapses import StreamingTextPrompting, TextPrompting
 from bt_llm.stops import StopCutter
+
+if TYPE_CHECKING:
+    from bt_llm.axon.server import Axon
 
 
 def prompt_of(synapse: TextPrompting | StreamingTextPrompting) -> PromptSpec:
@@ -63,7 +66,7 @@ def _calls(answer: MinerAnswer) -> list[dict[str, Any]] | None:
     return [dict(call) for call in answer.tool_calls] if answer.tool_calls else None
 
 
-def attach_delegate_routes(axon: Any, backend: Backend, model: str, limiter: RateLimiter, *, max_all: int = 16) -> None:
+def attach_delegate_routes(axon: Axon, backend: Backend, model: str, limiter: RateLimiter, *, max_all: int = 16) -> None:
     """Serve the prompting synapses on ``axon`` through ``backend``."""
 
     def blacklist(synapse: Any) -> tuple[bool, str]:

@@ -132,7 +132,7 @@ class Devnet:
     node: Any = None
     miners: list[MinerProcess] = field(default_factory=list)
     bridges: list[BridgeService] = field(default_factory=list)
-    _subtensor: Any = None
+    _subtensor: Subtensor | None = None
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)

@@ -7,11 +7,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from bt_llm.bridge.health import Check
 from bt_llm.bridge.weights import ScoreBook
 from bt_llm.protocol.axon_info import AxonInfo
+from bt_llm.seams import Metagraph
 
 log = logging.getLogger("bridge.directory")
 
@@ -37,7 +37,7 @@ class Snapshot:
         return next((m for m in self.miners if m.uid == uid), None)
 
 
-def snapshot_from_metagraph(metagraph: Any, *, exclude_hotkeys: frozenset[str] = frozenset()) -> Snapshot:
+def snapshot_from_metagraph(metagraph: Metagraph, *, exclude_hotkeys: frozenset[str] = frozenset()) -> Snapshot:
     """The serving miners of a metagraph (anything with ``n, hotkeys, axons, I, block``)."""
     incentive = [float(x) for x in getattr(metagraph, "I", [])] or [0.0] * int(metagraph.n)
     miners = tuple(

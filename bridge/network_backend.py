@@ -21,7 +21,7 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bt_llm.bridge.backend import MinerAnswer, ModelInfo, PromptSpec, StreamEnd, StreamStart, StreamText
 from bt_llm.bridge.directory import Miner, MinerDirectory, Snapshot
@@ -42,6 +42,9 @@ from bt_llm.neuron.handlers import answer_budget
 from bt_llm.protocol.synapses import Embedding, StreamingTextPrompting, TextPrompting, TextPromptingBackward
 from bt_llm.tokens import count_tokens
 
+if TYPE_CHECKING:
+    from bt_llm.dendrite.client import Dendrite
+
 log = logging.getLogger("bridge.network")
 
 _MODEL = re.compile(r"^bittensor/subnet-(\d+)(?:/uid-(\d+))?$")
@@ -61,7 +64,7 @@ class NetworkBackend:
         *,
         netuid: int,
         directory: MinerDirectory,
-        dendrite: Any,
+        dendrite: Dendrite,
         scorer: Scorer,
         scores: ScoreBook,
         metrics: BridgeMetrics,

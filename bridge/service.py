@@ -34,6 +34,7 @@ from bt_llm.net import listen_socket
 from bt_llm.seams import Metagraph, Wallet
 
 if TYPE_CHECKING:
+    from bt_llm.axon.server import Axon
     from bt_llm.chain.subtensor import Subtensor
 
 log = logging.getLogger("bridge")
@@ -68,7 +69,7 @@ class BridgeService:
                                           max_body_bytes=config.max_body_bytes)
         self._http: ServerThread | None = None
         self._http_sock: socket.socket | None = None
-        self.axon: Any = None
+        self.axon: Axon | None = None
         self._stop = threading.Event()
         self._weights_thread: threading.Thread | None = None
         self.last_weights_block: int | None = None

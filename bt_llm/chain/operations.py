@@ -17,9 +17,10 @@ from bt_llm.chain import chain_data as cd
 from bt_llm.chain import queries, runtime
 from bt_llm.chain.extrinsics import ExtrinsicResult, submit
 from bt_llm.errors import ChainError, ConfigError, RegistrationError, UnsupportedFeatureError
-from bt_llm.seams import Keypair, Wallet, coldkey_ss58
+from bt_llm.seams import AxonAddress, Keypair, Wallet, coldkey_ss58
 
 if TYPE_CHECKING:
+    from bt_llm.axon.server import Axon
     from bt_llm.balance import Balance
     from bt_llm.chain.connection import ChainConnection
 
@@ -290,7 +291,7 @@ class SubtensorOperations:
 
     # --- serving and weights -----------------------------------------------------------------------
 
-    def serve_axon(self, netuid: int, axon: Any = None, wallet: Wallet | None = None, *, ip: str | None = None,
+    def serve_axon(self, netuid: int, axon: Axon | AxonAddress | None = None, wallet: Wallet | None = None, *, ip: str | None = None,
                    port: int | None = None, protocol: int = 4, version: int = VERSION_AS_INT,
                    wait_for_inclusion: bool = False, wait_for_finalization: bool = True) -> ExtrinsicResult:
         """Publish where the hotkey serves: from an ``Axon`` (its wallet, external ip and port), an

@@ -26,7 +26,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -46,6 +46,9 @@ from bt_llm.dendrite.transport import AxonTransport, encode_post, origin
 from bt_llm.errors import ConfigError
 from bt_llm.protocol.synapse import StreamingSynapse, Synapse
 from bt_llm.seams import AxonAddress, Keypair, Wallet, signer_of
+
+if TYPE_CHECKING:
+    from bt_llm.axon.server import Axon
 
 __all__ = ["Dendrite"]
 
@@ -147,7 +150,7 @@ class Dendrite:
 
     # -- calls ------------------------------------------------------------------------------------
     @contextlib.asynccontextmanager
-    async def _exchange(self, target_axon: Any, synapse: Synapse, timeout: float,
+    async def _exchange(self, target_axon: AxonAddress | Axon, synapse: Synapse, timeout: float,
                         ) -> AsyncIterator[tuple[AxonAddress, str]]:
         """One request's life, for :meth:`call` and :meth:`call_stream`: the target and a lease on its
         connections going in; any failure mapped to the synapse's status once (never raised), the lease
@@ -166,7 +169,7 @@ class Dendrite:
             if synapse.dendrite is not None:
                 synapse.dendrite.__dict__["process_time"] = time.perf_counter() - start
 
-    async def call(self, target_axon: Any, synapse: Synapse | None = None, timeout: float = 12.0, deserialize: bool = True) -> Any:
+    async def call(self, target_axon: AxonAddress | Axon, synapse: Synapse | None = None, timeout: float = 12.0, deserialize: bool = True) -> Any:
         """Send ``synapse`` to one axon and return it filled (or its ``deserialize()`` value).
 
         Never raises for network or protocol failures: see ``synapse.dendrite.status_code``.
@@ -193,7 +196,7 @@ class Dendrite:
         return response.status_code, response.headers, response.content
 
     async def call_stream(
-        self, target_axon: Any, synapse: StreamingSynapse, timeout: float = 12.0, deserialize: bool = True
+        self, target_axon: AxonAddress | Axon, synapse: StreamingSynapse, timeout: float = 12.0, deserialize: bool = True
     ) -> AsyncIterator[Any]:
         """Yield each text chunk as it arrives, then the completed synapse (or its ``deserialize()``)."""
         loop = asyncio.get_running_loop()

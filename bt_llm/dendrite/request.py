@@ -17,7 +17,7 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -32,6 +32,9 @@ from bt_llm.protocol.synapse import (
 )
 from bt_llm.protocol.version import version_as_int
 from bt_llm.seams import AxonAddress
+
+if TYPE_CHECKING:
+    from bt_llm.axon.server import Axon
 
 __all__ = [
     "PreparedRequest",
@@ -57,7 +60,7 @@ class PreparedRequest:
     path: str = ""
 
 
-def target_of(axon: Any) -> AxonAddress:
+def target_of(axon: AxonAddress | Axon) -> AxonAddress:
     """An ``AxonInfo``-like target (``ip``, ``port``, ``hotkey``) from an AxonInfo or a running Axon."""
     info = getattr(axon, "info", None)
     if callable(info):

@@ -22,7 +22,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bt_llm.chain.subtensor import Subtensor
 
 STATUS_FILE = "localnet.json"
 TAO = 10**9
@@ -134,7 +137,7 @@ class Supervisor:
         self.error: str | None = None
         self.stopping = threading.Event()
         self.info: dict[str, Any] = {}
-        self.subtensor: Any = None
+        self.subtensor: Subtensor | None = None
 
     # ---- status ----
     def write_status(self) -> None:

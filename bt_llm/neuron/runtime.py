@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bt_llm.errors import ChainError, ConfigError, ExtrinsicFailedError, KeyFileError, RegistrationError
 from bt_llm.neuron.config import NeuronConfig
@@ -31,6 +31,9 @@ from bt_llm.neuron.handlers import build_handlers
 from bt_llm.neuron.miner import Miner
 from bt_llm.neuron.policy import CallerPolicy
 from bt_llm.seams import ChainClient, Metagraph, Wallet
+
+if TYPE_CHECKING:
+    from bt_llm.axon.server import Axon
 
 __all__ = ["Neuron", "not_registered_message"]
 
@@ -78,7 +81,7 @@ class Neuron:
         self.config = config
         self.wallet = wallet
         self.subtensor = subtensor
-        self.axon: Any = None
+        self.axon: Axon | None = None
         self.uid: int | None = None
         self.metagraph: Metagraph | None = None
         self.last_sync_block: int | None = None

@@ -16,12 +16,15 @@ import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bt_llm.errors import SignatureError
 from bt_llm.localnet.node import extrinsic as xtmod
 from bt_llm.localnet.node.rpc import POOL_INVALID_TX, RpcFailure, Session, new_subscription_id
 from bt_llm.localnet.node.runtime import Runtime, runtime
+
+if TYPE_CHECKING:
+    from bt_llm.localnet.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +71,7 @@ class _Pending:
 class Node:
     """Wraps an engine with pool, sealing and notifications. Create it inside the running event loop."""
 
-    def __init__(self, engine: Any, *, block_time: float = 1.0, manual_seal: bool = False,
+    def __init__(self, engine: Engine, *, block_time: float = 1.0, manual_seal: bool = False,
                  instant_seal: bool = False, rt: Runtime | None = None) -> None:
         self.engine = engine
         self.runtime = rt or runtime()
