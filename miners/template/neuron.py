@@ -41,7 +41,8 @@ class TemplateMiner(Miner):
         #  - keep (messages, response, reward) triples and fine-tune on the well-rewarded ones;
         #  - route prompt types that score badly to a stronger model.
         self.rewards.extend(float(r) for r in rewards)
-        self.log.info("reward %s for %r (running mean %.4f over %d)", list(rewards), response[:40],
+        # The runtime already logs one line per request, rewards included: this one shows with --logging.debug.
+        self.log.debug("reward %s for %r (running mean %.4f over %d)", list(rewards), response[:40],
                       statistics.fmean(self.rewards) if self.rewards else 0.0, len(self.rewards))
         return True
 
