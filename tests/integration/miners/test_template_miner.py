@@ -43,7 +43,8 @@ def test_template_miner_end_to_end(miner_net) -> None:
     line = proc.requests("TextPrompting")[0]
     assert f"uid={miner_net.subtensor.get_uid_for_hotkey_on_subnet(miner_net.validator.hotkey.ss58_address, 1)}" in line
     assert "tokens=4" in line and "latency=" in line
-    assert "reward [0.8]" in log
+    rewards = [line for line in proc.lines if "reward" in line.lower()]  # one line per reward: the runtime's
+    assert len(rewards) == 1 and "TextPromptingBackward" in rewards[0] and "rewards=[0.8] accepted=True" in rewards[0]
     assert any("TextPrompting uid=- hotkey=" in line and "refused: Unrecognized hotkey" in line
                for line in proc.lines)
     assert "received SIGTERM, stopping" in log and "template stopped" in log
