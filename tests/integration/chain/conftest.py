@@ -33,3 +33,12 @@ def subtensor(localnet_node):
     client = Subtensor(localnet_node.url)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="module")
+def sub(node):
+    """A finney client of the module's replay ``node`` (``made_answers.replay_with``)."""
+    from tests.integration.chain.made_answers import finney_client
+
+    with finney_client(node) as client:
+        yield client

@@ -8,7 +8,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
+
 from bt_llm.localnet.replay import METADATA_V14, METADATA_V15, RECORDING, ReplayNode
+
+REPLAY_MARKS = [pytest.mark.slow, pytest.mark.heavy, pytest.mark.skipif(
+    not (RECORDING.exists() and METADATA_V14.exists() and METADATA_V15.exists()),
+    reason="the finney recording or metadata fixtures are absent")]
+"""The marks of every test module that replays the finney recording (its ``pytestmark``)."""
 
 
 @contextmanager

@@ -15,13 +15,11 @@ from typing import Any
 
 import pytest
 
-from bt_llm.localnet.replay import METADATA_V14, METADATA_V15, RECORDING
+from bt_llm.localnet.replay import METADATA_V15
 from bt_llm.scale import ss58_decode
-from tests.integration.chain.made_answers import finney_client, replay_with
+from tests.integration.chain.made_answers import REPLAY_MARKS, replay_with
 
-pytestmark = [pytest.mark.slow, pytest.mark.heavy, pytest.mark.skipif(
-    not (RECORDING.exists() and METADATA_V14.exists() and METADATA_V15.exists()),
-    reason="the finney recording or metadata fixtures are absent")]
+pytestmark = REPLAY_MARKS
 
 DELEGATE = "5DkzsviNQr4ZePXMmEfNPDcE7cQ9cVyepmQbgUw6YT3odcwh"
 OTHER = "5Cf4LPRv6tiyuFsfLRQaFYEEn3zJRGi4bAE9DwbbKmbCSHpV"
@@ -81,11 +79,6 @@ def node(apis):
     with replay_with(state_call) as replay:
         yield replay
 
-
-@pytest.fixture(scope="module")
-def sub(node):
-    with finney_client(node) as client:
-        yield client
 
 
 def check_first(d) -> None:

@@ -10,11 +10,10 @@ import pytest
 from scalecodec.base import ScaleBytes
 from substrateinterface import Keypair
 
-from bt_llm.localnet.replay import METADATA_V14, METADATA_V15, RECORDING, ReplayNode
+from bt_llm.localnet.replay import ReplayNode
+from tests.integration.chain.made_answers import REPLAY_MARKS
 
-pytestmark = [pytest.mark.slow, pytest.mark.heavy, pytest.mark.skipif(
-    not (RECORDING.exists() and METADATA_V14.exists() and METADATA_V15.exists()),
-    reason="the finney recording or metadata fixtures are absent")]
+pytestmark = REPLAY_MARKS
 
 SCENARIO = "metagraph"  # recorded at spec 343, the metadata's own version
 # CheckMortality and CheckNonce, ChargeTransactionPayment carry data; CheckMetadataHash a mode byte

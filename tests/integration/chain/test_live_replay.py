@@ -11,11 +11,10 @@ import json
 
 import pytest
 
-from bt_llm.localnet.replay import METADATA_V14, METADATA_V15, RECORDING, ReplayNode
+from bt_llm.localnet.replay import RECORDING, ReplayNode
+from tests.integration.chain.made_answers import REPLAY_MARKS
 
-pytestmark = [pytest.mark.slow, pytest.mark.heavy, pytest.mark.skipif(
-    not (RECORDING.exists() and METADATA_V14.exists() and METADATA_V15.exists()),
-    reason="the finney recording or metadata fixtures are absent")]
+pytestmark = REPLAY_MARKS
 
 HOTKEY = "5DkzsviNQr4ZePXMmEfNPDcE7cQ9cVyepmQbgUw6YT3odcwh"
 HOTKEY_14 = "5Cf4LPRv6tiyuFsfLRQaFYEEn3zJRGi4bAE9DwbbKmbCSHpV"

@@ -17,13 +17,11 @@ import pytest
 from scalecodec.base import ScaleBytes
 from substrateinterface import Keypair
 
-from bt_llm.localnet.replay import METADATA_V14, METADATA_V15, RECORDING
+from bt_llm.localnet.replay import METADATA_V15
 from bt_llm.scale import encode_compact, ss58_decode
-from tests.integration.chain.made_answers import finney_client, replay_with
+from tests.integration.chain.made_answers import REPLAY_MARKS, replay_with
 
-pytestmark = [pytest.mark.slow, pytest.mark.heavy, pytest.mark.skipif(
-    not (RECORDING.exists() and METADATA_V14.exists() and METADATA_V15.exists()),
-    reason="the finney recording or metadata fixtures are absent")]
+pytestmark = REPLAY_MARKS
 
 BOB = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"
 NONCE = 7
@@ -78,11 +76,6 @@ def node():
     with replay_with(state_call) as replay:
         yield replay
 
-
-@pytest.fixture(scope="module")
-def sub(node):
-    with finney_client(node) as client:
-        yield client
 
 
 def fee_requests(node) -> list[str]:
