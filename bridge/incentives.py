@@ -72,8 +72,18 @@ class MinerRecord:
     last_verdict: str = ""
     last_failure: str = ""
     recent: deque[bool] = field(default_factory=lambda: deque(maxlen=RECENT_CHECKS))  # failed, per check
-    streak: int = 0  # checks passed since the last failure: under ``first_checks``, every answer is checked
     parts: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def streak(self) -> int:
+        """Checks passed in a row since the last failure (within the last ``RECENT_CHECKS``): under
+        ``first_checks``, every answer is checked."""
+        passed = 0
+        for failed in reversed(self.recent):
+            if failed:
+                break
+            passed += 1
+        return passed
 
 
 class WorkScorer:
@@ -88,6 +98,8 @@ class WorkScorer:
         self.verifier = verifier
         self.on_penalty = on_penalty  # called with the uid when a miner is penalized (the bridge zeroes its average)
         self.quality = quality
+        if not 0 <= first_checks <= RECENT_CHECKS:  # a streak is counted within the recent checks
+            raise ValueError(f"first_checks must be within 0..{RECENT_CHECKS}, got {first_checks}")
         self.rate, self.first_checks, self.penalty_seconds = rate, first_checks, penalty_seconds
         self.unverified_weight, self.speed_weight, self.alpha = unverified_weight, speed_weight, alpha
         self.metrics = metrics
@@ -181,14 +193,12 @@ class WorkScorer:
             record.last_failure = verdict.detail
             record.trust = 0.0
             record.excess = record.spread = 0.0
-            record.streak = 0
             if sum(record.recent) >= PENALTY_AFTER:
                 record.penalized_until = time.monotonic() + self.penalty_seconds
                 if self.on_penalty is not None:
                     self.on_penalty(answer.uid)
         else:
             record.passes += 1
-            record.streak += 1
             record.trust = _average(record.trust, 1.0, self.alpha)
             record.completeness = _average(record.completeness, 1.0 if verdict.complete else 0.0, self.alpha)
         return verdict

@@ -3,8 +3,9 @@ a chain client, as :class:`typing.Protocol` classes.
 
 The seams take these instead of ``Any``: a user may pass this package's objects, the bittensor SDK's
 (``bittensor_wallet.Wallet``, ``bittensor.Keypair``) or a stand-in of their own; whatever has the
-attributes below works. Only :class:`Keypair` and :class:`Wallet` are checked at run time (a dendrite
-and an axon sign with either one); the others document and type the seams.
+attributes below works. Only :class:`Keypair` is checked at run time (a dendrite and an axon sign with
+a keypair or a wallet's hotkey); the others document and type the seams (an ``isinstance`` against
+:class:`Wallet` would read its properties, hence its key files, on Python 3.11).
 
 Example:
     >>> from bt_llm.wallet.keypair import Keypair as Pair
@@ -33,7 +34,6 @@ class Keypair(Protocol):
     def sign(self, data: bytes | str) -> bytes: ...
 
 
-@runtime_checkable
 class Wallet(Protocol):
     """A hotkey that signs and a coldkey (``bt_llm.wallet.Wallet``, ``bittensor_wallet.Wallet``)."""
 
